@@ -1,0 +1,6 @@
+export * from './topics.ts';
+export * from './session.ts';
+export * from './ack.ts';
+export * from './device.ts';
+export * from './api.ts';
+export * from './validation.ts';

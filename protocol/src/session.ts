@@ -1,0 +1,56 @@
+/**
+ * The finished-workout payload a mirror publishes on `mirrors/{id}/sessions`, and the document it
+ * becomes in Firestore. The original app's fields keep their names, types and meaning
+ * (../shared/DESIGN.md, "Session document"); the rest are additions.
+ */
+import { z } from 'zod';
+
+/** ISO 8601 in UTC with a `Z`, e.g. `2026-11-29T08:15:00.000Z`: sorts as text, so stores can range-query it. */
+export const ISO_UTC_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+export const isoUtcTimestamp = z
+  .string()
+  .regex(ISO_UTC_PATTERN, 'must be an ISO 8601 UTC time such as 2026-11-29T08:15:00.000Z')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date and time');
+
+export const EXERCISE_PATTERN = /^[a-z][a-z0-9_]{1,40}$/;
+
+export const repDetailSchema = z.object({
+  /** Seconds from the session start. */
+  start: z.number().nonnegative(),
+  end: z.number().nonnegative(),
+  score: z.number().min(0).max(1),
+  cues: z.array(z.string().max(200)).max(20).default([]),
+});
+
+export const sessionPayloadSchema = z.object({
+  sessionId: z.uuid('must be a UUID made on the device'),
+  exercise: z.string().regex(EXERCISE_PATTERN, 'must be a lower-case exercise name such as squat'),
+  reps: z.number().int('must be a whole number').min(0).max(10_000),
+  accuracy: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
+  timestamp: isoUtcTimestamp,
+  duration: z.number().min(0).max(24 * 3600),
+  feedbackPoints: z.array(z.string().min(1).max(200)).max(20),
+  // Additions (optional so an older mirror's payload still passes).
+  repDetails: z.array(repDetailSchema).max(10_000).optional(),
+  partialReps: z.number().int().min(0).optional(),
+  holdSeconds: z.number().min(0).optional(),
+  model: z.string().max(100).optional(),
+  timeZone: z.string().max(64).optional(),
+  appVersion: z.string().max(40).optional(),
+  /** The pairing the session was recorded under (QR pairing, issue 7); the gateway decides what it means. */
+  pairingId: z.string().max(100).optional(),
+});
+
+export type SessionPayload = z.infer<typeof sessionPayloadSchema>;
+
+/** What both stores keep for one session: the payload plus who it belongs to and where it came from. */
+export interface StoredSession extends SessionPayload {
+  userId: string;
+  deviceId?: string;
+}
+
+/** The Firestore document path of a session (DESIGN.md). */
+export function sessionDocPath(uid: string, sessionId: string): string {
+  return `users/${uid}/workoutSessions/${sessionId}`;
+}
