@@ -4,3 +4,4 @@ export * from './ack.ts';
 export * from './device.ts';
 export * from './api.ts';
 export * from './validation.ts';
+export * from './liveEvents.ts';
