@@ -1,0 +1,28 @@
+/** Sessions and temp paths for the outbox, link and agent tests. */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SessionPayload } from '@pose-coach/protocol';
+
+export function makeSession(over: Partial<SessionPayload> = {}): SessionPayload {
+  return {
+    sessionId: randomUUID(),
+    exercise: 'squat',
+    reps: 10,
+    accuracy: 0.82,
+    timestamp: new Date().toISOString(),
+    duration: 95,
+    feedbackPoints: ['Keep your chest up'],
+    ...over,
+  };
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `pose-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function randomDeviceId(prefix = 'test'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
