@@ -1,0 +1,34 @@
+import { analyzeCommand } from './analyze.ts';
+
+const USAGE = `usage: pose-coach <command> [options]
+
+commands:
+  analyze <video> --keypoints <out.jsonl>   keypoints of every frame of a video file
+          [--model movenet-lightning|movenet-thunder] [--backend tfjs-wasm|tfjs-node]
+          [--no-smoothing] [--no-tracking] [--max-side N] [--quiet]
+
+Run \`npm run models:install\` once to install the models.`;
+
+/** Runs the CLI with `argv` (without node and script); resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'analyze':
+        return await analyzeCommand(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        console.error(`pose-coach: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    // Refusals (bad option, missing file, missing model) are explained, not stack-dumped.
+    console.error(`pose-coach ${command}: ${(err as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fixedSizeFrames } from './raw-frames.ts';
+import { exited, FrameSourceError, requireTool, spawnRaw, stderrTail } from './ffmpeg.ts';
+import { DEFAULT_MAX_SIDE, scaledSize, type SourceFrame } from './types.ts';
+
+export interface VideoInfo {
+  /** Display size (after any rotation the file asks for). */
+  width: number;
+  height: number;
+  fps: number;
+  /** Seconds; 0 when the container does not say. */
+  duration: number;
+  /** Frame count when the container gives it (for progress bars), else an estimate from duration × fps. */
+  frames: number;
+}
+
+function ratio(s: string | undefined): number {
+  if (!s) return 0;
+  const [a, b] = s.split('/').map(Number);
+  return b ? a! / b : Number(a) || 0;
+}
+
+/** Size, frame rate and length of a video file, from ffprobe. */
+export function probeVideo(file: string): VideoInfo {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new FrameSourceError(`video file not found: ${file}`, 'NOT_FOUND');
+  requireTool('ffprobe', 'ffmpeg');
+  const res = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_side_data=rotation:format=duration', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
+  if (res.status !== 0) throw new FrameSourceError(`ffprobe cannot read ${file}: ${res.stderr.trim()}`, 'DECODE_FAILED');
+  const json = JSON.parse(res.stdout) as {
+    streams?: { width?: number; height?: number; avg_frame_rate?: string; r_frame_rate?: string; nb_frames?: string; duration?: string; side_data_list?: { rotation?: number }[] }[];
+    format?: { duration?: string };
+  };
+  const s = json.streams?.[0];
+  if (!s?.width || !s.height) throw new FrameSourceError(`${file} has no video stream`, 'BAD_INPUT');
+  const rotation = Math.abs(s.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0) % 180;
+  const fps = ratio(s.avg_frame_rate) || ratio(s.r_frame_rate) || 30;
+  const duration = Number(s.duration ?? json.format?.duration ?? 0) || 0;
+  const frames = Number(s.nb_frames) || Math.round(duration * fps);
+  // ffmpeg auto-rotates while decoding, so a 90° file comes out with swapped sides.
+  return rotation === 90 ? { width: s.height, height: s.width, fps, duration, frames } : { width: s.width, height: s.height, fps, duration, frames };
+}
+
+export interface VideoFileOptions {
+  /** Longest side of the decoded frames (ffmpeg scales, with area averaging). Default 384; 0 keeps full size. */
+  maxSide?: number;
+  /** ffmpeg decoder threads. Default 1: the other core runs inference. */
+  threads?: number;
+  /** Stop after this many frames. */
+  maxFrames?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Decodes a video file with ffmpeg into raw RGB24 frames on a pipe, already scaled down
+ * (`maxSide`), each with its index and time. Times are index / average frame rate: ffmpeg is
+ * asked for a constant-rate stream (`-fps_mode cfr`) so they hold for variable-rate files too.
+ */
+export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}): AsyncGenerator<SourceFrame> {
+  const info = probeVideo(file);
+  requireTool('ffmpeg', 'ffmpeg');
+  const size = opts.maxSide === 0 ? { width: info.width, height: info.height } : scaledSize(info.width, info.height, opts.maxSide ?? DEFAULT_MAX_SIDE);
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-threads', String(opts.threads ?? 1), '-i', file, '-an', '-sn'];
+  args.push('-vf', `scale=${size.width}:${size.height}:flags=area`, '-fps_mode', 'cfr', '-r', String(info.fps));
+  if (opts.maxFrames) args.push('-frames:v', String(opts.maxFrames));
+  args.push('-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+  const child = spawnRaw('ffmpeg', args);
+  const tail = stderrTail(child);
+  const stop = () => child.kill('SIGKILL');
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  let index = 0;
+  try {
+    for await (const data of fixedSizeFrames(child.stdout, size.width * size.height * 3)) {
+      yield { data, width: size.width, height: size.height, index, t: index / info.fps, originalWidth: info.width, originalHeight: info.height };
+      index++;
+    }
+    const { code } = await exited(child);
+    if (code !== 0 && !opts.signal?.aborted) throw new FrameSourceError(`ffmpeg failed decoding ${file} (exit ${code}): ${tail()}`, 'DECODE_FAILED');
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
