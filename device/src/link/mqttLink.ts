@@ -1,0 +1,199 @@
+/**
+ * The mirror's MQTT link to the gateway (DESIGN.md, "MQTT topics"): mqtt.js 5, TLS with a pinned
+ * CA (or plain TCP for development), a stable client id with a persistent session (clean: false)
+ * so QoS 1 messages queued by the broker while we were away still arrive, a retained `online`
+ * birth and an `offline` Last Will on `status`, and reconnects with exponential backoff + jitter.
+ * Messages from the gateway are validated and handed to one handler per topic kind.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import {
+  commandSchema,
+  configMessageSchema,
+  pairingMessageSchema,
+  parseJson,
+  parseTopic,
+  sessionAckSchema,
+  topicFor,
+  TOPIC_KINDS,
+  type Command,
+  type CommandAck,
+  type ConfigMessage,
+  type PairingMessage,
+  type SessionAck,
+  type SessionPayload,
+  type Telemetry,
+  type TopicKind,
+} from '@pose-coach/protocol';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+
+export type LinkState = 'connecting' | 'online' | 'offline';
+
+export interface LinkHandlers {
+  onState?(state: LinkState, error?: string): void;
+  onAck?(ack: SessionAck): void;
+  onPairing?(pairing: PairingMessage): void;
+  onConfigDesired?(config: ConfigMessage): void;
+  onCommand?(cmd: Command): void;
+}
+
+export interface LinkOptions {
+  /** `mqtts://host:8883` (TLS) or `mqtt://host:1883` (development only). */
+  url: string;
+  deviceId: string;
+  password?: string;
+  /** PEM of the CA that signed the broker's certificate; the only CA trusted (pinned). */
+  ca?: Buffer | string;
+  /** Stable across restarts so the broker keeps our persistent session. */
+  clientId?: string;
+  keepaliveS?: number;
+  backoff?: BackoffOptions;
+  connectTimeoutMs?: number;
+  log: Logger;
+  handlers: LinkHandlers;
+}
+
+export interface Link {
+  readonly clientId: string;
+  readonly deviceId: string;
+  state(): LinkState;
+  /** QoS 1; resolves on PUBACK. Rejects if the link is closed before then. */
+  publishSession(session: SessionPayload): Promise<void>;
+  /** QoS 0, dropped while offline (the next one carries fresh figures). */
+  publishTelemetry(telemetry: Telemetry): void;
+  publishConfigReported(config: ConfigMessage & { error?: string }): Promise<void>;
+  publishCommandAck(ack: CommandAck): Promise<void>;
+  /** Says `offline` on `status` (a clean disconnect does not fire the Will), then disconnects. */
+  close(): Promise<void>;
+}
+
+/** The subscriptions a device holds: everything the gateway sends it. */
+const INBOUND: TopicKind[] = ['sessionsAck', 'pairing', 'configDesired', 'cmd'];
+
+export function defaultClientId(deviceId: string): string {
+  return `mirror-${deviceId}`;
+}
+
+export function createLink(opts: LinkOptions): Link {
+  const { deviceId, log, handlers } = opts;
+  const clientId = opts.clientId ?? defaultClientId(deviceId);
+  const backoff = opts.backoff ?? { minMs: 1000, maxMs: 60_000 };
+  const tls = opts.url.startsWith('mqtts:');
+  if (tls && !opts.ca) throw new Error(`MQTT url ${opts.url} uses TLS but no CA file is configured (mqtt.caFile): refusing to trust the system CAs`);
+  if (!tls) log.warn({ url: opts.url }, 'MQTT link without TLS: for development only');
+
+  const statusTopic = topicFor('status', deviceId);
+  let attempt = 0;
+  let state: LinkState = 'connecting';
+  let closing = false;
+
+  const setState = (next: LinkState, error?: string) => {
+    if (next === state && !error) return;
+    state = next;
+    handlers.onState?.(next, error);
+  };
+
+  const options: IClientOptions = {
+    clientId,
+    clean: false,
+    protocolVersion: 4,
+    keepalive: opts.keepaliveS ?? 30,
+    connectTimeout: opts.connectTimeoutMs ?? 15_000,
+    reconnectPeriod: backoffDelay(0, backoff),
+    queueQoSZero: false,
+    ...(opts.password !== undefined ? { username: deviceId, password: opts.password } : {}),
+    ...(tls ? { ca: opts.ca, rejectUnauthorized: true } : {}),
+    will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+  };
+  const client: MqttClient = mqtt.connect(opts.url, options);
+
+  client.on('connect', (connack) => {
+    attempt = 0;
+    client.options.reconnectPeriod = backoffDelay(0, backoff);
+    log.info({ clientId, sessionPresent: connack.sessionPresent }, 'MQTT link up');
+    client.publish(statusTopic, 'online', { qos: 1, retain: true }, (err) => {
+      if (err) log.warn({ err: err.message }, 'could not publish the online status');
+    });
+    // A persistent session keeps our subscriptions; subscribe again when the broker forgot them.
+    if (!connack.sessionPresent) {
+      client.subscribe(
+        INBOUND.map((k) => topicFor(k, deviceId)),
+        { qos: 1 },
+        (err) => {
+          if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
+        },
+      );
+    }
+    setState('online');
+  });
+  // mqtt.js reads reconnectPeriod each time it arms its timer: growing it here gives the backoff.
+  client.on('reconnect', () => {
+    attempt += 1;
+    client.options.reconnectPeriod = backoffDelay(attempt, backoff);
+    setState('connecting');
+  });
+  client.on('close', () => {
+    if (!closing && state !== 'connecting') log.warn({ retryInMs: client.options.reconnectPeriod }, 'MQTT link down');
+    if (!closing) setState('offline');
+  });
+  client.on('error', (err) => {
+    log.warn({ err: err.message, retryInMs: client.options.reconnectPeriod }, 'MQTT link error');
+    setState(state === 'online' ? 'online' : 'offline', err.message);
+  });
+
+  client.on('message', (topic, payload) => {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.deviceId !== deviceId) return;
+    // Empty retained payloads clear a topic; nothing to apply.
+    if (payload.length === 0) return;
+    const dispatch: Partial<Record<TopicKind, () => void>> = {
+      sessionsAck: () => withValid(sessionAckSchema, (v) => handlers.onAck?.(v)),
+      pairing: () => withValid(pairingMessageSchema, (v) => handlers.onPairing?.(v)),
+      configDesired: () => withValid(configMessageSchema, (v) => handlers.onConfigDesired?.(v)),
+      cmd: () => withValid(commandSchema, (v) => handlers.onCommand?.(v)),
+    };
+    function withValid<T>(schema: Parameters<typeof parseJson<T>>[0], fn: (v: T) => void) {
+      const r = parseJson(schema, payload);
+      if (!r.ok) {
+        log.warn({ topic, error: r.error }, 'ignored an invalid message from the gateway');
+        return;
+      }
+      try {
+        fn(r.value);
+      } catch (err) {
+        log.error({ topic, err: (err as Error).message }, 'handler failed');
+      }
+    }
+    dispatch[parsed.kind]?.();
+  });
+
+  const publish = (kind: TopicKind, body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const k = TOPIC_KINDS[kind];
+      client.publish(topicFor(kind, deviceId), body, { qos: k.qos, retain: k.retain }, (err) => (err ? reject(err) : resolve()));
+    });
+
+  return {
+    clientId,
+    deviceId,
+    state: () => state,
+    publishSession: (session) => publish('sessions', JSON.stringify(session)),
+    publishTelemetry(telemetry) {
+      if (!client.connected) return;
+      client.publish(topicFor('telemetry', deviceId), JSON.stringify(telemetry), { qos: 0 });
+    },
+    publishConfigReported: (config) => publish('configReported', JSON.stringify(config)),
+    publishCommandAck: (ack) => publish('cmdAck', JSON.stringify(ack)),
+    async close() {
+      closing = true;
+      if (client.connected) {
+        await Promise.race([
+          client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }).catch(() => undefined),
+          new Promise((r) => setTimeout(r, 2000)),
+        ]);
+      }
+      await client.endAsync(true).catch(() => undefined);
+      setState('offline');
+    },
+  };
+}
