@@ -1,0 +1,84 @@
+/** The facts a motivational message is made of, derived from one session and its history. */
+import type { StoredSession } from '@pose-coach/protocol';
+import { daysBetween, isTimeZone, localDateAt } from '../time/zonedTime.ts';
+import type { SessionHistory } from './history.ts';
+
+export interface SessionFacts {
+  exercise: string;
+  reps: number;
+  accuracy: number;
+  /** No earlier session of this exercise. */
+  firstOfExercise: boolean;
+  previousBestReps?: number;
+  /** More reps than any earlier session of this exercise. */
+  newPersonalBest: boolean;
+  /** Consecutive days with a session, ending on this session's day (1 = just today). */
+  streakDays: number;
+  /** Mean accuracy of the recent earlier sessions of this exercise (at least MIN_FOR_TREND of them). */
+  recentAverageAccuracy?: number;
+  accuracyTrend?: 'up' | 'down' | 'steady';
+  /** A feedback point found in at least MIN_RECURRING of the recent sessions, this one included. */
+  recurringPoint?: { text: string; sessions: number; outOf: number };
+}
+
+const MIN_FOR_TREND = 2;
+/** Accuracy change, in 0..1 units, that counts as a trend rather than noise. */
+const TREND_THRESHOLD = 0.03;
+const MIN_RECURRING = 3;
+
+/** The zone the person's days are counted in: the session's, else the profile's, else UTC. */
+export function zoneFor(session: StoredSession, history: SessionHistory): string {
+  if (session.timeZone && isTimeZone(session.timeZone)) return session.timeZone;
+  if (history.profileTimeZone && isTimeZone(history.profileTimeZone)) return history.profileTimeZone;
+  return 'UTC';
+}
+
+export function streakDays(sessionTimestamp: string, activeTimestamps: string[], timeZone: string): number {
+  const day = localDateAt(Date.parse(sessionTimestamp), timeZone);
+  const active = new Set<number>();
+  for (const ts of activeTimestamps) {
+    const ms = Date.parse(ts);
+    if (!Number.isNaN(ms)) active.add(daysBetween(day, localDateAt(ms, timeZone)));
+  }
+  // Day offsets relative to the session's day: 0, -1, -2, ... while each has a session.
+  let streak = 1;
+  while (active.has(-streak)) streak += 1;
+  return streak;
+}
+
+function recurringPoint(session: StoredSession, history: SessionHistory): SessionFacts['recurringPoint'] {
+  const considered = [session.feedbackPoints, ...history.recent.map((s) => s.feedbackPoints)];
+  const counts = new Map<string, { text: string; sessions: number; inThis: boolean }>();
+  considered.forEach((points, index) => {
+    for (const key of new Set(points.map((p) => p.trim().toLowerCase()).filter(Boolean))) {
+      const entry = counts.get(key) ?? { text: points.find((p) => p.trim().toLowerCase() === key)!.trim(), sessions: 0, inThis: index === 0 };
+      entry.sessions += 1;
+      counts.set(key, entry);
+    }
+  });
+  // Most sessions first; on a tie, a point this session also had (it is the one still current).
+  const best = [...counts.values()].sort((a, b) => b.sessions - a.sessions || Number(b.inThis) - Number(a.inThis))[0];
+  if (!best || best.sessions < MIN_RECURRING) return undefined;
+  return { text: best.text, sessions: best.sessions, outOf: considered.length };
+}
+
+export function computeFacts(session: StoredSession, history: SessionHistory): SessionFacts {
+  const facts: SessionFacts = {
+    exercise: session.exercise,
+    reps: session.reps,
+    accuracy: session.accuracy,
+    firstOfExercise: history.bestReps === undefined,
+    newPersonalBest: history.bestReps !== undefined && session.reps > history.bestReps,
+    streakDays: streakDays(session.timestamp, history.activeTimestamps, zoneFor(session, history)),
+  };
+  if (history.bestReps !== undefined) facts.previousBestReps = history.bestReps;
+  if (history.recent.length >= MIN_FOR_TREND) {
+    const average = history.recent.reduce((sum, s) => sum + s.accuracy, 0) / history.recent.length;
+    facts.recentAverageAccuracy = average;
+    const change = session.accuracy - average;
+    facts.accuracyTrend = change >= TREND_THRESHOLD ? 'up' : change <= -TREND_THRESHOLD ? 'down' : 'steady';
+  }
+  const recurring = recurringPoint(session, history);
+  if (recurring) facts.recurringPoint = recurring;
+  return facts;
+}

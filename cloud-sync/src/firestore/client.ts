@@ -1,0 +1,44 @@
+/** Opening and closing firebase-admin Firestore handles, one named app per call. */
+import { randomUUID } from 'node:crypto';
+import { initializeApp, deleteApp, applicationDefault, type App, type Credential } from 'firebase-admin/app';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+
+export interface OpenFirestoreOptions {
+  projectId: string;
+  /** "host:port" of an emulator; without it the real Firestore of `projectId` is used. */
+  emulatorHost?: string;
+  /** Credential for the real Firestore; default: Google application default credentials. */
+  credential?: Credential;
+}
+
+// Which app each handle came from, so closeFirestore can delete it (the handle does not expose it).
+const appsByFirestore = new WeakMap<Firestore, App>();
+
+/**
+ * A Firestore handle on its own named firebase-admin app, so one process (or one test file) can
+ * hold several, each with its own project or emulator. Does not connect until first used.
+ */
+export function openFirestore(options: OpenFirestoreOptions): Firestore {
+  if (!options.projectId) throw new Error('openFirestore: projectId is required');
+  const app = initializeApp(
+    { projectId: options.projectId, credential: options.credential ?? applicationDefault() },
+    `pose-coach-${options.projectId}-${randomUUID()}`,
+  );
+  const firestore = getFirestore(app);
+  if (options.emulatorHost) {
+    // ssl:false makes @google-cloud/firestore use insecure gRPC and the emulator's "Bearer owner"
+    // header instead of fetching Google credentials. (FIRESTORE_EMULATOR_HOST, when set, wins.)
+    firestore.settings({ host: options.emulatorHost, ssl: false });
+  }
+  appsByFirestore.set(firestore, app);
+  return firestore;
+}
+
+/** Closes the handle's connections and deletes its app. Safe to call twice. */
+export async function closeFirestore(firestore: Firestore): Promise<void> {
+  const app = appsByFirestore.get(firestore);
+  if (!app) return;
+  appsByFirestore.delete(firestore);
+  await firestore.terminate();
+  await deleteApp(app);
+}

@@ -1,0 +1,84 @@
+/** SessionRepository on Firestore: users/{uid}/workoutSessions/{sessionId}. */
+import { AggregateField, type Firestore, type Query } from 'firebase-admin/firestore';
+import { sessionDocPath, type StoredSession, type SessionStats } from '@pose-coach/protocol';
+import { checkLimit, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
+import { fromSessionDocument, toSessionDocument } from './sessionDocument.ts';
+
+// gRPC status codes the Firestore client reports in `error.code`.
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
+
+function hasCode(error: unknown, code: number): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+export function createFirestoreSessionRepository(firestore: Firestore): SessionRepository {
+  const sessions = (uid: string) => firestore.collection(`users/${uid}/workoutSessions`);
+
+  function inRange(uid: string, range?: TimeRange): Query {
+    let query: Query = sessions(uid);
+    if (range) query = query.where('timestamp', '>=', range.fromIso).where('timestamp', '<', range.toIso);
+    return query;
+  }
+
+  return {
+    name: 'firestore',
+
+    async save(session: StoredSession) {
+      // create() carries the precondition "does not exist yet": a repeat is refused by the server
+      // as a whole, so createdAt and every other field keep their first values.
+      try {
+        await firestore.doc(sessionDocPath(session.userId, session.sessionId)).create(toSessionDocument(session));
+        return 'created';
+      } catch (error) {
+        if (hasCode(error, ALREADY_EXISTS)) return 'exists';
+        throw error;
+      }
+    },
+
+    async get(uid, sessionId) {
+      const snapshot = await firestore.doc(sessionDocPath(uid, sessionId)).get();
+      return snapshot.exists ? fromSessionDocument(snapshot) : undefined;
+    },
+
+    async list(uid, range, limit) {
+      let query = inRange(uid, range).orderBy('timestamp', 'desc');
+      const max = checkLimit(limit);
+      if (max !== undefined) query = query.limit(max);
+      const result = await query.get();
+      return result.docs.map(fromSessionDocument);
+    },
+
+    async stats(uid, range): Promise<SessionStats> {
+      // One aggregation round trip. Accuracy is summed and divided here rather than averaged by
+      // the server, whose average() is null when nothing matches (the interface wants 0).
+      const result = await inRange(uid, range)
+        .aggregate({
+          totalSessions: AggregateField.count(),
+          totalReps: AggregateField.sum('reps'),
+          accuracySum: AggregateField.sum('accuracy'),
+          totalDuration: AggregateField.sum('duration'),
+        })
+        .get();
+      const data = result.data();
+      const totalSessions = Number(data.totalSessions ?? 0);
+      return {
+        totalSessions,
+        totalReps: Number(data.totalReps ?? 0),
+        averageAccuracy: totalSessions > 0 ? roundAccuracy(Number(data.accuracySum ?? 0) / totalSessions) : 0,
+        totalDuration: Number(data.totalDuration ?? 0),
+      };
+    },
+
+    async delete(uid, sessionId) {
+      // The "exists" precondition tells us in one round trip whether there was anything to delete.
+      try {
+        await firestore.doc(sessionDocPath(uid, sessionId)).delete({ exists: true });
+        return true;
+      } catch (error) {
+        if (hasCode(error, NOT_FOUND)) return false;
+        throw error;
+      }
+    },
+  };
+}

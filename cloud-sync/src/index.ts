@@ -1,0 +1,27 @@
+/**
+ * @pose-coach/cloud-sync: where finished sessions are stored (Firestore and MySQL behind one
+ * SessionRepository interface), the MySQL migrations, period ranges in a person's time zone,
+ * and the motivational feedback built from their history.
+ */
+export type { WorkoutSessionRecord, TimeRange, SessionRepository } from './sessionRepository.ts';
+export { roundAccuracy } from './sessionRepository.ts';
+
+export { startFirestoreEmulator, type FirestoreEmulatorOptions, type RunningFirestoreEmulator } from './firestore/emulator.ts';
+export { openFirestore, closeFirestore, type OpenFirestoreOptions } from './firestore/client.ts';
+export { createFirestoreSessionRepository } from './firestore/sessionRepository.ts';
+export { toSessionDocument, fromSessionDocument } from './firestore/sessionDocument.ts';
+
+export { createMysqlPool, isMysqlError, type Queryable } from './mysql/pool.ts';
+export { runMigrations, loadMigrations, splitStatements, MIGRATIONS_DIR, type Migration, type RunMigrationsOptions } from './mysql/migrations.ts';
+export { ensureProfile, getProfile, type HealthProfile, type ProfileFields } from './mysql/profiles.ts';
+export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
+
+export { periodRange, PERIODS, type Period } from './periods.ts';
+export { assertTimeZone, isTimeZone } from './time/zonedTime.ts';
+
+export { createTestDatabase, DEFAULT_TEST_SERVER_URL, type TestDatabase, type TestDatabaseOptions } from './testing.ts';
+
+export { createFeedbackService, type FeedbackService, type FeedbackServiceOptions } from './feedback/service.ts';
+export { computeFacts, type SessionFacts } from './feedback/facts.ts';
+export { genericMessage, messageFromFacts, GENERIC_MESSAGE } from './feedback/message.ts';
+export type { LlmConfig } from './feedback/llm.ts';

@@ -1,0 +1,68 @@
+/** Session ⇄ workout_sessions row (the original columns plus session_id and device_id). */
+import type { RowDataPacket } from 'mysql2/promise';
+import type { StoredSession } from '@pose-coach/protocol';
+import { roundAccuracy, type WorkoutSessionRecord } from '../sessionRepository.ts';
+import { epochToIso } from './profiles.ts';
+
+export const SESSION_COLUMNS = `id, session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration,
+  feedback_points, UNIX_TIMESTAMP(created_at) AS created_epoch`;
+
+/**
+ * Rows the original backend wrote have no session_id; they are addressed as `mysql-<id>` so
+ * they can still be listed, read and deleted through the interface.
+ */
+const LEGACY_PREFIX = 'mysql-';
+
+export function legacyRowId(sessionId: string): number | undefined {
+  const match = /^mysql-(\d{1,10})$/.exec(sessionId);
+  return match ? Number(match[1]) : undefined;
+}
+
+export function toInsertValues(session: StoredSession): (string | number | null)[] {
+  return [
+    session.sessionId,
+    session.userId,
+    session.deviceId ?? null,
+    session.exercise,
+    session.reps,
+    session.accuracy,
+    session.timestamp,
+    // The column is INT (original schema); the device may report fractional seconds.
+    Math.round(session.duration),
+    JSON.stringify(session.feedbackPoints),
+  ];
+}
+
+export const INSERT_SESSION_SQL = `INSERT INTO workout_sessions
+  (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** feedback_points as JSON text; anything else the original backend may have left is kept as one point. */
+export function parseFeedbackPoints(text: unknown): string[] {
+  if (text === null || text === undefined || text === '') return [];
+  const raw = String(text);
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (Array.isArray(parsed)) return parsed.map(String);
+  } catch {
+    // not JSON: fall through
+  }
+  return [raw];
+}
+
+export function fromSessionRow(row: RowDataPacket): WorkoutSessionRecord {
+  const record: WorkoutSessionRecord = {
+    sessionId: row.session_id === null ? `${LEGACY_PREFIX}${row.id}` : String(row.session_id),
+    userId: String(row.user_id),
+    exercise: String(row.exercise),
+    reps: Number(row.reps),
+    // FLOAT keeps ~7 significant digits: 0.9 reads back as 0.8999999761..., rounded back here.
+    accuracy: roundAccuracy(Number(row.accuracy)),
+    timestamp: String(row.timestamp),
+    duration: Number(row.duration),
+    feedbackPoints: parseFeedbackPoints(row.feedback_points),
+    createdAt: epochToIso(row.created_epoch),
+  };
+  if (row.device_id !== null) record.deviceId = String(row.device_id);
+  return record;
+}
