@@ -1,0 +1,83 @@
+/**
+ * The gateway's HTTP API, built by a function (started elsewhere) so tests can `inject()`.
+ * Every /api call needs a Firebase ID token; a token for another uid gets 403.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Pool } from 'mysql2/promise';
+import type { SessionRepository } from '@pose-coach/cloud-sync';
+import { GatewayError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { SessionIngest } from '../ingest/ingestSession.ts';
+import type { SessionEvents } from '../queue/sessionEvents.ts';
+import type { StoreName } from '../queue/storeQueues.ts';
+import type { StoredMarker } from '../queue/storedMarker.ts';
+import type { VerifiedUser, VerifyIdToken } from './firebaseAuth.ts';
+import { registerPoseSummaryRoute } from './routes/poseSummary.ts';
+import { registerSessionRoutes } from './routes/sessions.ts';
+import { openApiDocument } from './openapi.ts';
+
+export interface ApiDeps {
+  verifyIdToken: VerifyIdToken;
+  ingest: SessionIngest;
+  events: SessionEvents;
+  repositories: Record<StoreName, SessionRepository>;
+  pool: Pool;
+  genericFeedback(): string;
+  /** Motivational feedback for a session already stored. */
+  feedbackFor(uid: string, sessionId: string): Promise<string>;
+  marker: StoredMarker;
+  metrics: Metrics;
+  log: Logger;
+  apiWaitMs: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: VerifiedUser;
+  }
+}
+
+/** The verified caller; 401 without a valid token. */
+export async function authenticate(req: FastifyRequest, verify: VerifyIdToken): Promise<VerifiedUser> {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Bearer ')) throw new GatewayError('MISSING_TOKEN', 'Authorization: Bearer <Firebase ID token> is required');
+  return verify(header.slice('Bearer '.length).trim());
+}
+
+/** 403 unless the token's uid is the uid the call is about. */
+export function requireSameUser(user: VerifiedUser, uid: string): void {
+  if (user.uid !== uid) throw new GatewayError('FOREIGN_USER', "this token may not read or change another person's sessions");
+}
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ part: 'api' }),
+    disableRequestLogging: true,
+    bodyLimit: 256 * 1024,
+  }) as unknown as FastifyInstance; // pino's Logger type is wider than fastify's default generic
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof GatewayError) {
+      return reply.status(err.status).send({ success: false, error: err.code, message: err.message });
+    }
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err: err.message }, 'request failed');
+    return reply.status(status).send({ success: false, error: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message });
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/')) req.user = await authenticate(req, deps.verifyIdToken);
+  });
+
+  registerPoseSummaryRoute(app, deps);
+  registerSessionRoutes(app, deps);
+
+  app.get('/openapi.json', async () => openApiDocument());
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  return app;
+}

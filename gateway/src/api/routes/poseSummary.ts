@@ -1,0 +1,46 @@
+/**
+ * POST /api/workout/pose-summary — the original backend's call, same request and response.
+ * The session goes through the same queue as a mirror's; the answer waits (briefly) for both
+ * stores so it can carry the motivational feedback, as the original did.
+ */
+import type { FastifyInstance } from 'fastify';
+import { describeIssues, poseSummaryRequestSchema, type PoseSummaryResponse } from '@pose-coach/protocol';
+import { GatewayError } from '../../errors.ts';
+import { requireSameUser, type ApiDeps } from '../buildApi.ts';
+import { sessionIdForPost } from '../sessionIds.ts';
+
+export function registerPoseSummaryRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.post('/api/workout/pose-summary', async (req, reply) => {
+    deps.metrics.sessionsReceived.inc({ source: 'api' });
+    const parsed = poseSummaryRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      deps.metrics.sessionsRejected.inc({ reason: 'malformed' });
+      throw new GatewayError('MALFORMED_SESSION', describeIssues(parsed.error));
+    }
+    const body = parsed.data;
+    requireSameUser(req.user!, body.user_id);
+    const sessionId = body.session_id ?? sessionIdForPost(body.user_id, body.timestamp, body.exercise);
+    const stored = deps.events.waitFor(sessionId, deps.apiWaitMs);
+    await deps.ingest.enqueue(
+      {
+        sessionId,
+        userId: body.user_id,
+        exercise: body.exercise,
+        reps: body.reps,
+        accuracy: body.accuracy,
+        timestamp: body.timestamp,
+        duration: body.duration,
+        feedbackPoints: body.feedback_points,
+      },
+      'api',
+    );
+    // A re-post of a session already in both stores queues nothing new: answer from what is stored.
+    const event = (await deps.marker.isComplete(sessionId))
+      ? { motivationalFeedback: await deps.feedbackFor(body.user_id, sessionId) }
+      : await stored;
+    const response: PoseSummaryResponse = event
+      ? { success: true, message: 'Workout session saved', motivational_feedback: event.motivationalFeedback, session_id: sessionId }
+      : { success: true, message: 'Workout session received; it will be saved shortly', motivational_feedback: deps.genericFeedback(), session_id: sessionId };
+    return reply.status(event ? 200 : 202).send(response);
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * The MQTT broker inside the gateway: aedes behind per-device authentication and topic ACLs,
+ * listening on plain TCP and on TLS. Messages from devices reach the dispatcher once authorised.
+ */
+import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes } from 'aedes';
+import { parseTopic } from '@pose-coach/protocol';
+import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { createAccessControl } from './accessControl.ts';
+import { dispatch, type HandlerContext, type Presence } from './dispatch.ts';
+import type { SessionIngest } from '../ingest/ingestSession.ts';
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  tlsPort: number;
+  tls: { cert: string; key: string };
+  registry: DeviceRegistry;
+  ingest: SessionIngest;
+  metrics: Metrics;
+  log: Logger;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function createMqttBroker(opts: BrokerOptions) {
+  const access = createAccessControl(opts);
+  const presence = new Map<string, Presence>();
+  const log = opts.log.child({ part: 'broker' });
+
+  const aedes = await Aedes.createBroker({
+    authenticate: access.authenticate,
+    authorizePublish: access.authorizePublish,
+    authorizeSubscribe: access.authorizeSubscribe,
+  });
+
+  const ctx: HandlerContext = {
+    ingest: opts.ingest,
+    log,
+    presence,
+    publish: (topic, payload, o = {}) =>
+      new Promise((resolve, reject) =>
+        aedes.publish(
+          {
+            cmd: 'publish',
+            topic,
+            payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+            qos: o.qos ?? 1,
+            retain: o.retain ?? false,
+            dup: false,
+          },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      ),
+  };
+
+  // Handled in `published` so the PUBACK waits until a session is queued: a flood from one mirror
+  // is slowed at its own socket instead of piling up in the gateway's memory.
+  aedes.published = (packet, client, done) => {
+    if (!client) return done();
+    const parsed = parseTopic(packet.topic);
+    if (!parsed) return done();
+    dispatch(ctx, parsed.kind, parsed.deviceId, Buffer.from(packet.payload)).then(
+      () => done(),
+      (err: Error) => {
+        log.error({ topic: packet.topic, err: err.message }, 'handler failed');
+        done();
+      },
+    );
+  };
+
+  aedes.on('clientReady', () => opts.metrics.connectedDevices.set(aedes.connectedClients));
+  aedes.on('clientDisconnect', () => opts.metrics.connectedDevices.set(aedes.connectedClients));
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'));
+
+  const tcp = createTcpServer((socket) => aedes.handle(socket));
+  const tls = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, (socket) => aedes.handle(socket));
+  const port = await listen(tcp, opts.port, opts.host);
+  const tlsPort = await listen(tls, opts.tlsPort, opts.host);
+  log.info({ port, tlsPort }, 'MQTT broker listening');
+
+  return {
+    aedes,
+    port,
+    tlsPort,
+    presence,
+    publish: ctx.publish,
+    async close(): Promise<void> {
+      await new Promise<void>((r) => aedes.close(() => r()));
+      await Promise.all([tcp, tls].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}
+
+export type MqttBroker = Awaited<ReturnType<typeof createMqttBroker>>;

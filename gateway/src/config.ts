@@ -1,0 +1,76 @@
+/**
+ * The gateway's configuration: one schema, every option documented with its default, read from
+ * the environment and validated at start. A bad value stops start-up naming the variable.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Env variable → [schema, default, description]. The description is what `--help` and README show. */
+export const GATEWAY_ENV = {
+  GATEWAY_HOST: [z.string(), '0.0.0.0', 'address the MQTT and HTTP listeners bind to'],
+  GATEWAY_MQTT_PORT: [port, '1884', 'plain MQTT (TCP) port; 1883 is left to a system Mosquitto'],
+  GATEWAY_MQTTS_PORT: [port, '8883', 'MQTT over TLS port'],
+  GATEWAY_HTTP_PORT: [port, '8080', 'HTTP API port'],
+  GATEWAY_DATA_DIR: [z.string(), 'var/gateway', 'where the gateway keeps its TLS key and certificate'],
+  GATEWAY_TLS_CERT: [z.string().optional(), undefined, 'PEM certificate for MQTTS; default: a self-signed one made in the data dir'],
+  GATEWAY_TLS_KEY: [z.string().optional(), undefined, 'PEM key for MQTTS (with GATEWAY_TLS_CERT)'],
+  REDIS_URL: [z.string().url(), 'redis://127.0.0.1:6379', 'Redis for the BullMQ queues'],
+  QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/), 'pose-coach', 'BullMQ key prefix'],
+  MYSQL_URL: [z.string().url(), 'mysql://root@127.0.0.1:3306/test', 'MySQL/MariaDB analytics store'],
+  FIREBASE_PROJECT_ID: [z.string().min(1), 'pose-coach-dev', 'Firebase project: Firestore project and ID-token audience'],
+  FIRESTORE_EMULATOR_HOST: [z.string().optional(), undefined, 'host:port of a Firestore emulator; unset and without Google credentials, one is started in-process'],
+  GOOGLE_APPLICATION_CREDENTIALS: [z.string().optional(), undefined, 'service-account file: use the real Firestore'],
+  FIREBASE_JWKS_URL: [
+    z.string().url(),
+    'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com',
+    "key set that signs Firebase ID tokens",
+  ],
+  FIREBASE_TOKEN_ISSUER: [z.string().optional(), undefined, 'expected `iss`; default https://securetoken.google.com/<project>'],
+  STORE_ATTEMPTS: [z.coerce.number().int().min(1).max(100), '8', 'attempts per store write before it is dead-lettered'],
+  STORE_BACKOFF_MS: [z.coerce.number().int().min(10), '1000', 'first retry delay; doubles each attempt'],
+  WORKER_CONCURRENCY: [z.coerce.number().int().min(1).max(1000), '64', 'store writes in flight per store'],
+  RUN_WORKERS: [bool, 'true', 'run the store workers in this process'],
+  API_WAIT_MS: [z.coerce.number().int().min(0), '5000', 'how long POST /api/workout/pose-summary waits for both stores'],
+  LLM_URL: [z.string().url().optional(), undefined, 'OpenAI-compatible base URL that phrases motivational feedback'],
+  LLM_API_KEY: [z.string().optional(), undefined, 'bearer key for LLM_URL (never logged)'],
+  LLM_MODEL: [z.string(), 'gpt-4o-mini', 'model name sent to LLM_URL'],
+  LLM_TIMEOUT_MS: [z.coerce.number().int().min(100), '1500', 'after this the history-based text is used'],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
+} as const;
+
+type Env = typeof GATEWAY_ENV;
+export type GatewayConfig = { [K in keyof Env]: z.output<Env[K][0]> };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; `overrides` (tests, embedding) win over `env`. */
+export function loadGatewayConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<GatewayConfig> = {},
+): GatewayConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, [schema, def]] of Object.entries(GATEWAY_ENV)) {
+    if (key in overrides) {
+      out[key] = (overrides as Record<string, unknown>)[key];
+      continue;
+    }
+    const raw = env[key] === '' ? undefined : (env[key] ?? def);
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(`${key}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
+    }
+    out[key] = parsed.data;
+  }
+  return out as GatewayConfig;
+}
+
+/** The documented defaults as a table, for `--help`. */
+export function describeGatewayConfig(): string {
+  return Object.entries(GATEWAY_ENV)
+    .map(([k, [, def, doc]]) => `  ${k.padEnd(30)} ${doc}${def !== undefined ? ` (default: ${def})` : ''}`)
+    .join('\n');
+}

@@ -1,0 +1,6 @@
+export { createGateway, GENERIC_FEEDBACK, type Gateway } from './createGateway.ts';
+export { loadGatewayConfig, describeGatewayConfig, ConfigError, type GatewayConfig } from './config.ts';
+export { createDeviceRegistry, type DeviceRegistry } from './devices/deviceRegistry.ts';
+export { buildApi } from './api/buildApi.ts';
+export { listDeadLetters, replayDeadLetters } from './queue/deadLetter.ts';
+export { createStoreQueues, STORES } from './queue/storeQueues.ts';

@@ -1,0 +1,62 @@
+/**
+ * Where a published session becomes queued work: validate → find whose it is → queue for both
+ * stores → answer. Shared by the MQTT handler (device sessions) and the HTTP API (phone posts).
+ */
+import { parseJson, sessionPayloadSchema, type SessionAck, type StoredSession } from '@pose-coach/protocol';
+import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { StoreQueues } from '../queue/storeQueues.ts';
+
+export interface IngestDeps {
+  registry: DeviceRegistry;
+  queues: StoreQueues;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** The session id of a payload that failed validation, so the device can still match the ack. */
+function sessionIdOf(raw: Buffer): string {
+  try {
+    const id = (JSON.parse(raw.toString('utf8')) as { sessionId?: unknown }).sessionId;
+    return typeof id === 'string' ? id.slice(0, 100) : '';
+  } catch {
+    return '';
+  }
+}
+
+export function createSessionIngest(deps: IngestDeps) {
+  async function enqueue(session: StoredSession, source: 'mqtt' | 'api'): Promise<void> {
+    await deps.queues.enqueue({ session, source, receivedAt: new Date().toISOString() });
+    deps.metrics.sessionsQueued.inc({ source });
+  }
+
+  return {
+    enqueue,
+
+    /**
+     * A session published by a mirror. Resolves with the ack to send; throws only when the session
+     * could not be queued (Redis down), in which case no ack is sent and the mirror keeps it.
+     */
+    async fromDevice(deviceId: string, raw: Buffer): Promise<SessionAck> {
+      deps.metrics.sessionsReceived.inc({ source: 'mqtt' });
+      const parsed = parseJson(sessionPayloadSchema, raw);
+      if (!parsed.ok) {
+        deps.metrics.sessionsRejected.inc({ reason: 'malformed' });
+        deps.log.warn({ deviceId, error: parsed.error }, 'session rejected');
+        return { sessionId: sessionIdOf(raw), status: 'rejected', error: parsed.error };
+      }
+      const session = parsed.value;
+      // The gateway, not the device, decides whose session this is (DESIGN.md "Names and identities").
+      const binding = await deps.registry.bindingOf(deviceId);
+      if (!binding) {
+        deps.metrics.sessionsRejected.inc({ reason: 'unpaired' });
+        return { sessionId: session.sessionId, status: 'unpaired', error: 'this mirror is not paired with anyone yet' };
+      }
+      await enqueue({ ...session, userId: binding.uid, deviceId, pairingId: session.pairingId ?? binding.pairingId }, 'mqtt');
+      return { sessionId: session.sessionId, status: 'queued' };
+    },
+  };
+}
+
+export type SessionIngest = ReturnType<typeof createSessionIngest>;

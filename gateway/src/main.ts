@@ -1,0 +1,22 @@
+/** `tsx gateway/src/main.ts`: the gateway as a long-running process (systemd runs this). */
+import { ConfigError, describeGatewayConfig, loadGatewayConfig } from './config.ts';
+import { createGateway } from './createGateway.ts';
+
+if (process.argv.includes('--help')) {
+  console.log(`pose-coach gateway\n\nEnvironment:\n${describeGatewayConfig()}`);
+  process.exit(0);
+}
+
+try {
+  const gateway = await createGateway(loadGatewayConfig());
+  const stop = async (signal: string) => {
+    gateway.log.info({ signal }, 'shutting down');
+    await gateway.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+} catch (err) {
+  console.error(err instanceof ConfigError ? `gateway: bad configuration: ${err.message}` : `gateway: failed to start: ${(err as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,72 @@
+/**
+ * One BullMQ queue per store, so a store that is down delays only its own writes. Every session
+ * becomes one job in each queue with jobId = sessionId: adding it twice is a no-op (idempotency).
+ * Failed jobs that used up their attempts stay in the queue's failed set: that is the dead-letter
+ * list (see deadLetter.ts).
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { StoredSession } from '@pose-coach/protocol';
+
+export const STORES = ['firestore', 'mysql'] as const;
+export type StoreName = (typeof STORES)[number];
+
+export interface StoreJobData {
+  session: StoredSession;
+  source: 'mqtt' | 'api';
+  receivedAt: string;
+}
+
+export interface StoreQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  attempts: number;
+  backoffMs: number;
+}
+
+export function queueName(store: StoreName): string {
+  return `store-${store}`;
+}
+
+export function redisConnection(url: string) {
+  // Workers block on Redis; BullMQ requires maxRetriesPerRequest null for them.
+  return { url, maxRetriesPerRequest: null };
+}
+
+export function createStoreQueues(opts: StoreQueueOptions) {
+  const jobOptions: JobsOptions = {
+    attempts: opts.attempts,
+    backoff: { type: 'exponential', delay: opts.backoffMs },
+    // Completed jobs are kept a day so a redelivered session is recognised by its job id.
+    removeOnComplete: { age: 24 * 3600, count: 200_000 },
+    removeOnFail: false,
+  };
+  const queues = Object.fromEntries(
+    STORES.map((store) => [
+      store,
+      new Queue<StoreJobData>(queueName(store), {
+        connection: { url: opts.redisUrl, enableOfflineQueue: false },
+        prefix: opts.prefix,
+        defaultJobOptions: jobOptions,
+      }),
+    ]),
+  ) as Record<StoreName, Queue<StoreJobData>>;
+
+  return {
+    queues,
+    /** Resolves once the session is in Redis for every store; throws when Redis is unreachable. */
+    async enqueue(data: StoreJobData): Promise<void> {
+      await Promise.all(STORES.map((store) => queues[store].add('save', data, { jobId: data.session.sessionId })));
+    },
+    async counts(): Promise<Record<StoreName, Record<string, number>>> {
+      const entries = await Promise.all(
+        STORES.map(async (s) => [s, await queues[s].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')] as const),
+      );
+      return Object.fromEntries(entries) as Record<StoreName, Record<string, number>>;
+    },
+    async close(): Promise<void> {
+      await Promise.all(STORES.map((s) => queues[s].close()));
+    },
+  };
+}
+
+export type StoreQueues = ReturnType<typeof createStoreQueues>;

@@ -1,0 +1,33 @@
+/** Remembers, per session, which stores hold it, so "stored everywhere" is known exactly once. */
+import { Redis } from 'ioredis';
+import { STORES, type StoreName } from './storeQueues.ts';
+
+const TTL_S = 7 * 24 * 3600;
+
+// KEYS[1] = set of stores written; ARGV[1] = store, ARGV[2] = number of stores, ARGV[3] = ttl s.
+// Returns 1 only to the call that completes the set, so one worker alone sends the "stored"
+// event even when both stores finish at the same moment.
+const MARK_STORED_LUA = `
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+if added == 1 and redis.call('SCARD', KEYS[1]) == tonumber(ARGV[2]) then return 1 end
+return 0`;
+
+export function createStoredMarker(redisUrl: string, prefix: string) {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  const key = (sessionId: string) => `${prefix}:stored-in:${sessionId}`;
+  return {
+    /** Records that `store` holds the session; true when this completed the set of stores. */
+    async mark(sessionId: string, store: StoreName): Promise<boolean> {
+      return (await redis.eval(MARK_STORED_LUA, 1, key(sessionId), store, STORES.length, TTL_S)) === 1;
+    },
+    async isComplete(sessionId: string): Promise<boolean> {
+      return (await redis.scard(key(sessionId))) === STORES.length;
+    },
+    async close(): Promise<void> {
+      redis.disconnect();
+    },
+  };
+}
+
+export type StoredMarker = ReturnType<typeof createStoredMarker>;

@@ -1,0 +1,44 @@
+/**
+ * A stand-in for Google's token signer: an RS256 key set served on loopback in the same JWK-set
+ * format as Google's securetoken endpoint, and ID tokens shaped as Firebase issues them.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+
+export interface TokenIssuer {
+  jwksUrl: string;
+  projectId: string;
+  sign(uid: string, opts?: { expiresIn?: string; audience?: string; issuer?: string; name?: string; key?: 'trusted' | 'foreign' }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTokenIssuer(projectId = 'pose-coach-test'): Promise<TokenIssuer> {
+  const trusted = await generateKeyPair('RS256', { extractable: true });
+  const foreign = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(trusted.publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
+  const server: Server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    jwksUrl: `http://127.0.0.1:${port}/jwks`,
+    projectId,
+    async sign(uid, opts = {}) {
+      const key = opts.key === 'foreign' ? foreign.privateKey : trusted.privateKey;
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ auth_time: now - 10, name: opts.name ?? 'Test Person', firebase: { sign_in_provider: 'password' } })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key-1', typ: 'JWT' })
+        .setIssuer(opts.issuer ?? `https://securetoken.google.com/${projectId}`)
+        .setAudience(opts.audience ?? projectId)
+        .setSubject(uid)
+        .setIssuedAt(now - 10)
+        .setExpirationTime(opts.expiresIn ?? '1h')
+        .sign(key);
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

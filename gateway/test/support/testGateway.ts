@@ -1,0 +1,137 @@
+/**
+ * A whole gateway for one test file, against the real servers: a throwaway MariaDB database,
+ * a random BullMQ prefix on the local Redis, an in-process Firestore emulator, random ports.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import { Redis } from 'ioredis';
+import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync';
+import type { SessionAck, SessionPayload } from '@pose-coach/protocol';
+import { topicFor } from '@pose-coach/protocol';
+import { createGateway, loadGatewayConfig, type Gateway, type GatewayConfig } from '../../src/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { startTokenIssuer, type TokenIssuer } from './firebaseTokens.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestGateway {
+  gateway: Gateway;
+  db: TestDatabase;
+  tokens: TokenIssuer;
+  prefix: string;
+  /** Creates a device, pairs it with `uid` unless null, and returns its credentials. */
+  provision(uid?: string | null): Promise<{ deviceId: string; secret: string; uid: string }>;
+  connect(deviceId: string, secret: string, opts?: IClientOptions): Promise<MqttClient>;
+  /** Publishes a session as the device and resolves with the acks seen for it until `until` matches. */
+  publishSession(client: MqttClient, deviceId: string, session: unknown, until?: (a: SessionAck) => boolean): Promise<SessionAck[]>;
+  stop(): Promise<void>;
+}
+
+export function makeSession(overrides: Partial<SessionPayload> = {}): SessionPayload {
+  return {
+    sessionId: randomUUID(),
+    exercise: 'squat',
+    reps: 12,
+    accuracy: 0.83,
+    timestamp: new Date(Date.now() - 60_000).toISOString(),
+    duration: 95,
+    feedbackPoints: ['Keep knees aligned', 'Great depth'],
+    ...overrides,
+  };
+}
+
+export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, opts: { mysqlUrl?: (dbUrl: string) => Promise<string> | string } = {}): Promise<TestGateway> {
+  const db = await createTestDatabase();
+  const tokens = await startTokenIssuer();
+  const prefix = `pc-test-${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'pc-gateway-'));
+  const mysqlUrl = opts.mysqlUrl ? await opts.mysqlUrl(db.url) : db.url;
+  const config = loadGatewayConfig(
+    {},
+    {
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_MQTT_PORT: 0,
+      GATEWAY_MQTTS_PORT: 0,
+      GATEWAY_HTTP_PORT: 0,
+      GATEWAY_DATA_DIR: dataDir,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      MYSQL_URL: mysqlUrl,
+      FIREBASE_PROJECT_ID: tokens.projectId,
+      FIREBASE_JWKS_URL: tokens.jwksUrl,
+      STORE_BACKOFF_MS: 200,
+      LOG_LEVEL: 'silent',
+      ...overrides,
+    },
+  );
+  const gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const clients = new Set<MqttClient>();
+
+  return {
+    gateway,
+    db,
+    tokens,
+    prefix,
+    async provision(uid = `user-${randomBytes(4).toString('hex')}`) {
+      const { deviceId, secret } = await gateway.registry.create();
+      if (uid !== null) await gateway.registry.bind(deviceId, uid, { displayName: 'Test Person' });
+      return { deviceId, secret, uid: uid ?? '' };
+    },
+    async connect(deviceId, secret, o = {}) {
+      const client = mqtt.connect(`mqtt://127.0.0.1:${gateway.mqttPort}`, {
+        clientId: deviceId,
+        username: deviceId,
+        password: secret,
+        clean: false,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+        ...o,
+      });
+      clients.add(client);
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+      });
+      await client.subscribeAsync(topicFor('sessionsAck', deviceId), { qos: 1 });
+      return client;
+    },
+    publishSession(client, deviceId, session, until = (a) => a.status !== 'queued') {
+      const sessionId = (session as { sessionId?: string }).sessionId ?? '';
+      const acks: SessionAck[] = [];
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          client.off('message', onMessage);
+          reject(new Error(`no final ack for ${sessionId}; saw ${JSON.stringify(acks)}`));
+        }, 20_000);
+        const onMessage = (topic: string, payload: Buffer) => {
+          if (topic !== topicFor('sessionsAck', deviceId)) return;
+          const ack = JSON.parse(payload.toString()) as SessionAck;
+          if (ack.sessionId !== sessionId) return;
+          acks.push(ack);
+          if (until(ack)) {
+            clearTimeout(timer);
+            client.off('message', onMessage);
+            resolve(acks);
+          }
+        };
+        client.on('message', onMessage);
+        client.publish(topicFor('sessions', deviceId), typeof session === 'string' ? session : JSON.stringify(session), { qos: 1 });
+      });
+    },
+    async stop() {
+      for (const c of clients) await c.endAsync(true).catch(() => undefined);
+      await gateway.close();
+      await tokens.close();
+      // Remove this test's BullMQ keys.
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
