@@ -1,6 +1,7 @@
 import { getModelEntry } from '@pose-coach/models';
-import { createRunner } from './backends/index.ts';
+import { createRunner, type ModelRunner } from './backends/index.ts';
 import { blendRegions, cropRegionFromKeypoints, fullFrameRegion, type CropRegion } from './movenet/crop-region.ts';
+import { cropRegionForPerson, peopleFromMultiposeOutput, personInFront } from './movenet/person-in-front.ts';
 import { keypointsFromOutput, meanScore } from './movenet/postprocess.ts';
 import { cropAndResize } from './movenet/preprocess.ts';
 import type { OneEuroOptions } from './smoothing/one-euro.ts';
@@ -14,33 +15,65 @@ export interface EstimatorOptions {
   backend?: BackendName;
   /** Follow the person with MoveNet's crop region from frame to frame. Default true. */
   tracking?: boolean;
+  /**
+   * When tracking starts (or the person was lost), find everyone with MoveNet MultiPose and
+   * follow the one in front. Needs the movenet-multipose model and tracking. Default true;
+   * false lets SinglePose pick whoever it finds most salient.
+   */
+  personInFront?: boolean;
+  /** Seconds (of frame time) between two searches for a person while nobody is tracked. Default 0.25. */
+  searchInterval?: number;
   /** One Euro smoothing of the keypoints; false switches it off. Default on (MediaPipe's settings). */
   smoothing?: boolean | OneEuroOptions;
   /** Below this mean keypoint score nobody is there: no pose, tracking restarts. Default 0.2. */
   minPoseScore?: number;
 }
 
+const MULTIPOSE = 'movenet-multipose';
+
 /**
  * A MoveNet SinglePose estimator. Each frame goes through named steps:
- * crop (region from the last frame) → resize to int32 input → model → map back to frame pixels
- * → next crop region → smooth.
+ * pick the crop (tracked region, or the person in front, or the whole frame) → crop and resize
+ * to the int32 input → model → map back to frame pixels → next crop region → smooth.
  */
 export async function createEstimator(options: EstimatorOptions = {}): Promise<PoseEstimator> {
   const model = options.model ?? 'movenet-lightning';
   const backend = options.backend ?? 'tfjs-wasm';
   const tracking = options.tracking ?? true;
+  const findFront = tracking && (options.personInFront ?? true);
+  const searchInterval = options.searchInterval ?? 0.25;
   const minPoseScore = options.minPoseScore ?? 0.2;
   const smoothingOpts = options.smoothing === false ? undefined : options.smoothing === true || options.smoothing === undefined ? DEFAULT_SMOOTHING : options.smoothing;
+
   const entry = getModelEntry(model);
   const runner = await createRunner(model, entry.inputSize, backend);
+  let finder: ModelRunner | undefined;
+  try {
+    finder = findFront ? await createRunner(MULTIPOSE, getModelEntry(MULTIPOSE).inputSize, backend) : undefined;
+  } catch (err) {
+    runner.dispose();
+    throw err;
+  }
   const input = new Int32Array(entry.inputSize * entry.inputSize * 3);
+  const finderInput = finder ? new Int32Array(finder.inputSize * finder.inputSize * 3) : undefined;
   const smoother = smoothingOpts ? new KeypointSmoother(smoothingOpts) : undefined;
   let region: CropRegion | undefined;
+  let lastSearch = -Infinity;
   let disposed = false;
 
   function reset(): void {
     region = undefined;
+    lastSearch = -Infinity;
     smoother?.reset();
+  }
+
+  /** Step: the region of the person in front, or undefined when nobody is there. */
+  async function searchPersonInFront(frame: Frame, width: number, height: number): Promise<CropRegion | undefined> {
+    const whole = fullFrameRegion(frame.width, frame.height);
+    cropAndResize(frame, whole, finder!.inputSize, finderInput);
+    const people = peopleFromMultiposeOutput(await finder!.run(finderInput!), whole, width, height);
+    const front = personInFront(people);
+    return front && cropRegionForPerson(front, width, height);
   }
 
   return {
@@ -50,24 +83,36 @@ export async function createEstimator(options: EstimatorOptions = {}): Promise<P
     dispose() {
       disposed = true;
       runner.dispose();
+      finder?.dispose();
     },
     async estimatePoses(frame: Frame): Promise<Pose[]> {
       if (disposed) throw new Error('estimatePoses called after dispose()');
       checkFrame(frame);
       const start = performance.now();
+      const t = frame.t ?? start / 1000;
       const width = frame.originalWidth ?? frame.width;
       const height = frame.originalHeight ?? frame.height;
-      const crop = (tracking && region) || fullFrameRegion(frame.width, frame.height);
+
+      let crop = tracking ? region : fullFrameRegion(frame.width, frame.height);
+      if (!crop && finder) {
+        // Nobody tracked: look for the person in front, but not on every frame of an empty room.
+        if (t - lastSearch < searchInterval && t >= lastSearch) return [];
+        lastSearch = t;
+        crop = await searchPersonInFront(frame, width, height);
+        if (!crop) return [];
+      }
+      crop ??= fullFrameRegion(frame.width, frame.height);
+
       cropAndResize(frame, crop, entry.inputSize, input);
-      const output = await runner.run(input);
-      let keypoints = keypointsFromOutput(output, crop, width, height);
+      let keypoints = keypointsFromOutput(await runner.run(input), crop, width, height);
       const score = meanScore(keypoints);
       if (score < minPoseScore) {
         reset();
+        lastSearch = t;
         return [];
       }
       if (tracking) region = blendRegions(region, cropRegionFromKeypoints(keypoints, width, height));
-      if (smoother) keypoints = smoother.apply(keypoints, frame.t ?? performance.now() / 1000, crop.height * height);
+      if (smoother) keypoints = smoother.apply(keypoints, t, crop.height * height);
       return [{ keypoints, score, ms: performance.now() - start }];
     },
   };

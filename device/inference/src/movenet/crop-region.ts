@@ -42,10 +42,10 @@ export function torsoVisible(keypoints: Keypoint[]): boolean {
 /**
  * The crop for the next frame from this frame's keypoints (in frame pixels): a square centred
  * on the hips, big enough for 1.9× the torso and 1.2× every confident joint, and never larger
- * than the frame (then the full frame is used).
+ * than the frame.
  */
 export function cropRegionFromKeypoints(keypoints: Keypoint[], width: number, height: number): CropRegion {
-  if (!torsoVisible(keypoints)) return fullFrameRegion(width, height);
+  if (!torsoVisible(keypoints)) return regionAroundJoints(keypoints, width, height);
   const k = byName(keypoints);
   const lh = k.get('left_hip')!;
   const rh = k.get('right_hip')!;
@@ -67,7 +67,26 @@ export function cropRegionFromKeypoints(keypoints: Keypoint[], width: number, he
   }
   let half = Math.max(torsoX * 1.9, torsoY * 1.9, bodyX * 1.2, bodyY * 1.2);
   half = Math.min(half, Math.max(cx, width - cx, cy, height - cy));
-  if (half > Math.max(width, height) / 2) return fullFrameRegion(width, height);
+  // tfjs-models falls back to the whole frame here; with several people in view that lets
+  // SinglePose jump to someone else, so the crop stays centred on this person at frame size.
+  half = Math.min(half, Math.max(width, height) / 2);
+  return { xMin: (cx - half) / width, yMin: (cy - half) / height, width: (2 * half) / width, height: (2 * half) / height };
+}
+
+/**
+ * Without a torso (a person sitting close, hips below the frame) MoveNet's algorithm falls back
+ * to the whole frame, where SinglePose may jump to someone else. Keep to the joints that are
+ * seen instead, with a wide margin; the whole frame only when almost nothing is seen.
+ */
+function regionAroundJoints(keypoints: Keypoint[], width: number, height: number): CropRegion {
+  const seen = keypoints.filter((k) => k.score > MIN_CROP_KEYPOINT_SCORE);
+  if (seen.length < 4) return fullFrameRegion(width, height);
+  const xs = seen.map((k) => k.x);
+  const ys = seen.map((k) => k.y);
+  const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+  const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+  const half = (Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / 2) * 1.5;
+  half = Math.min(half, Math.max(width, height) / 2);
   return { xMin: (cx - half) / width, yMin: (cy - half) / height, width: (2 * half) / width, height: (2 * half) / height };
 }
 
