@@ -85,7 +85,7 @@ function regionAroundJoints(keypoints: Keypoint[], width: number, height: number
   const ys = seen.map((k) => k.y);
   const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
   const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
-  const half = (Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / 2) * 1.5;
+  let half = (Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / 2) * 1.5;
   half = Math.min(half, Math.max(width, height) / 2);
   return { xMin: (cx - half) / width, yMin: (cy - half) / height, width: (2 * half) / width, height: (2 * half) / height };
 }

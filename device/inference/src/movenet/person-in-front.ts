@@ -1,4 +1,4 @@
-import type { Keypoint } from '../types.ts';
+import type { Keypoint, KeypointName } from '../types.ts';
 import { cropRegionFromKeypoints, torsoVisible, type CropRegion } from './crop-region.ts';
 import { keypointsFromOutput } from './postprocess.ts';
 
@@ -43,8 +43,8 @@ const MIN_CUE_SCORE = 0.2;
  * a sitting, side-on or half-visible person is still measured by what shows.
  */
 export function apparentSize(person: FoundPerson): number {
-  const k = new Map(person.keypoints.map((p) => [p.name, p]));
-  const dist = (a: string, b: string) => {
+  const k = new Map<string, Keypoint>(person.keypoints.map((p) => [p.name, p]));
+  const dist = (a: KeypointName, b: KeypointName) => {
     const p = k.get(a)!;
     const q = k.get(b)!;
     return Math.min(p.score, q.score) >= MIN_CUE_SCORE ? Math.hypot(p.x - q.x, p.y - q.y) : undefined;
@@ -55,7 +55,7 @@ export function apparentSize(person: FoundPerson): number {
   push(dist('left_ear', 'right_ear'), 2.7);
   push(dist('left_eye', 'right_eye'), 6);
   if (torsoVisible(person.keypoints)) {
-    const mid = (a: string, b: string) => {
+    const mid = (a: KeypointName, b: KeypointName) => {
       const p = k.get(a)!;
       const q = k.get(b)!;
       return p.score >= q.score ? p : q; // the better-seen side stands for the pair
