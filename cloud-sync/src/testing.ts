@@ -27,8 +27,9 @@ export const DEFAULT_TEST_SERVER_URL = 'mysql://root@127.0.0.1:3306';
 
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const server = new URL(options.serverUrl ?? DEFAULT_TEST_SERVER_URL);
+  server.pathname = ''; // the server itself, no database
   const name = `pc_test_${randomBytes(6).toString('hex')}`;
-  const admin = await createConnection({ uri: server.href.replace(/\/[^/]*$/, '/') });
+  const admin = await createConnection({ uri: server.href });
   try {
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   } finally {
@@ -42,7 +43,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     if (dropped) return;
     dropped = true;
     await pool.end().catch(() => {});
-    const conn = await createConnection({ uri: server.href.replace(/\/[^/]*$/, '/') });
+    const conn = await createConnection({ uri: server.href });
     try {
       await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
     } finally {
