@@ -64,7 +64,7 @@ describe('the HTTP API for the phone app', () => {
     expect((await post({})).statusCode).toBe(401);
     expect((await post({ authorization: 'Bearer not.a.jwt' })).statusCode).toBe(401);
     expect((await post({ authorization: `Bearer ${await t.tokens.sign(uid, { key: 'foreign' })}` })).statusCode).toBe(401);
-    const expired = await post({ authorization: `Bearer ${await t.tokens.sign(uid, { expiresIn: '-1m' })}` });
+    const expired = await post({ authorization: `Bearer ${await t.tokens.sign(uid, { expiresInS: -60 })}` });
     expect(expired.statusCode).toBe(401);
     expect(expired.json().message).toMatch(/expired/);
     expect((await post({ authorization: `Bearer ${await t.tokens.sign(uid, { audience: 'another-project' })}` })).statusCode).toBe(401);

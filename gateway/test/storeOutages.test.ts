@@ -28,6 +28,8 @@ describe('when MySQL is unreachable', () => {
   it('Firestore still gets the session at once and MySQL catches up when it returns', async () => {
     const { deviceId, secret, uid } = await t.provision();
     const client = await t.connect(deviceId, secret);
+    // A mirror that has been working normally (the gateway knows its pairing), then MySQL goes away.
+    expect((await t.publishSession(client, deviceId, makeSession())).at(-1)!.status).toBe('stored');
     proxy.block();
     const session = makeSession();
     const acks = await t.publishSession(client, deviceId, session, (a) => a.status === 'queued');
@@ -50,6 +52,7 @@ describe('when MySQL is unreachable', () => {
   it('a write that uses up its attempts is dead-lettered, listed, and written on replay', async () => {
     const { deviceId, secret, uid } = await t.provision();
     const client = await t.connect(deviceId, secret);
+    expect((await t.publishSession(client, deviceId, makeSession())).at(-1)!.status).toBe('stored');
     proxy.block();
     const session = makeSession();
     await t.publishSession(client, deviceId, session, (a) => a.status === 'queued');

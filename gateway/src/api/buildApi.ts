@@ -2,7 +2,7 @@
  * The gateway's HTTP API, built by a function (started elsewhere) so tests can `inject()`.
  * Every /api call needs a Firebase ID token; a token for another uid gets 403.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Pool } from 'mysql2/promise';
 import type { SessionRepository } from '@pose-coach/cloud-sync';
 import { GatewayError } from '../errors.ts';
@@ -53,7 +53,7 @@ export function requireSameUser(user: VerifiedUser, uid: string): void {
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ part: 'api' }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance; // pino's Logger type is wider than fastify's default generic
 

@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 export interface TokenIssuer {
   jwksUrl: string;
   projectId: string;
-  sign(uid: string, opts?: { expiresIn?: string; audience?: string; issuer?: string; name?: string; key?: 'trusted' | 'foreign' }): Promise<string>;
+  sign(uid: string, opts?: { expiresInS?: number; audience?: string; issuer?: string; name?: string; key?: 'trusted' | 'foreign' }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startTokenIssuer(projectId = 'pose-coach-test'): Promise<T
         .setAudience(opts.audience ?? projectId)
         .setSubject(uid)
         .setIssuedAt(now - 10)
-        .setExpirationTime(opts.expiresIn ?? '1h')
+        .setExpirationTime(now + (opts.expiresInS ?? 3600))
         .sign(key);
     },
     close: () => new Promise((r) => server.close(() => r())),
