@@ -19,7 +19,14 @@ export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
 export { periodRange, PERIODS, type Period } from './periods.ts';
 export { assertTimeZone, isTimeZone } from './time/zonedTime.ts';
 
-export { createTestDatabase, DEFAULT_TEST_SERVER_URL, type TestDatabase, type TestDatabaseOptions } from './testing.ts';
+export {
+  createTestDatabase,
+  createTestFirestore,
+  DEFAULT_TEST_SERVER_URL,
+  type TestDatabase,
+  type TestDatabaseOptions,
+  type TestFirestore,
+} from './testing.ts';
 
 export { createFeedbackService, type FeedbackService, type FeedbackServiceOptions } from './feedback/service.ts';
 export { computeFacts, type SessionFacts } from './feedback/facts.ts';

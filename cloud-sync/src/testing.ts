@@ -4,8 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Pool } from 'mysql2/promise';
+import type { Firestore } from 'firebase-admin/firestore';
 import { createMysqlPool } from './mysql/pool.ts';
 import { runMigrations } from './mysql/migrations.ts';
+import { startFirestoreEmulator } from './firestore/emulator.ts';
+import { closeFirestore, openFirestore } from './firestore/client.ts';
 
 export interface TestDatabase {
   /** mysql://.../pc_test_xxxxxxxx, for code that opens its own pool. */
@@ -59,4 +62,30 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     }
   }
   return { url: url.href, pool, drop };
+}
+
+export interface TestFirestore {
+  firestore: Firestore;
+  /** "127.0.0.1:PORT" of the emulator, for code that opens its own handle. */
+  emulatorHost: string;
+  /** A random project id: data of one test file never meets another's. */
+  projectId: string;
+  /** Closes the handle and stops the emulator. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** An in-process Firestore emulator on a free port and a handle on a random project. */
+export async function createTestFirestore(): Promise<TestFirestore> {
+  const emulator = await startFirestoreEmulator({ port: 0 });
+  const projectId = `pc-test-${randomBytes(4).toString('hex')}`;
+  const firestore = openFirestore({ projectId, emulatorHost: emulator.host });
+  return {
+    firestore,
+    emulatorHost: emulator.host,
+    projectId,
+    async close() {
+      await closeFirestore(firestore);
+      await emulator.stop();
+    },
+  };
 }

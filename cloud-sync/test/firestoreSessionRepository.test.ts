@@ -4,22 +4,22 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import {
   closeFirestore,
   createFirestoreSessionRepository,
+  createTestFirestore,
   openFirestore,
   startFirestoreEmulator,
-  type RunningFirestoreEmulator,
+  type TestFirestore,
 } from '../src/index.ts';
 import { describeSessionRepository, makeSession } from './sessionRepositoryConformance.ts';
 
-let emulator: RunningFirestoreEmulator;
+let testFirestore: TestFirestore;
 let firestore: Firestore;
 
 beforeAll(async () => {
-  emulator = await startFirestoreEmulator({ port: 0 });
-  firestore = openFirestore({ projectId: `pc-test-${randomUUID().slice(0, 8)}`, emulatorHost: emulator.host });
+  testFirestore = await createTestFirestore();
+  firestore = testFirestore.firestore;
 });
 afterAll(async () => {
-  if (firestore) await closeFirestore(firestore);
-  await emulator?.stop();
+  await testFirestore?.close();
 });
 
 describeSessionRepository('firestore (in-process emulator)', () => createFirestoreSessionRepository(firestore));
@@ -51,13 +51,28 @@ describe('Firestore session document', () => {
   });
 
   it('keeps separate projects apart when several handles are open on one emulator', async () => {
-    const other = openFirestore({ projectId: `pc-test-${randomUUID().slice(0, 8)}`, emulatorHost: emulator.host });
+    const other = openFirestore({ projectId: `pc-test-${randomUUID().slice(0, 8)}`, emulatorHost: testFirestore.emulatorHost });
     try {
       const session = makeSession();
       await createFirestoreSessionRepository(firestore).save(session);
       expect(await createFirestoreSessionRepository(other).get(session.userId, session.sessionId)).toBeUndefined();
     } finally {
       await closeFirestore(other);
+    }
+  });
+});
+
+describe('startFirestoreEmulator', () => {
+  it('listens on loopback on a free port, and refuses a port already taken with a clear error', async () => {
+    const first = await startFirestoreEmulator({ port: 0 });
+    try {
+      expect(first.host).toMatch(/^127\.0\.0\.1:\d+$/);
+      const port = Number(first.host.split(':')[1]);
+      expect(port).toBeGreaterThan(0);
+      await expect(startFirestoreEmulator({ port })).rejects.toThrow(`Firestore emulator could not listen on 127.0.0.1:${port}`);
+    } finally {
+      await first.stop();
+      await first.stop(); // twice is fine
     }
   });
 });

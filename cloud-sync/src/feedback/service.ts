@@ -16,7 +16,7 @@ export interface FeedbackServiceOptions {
   pool: Pool;
   /** When set, the facts are phrased by this OpenAI-compatible endpoint. */
   llm?: LlmConfig;
-  log?: Pick<Logger, 'warn' | 'debug'>;
+  log?: Pick<Logger, 'warn'>;
   /** Give up on the history after this long and answer generically (default 3000 ms). */
   historyTimeoutMs?: number;
 }
