@@ -70,6 +70,23 @@ export function describeSessionRepository(label: string, makeRepository: () => P
       expect(await repo.list(session.userId)).toHaveLength(1);
     });
 
+    it('creates a session exactly once when several workers save it at the same time', async () => {
+      const repo = await makeRepository();
+      const session = makeSession();
+      const results = await Promise.all(Array.from({ length: 6 }, () => repo.save(session)));
+      expect(results.filter((r) => r === 'created')).toHaveLength(1);
+      expect(results.filter((r) => r === 'exists')).toHaveLength(5);
+      expect(await repo.list(session.userId)).toHaveLength(1);
+    });
+
+    it('saves different sessions of a new person at the same time', async () => {
+      const repo = await makeRepository();
+      const userId = `uid-${randomUUID()}`;
+      const sessions = Array.from({ length: 6 }, (_, i) => makeSession({ userId, timestamp: `2026-11-2${i}T10:00:00.000Z` }));
+      expect(await Promise.all(sessions.map((s) => repo.save(s)))).toEqual(sessions.map(() => 'created'));
+      expect((await repo.stats(userId)).totalSessions).toBe(6);
+    });
+
     it('gets nothing for an unknown session or for another person', async () => {
       const repo = await makeRepository();
       const session = makeSession();
