@@ -92,7 +92,9 @@ describe('credentials file', () => {
 
   it('reads a file readable only by its owner', () => {
     chmodSync(file, 0o600);
-    expect(readCredentials(file)).toEqual({ deviceId: 'mirror-1', password: 's3cret' });
+    expect(readCredentials(file)).toEqual({ deviceId: 'mirror-1', secret: 's3cret' });
+    writeFileSync(file, JSON.stringify({ deviceId: 'mirror-1', secret: 'other' }));
+    expect(readCredentials(file).secret).toBe('other');
   });
 
   it('names the bad field', () => {

@@ -1,5 +1,6 @@
 /**
- * Per-device MQTT credentials from a JSON file `{ "deviceId": "...", "password": "..." }`.
+ * Per-device MQTT credentials from a JSON file `{ "deviceId": "...", "secret": "..." }` (the shape
+ * the gateway's registry hands out when a mirror is provisioned; `password` is accepted too).
  * The file holds the device's secret, so the agent refuses one that anybody but its own user can
  * read: a leaked secret lets someone else publish sessions as this mirror.
  */
@@ -7,10 +8,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, describeIssues } from '@pose-coach/protocol';
 
-export const credentialsSchema = z.object({
-  deviceId: z.string().regex(DEVICE_ID_PATTERN, 'must be letters, digits, - or _ (2–64 characters)'),
-  password: z.string().min(1, 'must not be empty'),
-});
+export const credentialsSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && !('secret' in v) && 'password' in v ? { ...v, secret: (v as { password: unknown }).password } : v),
+  z.object({
+    deviceId: z.string().regex(DEVICE_ID_PATTERN, 'must be letters, digits, - or _ (2–64 characters)'),
+    secret: z.string().min(1, 'must not be empty'),
+  }),
+);
 export type DeviceCredentials = z.infer<typeof credentialsSchema>;
 
 export class CredentialsError extends Error {
@@ -22,7 +26,7 @@ export function readCredentials(path: string): DeviceCredentials {
   try {
     st = statSync(path);
   } catch {
-    throw new CredentialsError(`credentials file ${path} does not exist (expected JSON {"deviceId", "password"}, mode 600)`);
+    throw new CredentialsError(`credentials file ${path} does not exist (expected JSON {"deviceId", "secret"}, mode 600)`);
   }
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8);
@@ -38,9 +42,9 @@ export function readCredentials(path: string): DeviceCredentials {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new CredentialsError(`credentials file ${path} is not valid JSON (expected {"deviceId", "password"})`);
+    throw new CredentialsError(`credentials file ${path} is not valid JSON (expected {"deviceId", "secret"})`);
   }
   const parsed = credentialsSchema.safeParse(data);
   if (!parsed.success) throw new CredentialsError(`credentials file ${path}: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  return { deviceId: parsed.data.deviceId, secret: parsed.data.secret };
 }

@@ -1,0 +1,332 @@
+/**
+ * The mirror's daemon, wired as named steps: outbox → live server → MQTT link + drainer →
+ * pipeline (poses → coach → events → outbox) → telemetry → watchdog. `stop()` undoes them in
+ * reverse, closing and saving the session in progress first.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { CommandAck, LiveEventInput, PairingMessage, SessionPayload } from '@pose-coach/protocol';
+import { createLink, readCredentials, type Link, type LinkState } from '../link/index.ts';
+import { createDrainer, openSqliteOutbox, type Drainer } from '../outbox/index.ts';
+import { runCommand } from './commands.ts';
+import type { AgentConfig } from './config.ts';
+import { applyDesired, reportedConfig } from './liveConfig.ts';
+import { startLiveServer, type LiveServer } from './liveServer.ts';
+import type { CoachFactory, PoseFrame, PoseSource } from './ports.ts';
+import { SessionTracker, type TrackerEvent } from './sessionTracker.ts';
+import { collectTelemetry, FrameStats, readCpuTempC } from './telemetry.ts';
+import { startWatchdog } from './watchdog.ts';
+
+export const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** No frame for this long: the pipeline is stuck (health 503, watchdog withheld). */
+const STALL_MS = 10_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+export interface AgentDeps {
+  config: AgentConfig;
+  log: Logger;
+  source: PoseSource;
+  createCoach: CoachFactory;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Agent {
+  readonly url: string;
+  readonly deviceId: string;
+  readonly live: LiveServer;
+  endSession(reason?: string): { sessionId?: string; saved: boolean };
+  restartSource(): void;
+  diagnostics(): Record<string, unknown>;
+  stop(reason?: string): Promise<void>;
+}
+
+export async function createAgent(deps: AgentDeps): Promise<Agent> {
+  const { log, source } = deps;
+  let config = deps.config;
+  const startedAt = Date.now();
+  const stats = new FrameStats();
+  let sourceEnded = false;
+  let sourceError: string | undefined;
+
+  // Step: the outbox, before anything can produce a session.
+  const outbox = openSqliteOutbox(join(config.dataDir, 'outbox.db'), config.outbox);
+  const pruned = outbox.prune();
+  if (pruned.pending) log.error({ dropped: pruned.pending }, 'outbox over its maxPending cap: oldest waiting sessions dropped');
+  const pruneTimer = setInterval(() => outbox.prune(), PRUNE_EVERY_MS);
+  pruneTimer.unref();
+
+  // Step: identity.
+  const creds = config.mqtt.url && config.mqtt.credentialsFile ? readCredentials(config.mqtt.credentialsFile) : undefined;
+  const deviceId = creds?.deviceId ?? config.mqtt.deviceId;
+
+  let linkState: LinkState | 'disabled' = config.mqtt.url ? 'connecting' : 'disabled';
+  let linkError: string | undefined;
+  let pairing: PairingMessage | undefined;
+  let lastSyncedAt: string | undefined;
+  const tracker = new SessionTracker({
+    createCoach: deps.createCoach,
+    exercise: () => config.coach.exercise,
+    idleEndS: () => config.coach.idleEndS,
+    minReps: () => config.coach.minReps,
+    extra: () => ({
+      appVersion: APP_VERSION,
+      ...(source.model ? { model: source.model } : {}),
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      ...(pairing?.pairingId ? { pairingId: pairing.pairingId } : {}),
+    }),
+  });
+
+  const linkEvent = (): LiveEventInput => ({
+    type: 'link',
+    state: linkState,
+    ...(pairing ? { paired: pairing.paired, ...(pairing.displayName ? { displayName: pairing.displayName } : {}) } : {}),
+    ...(linkError ? { lastError: linkError } : {}),
+  });
+  const outboxEvent = (): LiveEventInput => {
+    const d = outbox.depth();
+    return { type: 'outbox', pending: d.pending, unpaired: d.unpaired, quarantined: d.quarantined, ...(lastSyncedAt ? { lastSyncedAt } : {}) };
+  };
+  const sessionEvent = (): LiveEventInput => {
+    const cur = tracker.current;
+    return cur ? { type: 'session', state: 'active', ...cur } : { type: 'session', state: 'idle' };
+  };
+  const healthy = () => sourceEnded || Date.now() - (stats.lastFrameAt || startedAt) < STALL_MS;
+
+  // Step: the live server (health, history, UI, WebSocket).
+  const live = await startLiveServer({
+    host: config.http.host,
+    port: config.http.port,
+    uiDir: config.http.uiDir,
+    outbox,
+    health: () => ({
+      ok: healthy(),
+      deviceId,
+      source: source.kind,
+      simulated: source.simulated,
+      fps: stats.fps(),
+      link: linkState,
+      outbox: outbox.depth(),
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      ...(sourceError ? { sourceError } : {}),
+    }),
+    snapshot: () => [
+      { type: 'hello', deviceId, appVersion: APP_VERSION, source: source.kind, simulated: source.simulated, exercise: config.coach.exercise },
+      sessionEvent(),
+      linkEvent(),
+      outboxEvent(),
+    ],
+  });
+
+  // Step: the MQTT link and the drainer that empties the outbox through it.
+  let link: Link | undefined;
+  const drainer: Drainer = createDrainer({
+    store: outbox,
+    send: (payload) => (link ? link.publishSession(payload) : Promise.reject(new Error('no link'))),
+    windowSize: config.outbox.windowSize,
+    ackTimeoutMs: config.outbox.ackTimeoutS * 1000,
+    unpairedRetryMs: config.outbox.unpairedRetryS * 1000,
+    log,
+    onChange: () => live.broadcast(outboxEvent()),
+  });
+  const commandHandlers = {
+    'restart-camera': () => (restartSource(), { source: source.description }),
+    'end-session': () => endSession('remote command'),
+    diagnostics: () => diagnostics(),
+  };
+  if (config.mqtt.url) {
+    link = createLink({
+      url: config.mqtt.url,
+      deviceId,
+      ...(creds ? { password: creds.secret } : {}),
+      ...(config.mqtt.caFile ? { ca: readFileSync(config.mqtt.caFile) } : {}),
+      keepaliveS: config.mqtt.keepaliveS,
+      backoff: { minMs: config.mqtt.reconnectMinMs, maxMs: config.mqtt.reconnectMaxMs },
+      log: log.child({ part: 'link' }),
+      handlers: {
+        onState: (state, error) => {
+          linkState = state;
+          linkError = state === 'online' ? undefined : (error ?? linkError);
+          drainer.setOnline(state === 'online');
+          if (state === 'online') link?.publishConfigReported({ version: 0, config: reportedConfig(config) }).catch(() => undefined);
+          live.broadcast(linkEvent());
+        },
+        onAck: (ack) => {
+          const outcome = drainer.onAck(ack);
+          if (outcome === 'released') lastSyncedAt = new Date().toISOString();
+        },
+        onPairing: (p) => {
+          pairing = p;
+          drainer.onPairing(p.paired);
+          live.broadcast(linkEvent());
+        },
+        onConfigDesired: (desired) => {
+          const r = applyDesired(config, desired);
+          if (r.ok) {
+            config = r.config;
+            log.level = config.logLevel;
+            if (r.changed.includes('telemetry.intervalS')) armTelemetry();
+            log.info({ version: desired.version, changed: r.changed }, 'applied config/desired');
+          } else log.warn({ version: desired.version, error: r.error }, 'refused config/desired');
+          void link
+            ?.publishConfigReported({ version: r.ok ? desired.version : desired.version, config: reportedConfig(config), ...(r.ok ? {} : { error: r.error }) })
+            .catch(() => undefined);
+        },
+        onCommand: (cmd) => {
+          void runCommand(cmd, commandHandlers).then((ack: CommandAck) => {
+            log.info({ id: cmd.id, name: cmd.name, ok: ack.ok }, 'command');
+            return link?.publishCommandAck(ack);
+          });
+        },
+      },
+    });
+  }
+
+  function saveSession(payload: SessionPayload): void {
+    outbox.put(payload);
+    log.info({ sessionId: payload.sessionId, reps: payload.reps, exercise: payload.exercise }, 'session saved to the outbox');
+    live.broadcast(outboxEvent());
+    drainer.kick();
+  }
+
+  function handle(events: TrackerEvent[], frameAt: number): void {
+    for (const e of events) {
+      if (e.type === 'rep') live.broadcast({ type: 'rep', frameAt, sessionId: tracker.current?.sessionId ?? '', exercise: config.coach.exercise, count: e.count, score: e.score, cues: e.cues });
+      else if (e.type === 'cue') live.broadcast({ type: 'cue', frameAt, text: e.text });
+      else if (e.type === 'session-start') live.broadcast({ type: 'session', state: 'active', sessionId: e.sessionId, exercise: e.exercise, startedAt: e.startedAt, reps: 0 });
+      else {
+        if (e.payload) saveSession(e.payload);
+        else log.info({ sessionId: e.sessionId, reason: e.reason }, 'session too short to keep');
+        live.broadcast({ type: 'session', state: 'ended', sessionId: e.sessionId, ...(e.payload ? { summary: e.payload, reps: e.payload.reps } : {}) });
+        live.broadcast({ type: 'session', state: 'idle' });
+      }
+    }
+  }
+
+  function poseEvent(f: PoseFrame): LiveEventInput {
+    return {
+      type: 'pose',
+      frameAt: f.frameAt,
+      keypoints: f.keypoints.map((k) => ({ name: k.name, x: k.x / f.width, y: k.y / f.height, score: Math.min(1, Math.max(0, k.score)) })),
+      score: Math.min(1, Math.max(0, f.score)),
+      inferenceMs: f.inferenceMs,
+      fps: stats.fps(f.frameAt),
+      simulated: source.simulated,
+    };
+  }
+
+  // Step: the pipeline. Restarts the source after a failure (a camera unplugged) with a backoff.
+  let pipelineAbort = new AbortController();
+  let stopping = false;
+  async function runPipeline(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      const abort = pipelineAbort;
+      try {
+        sourceEnded = false;
+        for await (const frame of source.poses(abort.signal)) {
+          stats.record(frame.frameAt, frame.inferenceMs);
+          failures = 0;
+          sourceError = undefined;
+          live.broadcast(poseEvent(frame));
+          handle(tracker.push(frame), frame.frameAt);
+        }
+        if (abort.signal.aborted) {
+          if (stopping) return;
+          pipelineAbort = new AbortController(); // restart-camera
+          continue;
+        }
+        sourceEnded = true;
+        log.info({ source: source.description }, 'frame source ended');
+        handle(tracker.end('source ended'), Date.now());
+        return;
+      } catch (err) {
+        if (stopping) return;
+        sourceError = (err as Error).message;
+        const wait = Math.min(30_000, 1000 * 2 ** failures++);
+        log.error({ err: sourceError, retryInMs: wait }, 'frame source failed');
+        await new Promise((r) => setTimeout(r, wait));
+        if (abort.signal.aborted) pipelineAbort = new AbortController();
+      }
+    }
+  }
+  const pipeline = runPipeline();
+
+  function endSession(reason = 'ended on request'): { sessionId?: string; saved: boolean } {
+    const events = tracker.end(reason);
+    handle(events, Date.now());
+    const end = events.find((e) => e.type === 'session-end');
+    return end && end.type === 'session-end' ? { sessionId: end.sessionId, saved: Boolean(end.payload) } : { saved: false };
+  }
+  function restartSource(): void {
+    log.info({ source: source.description }, 'restarting the frame source');
+    pipelineAbort.abort();
+  }
+  function diagnostics(): Record<string, unknown> {
+    const mem = process.memoryUsage();
+    return {
+      deviceId,
+      appVersion: APP_VERSION,
+      node: process.version,
+      source: { kind: source.kind, description: source.description, simulated: source.simulated, ended: sourceEnded, error: sourceError },
+      model: source.model,
+      fps: stats.fps(),
+      inferenceMs: stats.inferenceMs(),
+      framesSeen: stats.frames,
+      session: tracker.current ?? null,
+      link: { state: linkState, clientId: link?.clientId, error: linkError, paired: pairing?.paired ?? null },
+      outbox: { ...outbox.depth(), inFlight: drainer.inFlight(), lastSyncedAt },
+      memoryMb: { rss: Math.round(mem.rss / 1e6), heapUsed: Math.round(mem.heapUsed / 1e6) },
+      cpuTempC: readCpuTempC() ?? null,
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      liveClients: live.clients(),
+    };
+  }
+
+  // Step: telemetry, re-armed when its interval changes live.
+  let telemetryTimer: NodeJS.Timeout | undefined;
+  function armTelemetry(): void {
+    clearInterval(telemetryTimer);
+    telemetryTimer = setInterval(() => {
+      link?.publishTelemetry(collectTelemetry({ stats, outboxDepth: outbox.depth().pending, model: source.model ?? 'simulation', appVersion: APP_VERSION, startedAt }));
+    }, config.telemetry.intervalS * 1000);
+    telemetryTimer.unref();
+  }
+  armTelemetry();
+
+  // Step: systemd.
+  const watchdog = startWatchdog({ env: deps.env, healthy, log });
+  watchdog.ready(`serving ${live.url}, source ${source.kind}`);
+  log.info({ url: live.url, deviceId, source: source.description, link: config.mqtt.url || 'disabled', depth: outbox.depth() }, 'agent started');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: live.url,
+    deviceId,
+    live,
+    endSession,
+    restartSource,
+    diagnostics,
+    stop(reason = 'stop') {
+      stopped ??= (async () => {
+        log.info({ reason }, 'agent stopping');
+        watchdog.stopping();
+        stopping = true;
+        // The session in progress is closed and saved before anything else shuts.
+        const saved = endSession(`shutdown (${reason})`);
+        if (saved.sessionId) log.info(saved, 'session in progress closed at shutdown');
+        pipelineAbort.abort();
+        await Promise.race([pipeline, new Promise((r) => setTimeout(r, 3000))]);
+        watchdog.stop();
+        clearInterval(telemetryTimer);
+        clearInterval(pruneTimer);
+        drainer.stop();
+        await link?.close();
+        await live.close();
+        outbox.close();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The agent's one config: a JSON file (all keys optional), then environment overrides, validated
+ * at start. Every key, its default and its env name are in `CONFIG_KEYS` (printed by
+ * `--print-config-docs`); a bad value stops the agent with the key's name and what it expects.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_DISK_POLICY } from '../outbox/policy.ts';
+
+const positiveInt = z.number().int().positive();
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Where state lives by default: systemd's StateDirectory when run as a unit, else ~/.local/share. */
+function defaultDataDir(): string {
+  return process.env.STATE_DIRECTORY?.split(':')[0] ?? join(homedir(), '.local', 'share', 'pose-coach');
+}
+
+export const configSchema = z.strictObject({
+    logLevel: logLevel.default('info'),
+    /** Directory of the outbox database. */
+    dataDir: z.string().min(1).default(defaultDataDir),
+    http: z.strictObject({
+        /** Localhost only: the mirror UI and its WebSocket are not for the network. */
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8787),
+        /** The built mirror UI; served when the folder exists. */
+        uiDir: z.string().default(() => resolve(import.meta.dirname, '../../ui/dist')),
+      })
+      .prefault({}),
+    mqtt: z.strictObject({
+        /** `mqtts://gateway:8883`; empty string switches the link off (sessions wait in the outbox). */
+        url: z.string().default('mqtt://127.0.0.1:1883'),
+        /** PEM of the gateway's CA, pinned. Required for mqtts. */
+        caFile: z.string().optional(),
+        /** JSON {deviceId, password}, mode 600. Without it the agent connects anonymously as `deviceId`. */
+        credentialsFile: z.string().optional(),
+        /** Used only without a credentials file (development). */
+        deviceId: z.string().default('mirror-dev'),
+        keepaliveS: positiveInt.default(30),
+        reconnectMinMs: positiveInt.default(1000),
+        reconnectMaxMs: positiveInt.default(60_000),
+      })
+      .prefault({}),
+    source: z.strictObject({
+        /** auto: camera when one is present, else the video when given, else the simulated athlete. */
+        kind: z.enum(['auto', 'camera', 'video', 'simulation']).default('auto'),
+        /** A video file to play as the camera. */
+        video: z.string().optional(),
+        /** Loop the video (a demo mirror), or end with it. */
+        loopVideo: z.boolean().default(true),
+        /** V4L2 device of a USB webcam (Pi cameras appear through libcamera). */
+        cameraDevice: z.string().default('/dev/video0'),
+        fps: z.number().positive().max(120).default(30),
+      })
+      .prefault({}),
+    inference: z.strictObject({
+        model: z.enum(['movenet-lightning', 'movenet-thunder']).default('movenet-lightning'),
+        backend: z.enum(['tfjs-wasm', 'tfjs-node', 'onnx']).default('tfjs-wasm'),
+      })
+      .prefault({}),
+    coach: z.strictObject({
+        /** The exercise coached; `auto` lets the coach recognise it. */
+        exercise: z.string().regex(/^(auto|[a-z][a-z0-9_]{1,40})$/).default('squat'),
+        /** A session ends after this long without anybody in view or any rep. */
+        idleEndS: z.number().positive().default(20),
+        /** Sessions with fewer reps are not saved (somebody walked past). */
+        minReps: z.number().int().min(0).default(1),
+      })
+      .prefault({}),
+    telemetry: z.strictObject({ intervalS: z.number().min(1).default(60) }).prefault({}),
+    outbox: z.strictObject({
+        maxPending: positiveInt.default(DEFAULT_DISK_POLICY.maxPending),
+        historyDays: positiveInt.default(DEFAULT_DISK_POLICY.historyDays),
+        maxHistory: positiveInt.default(DEFAULT_DISK_POLICY.maxHistory),
+        quarantineDays: positiveInt.default(DEFAULT_DISK_POLICY.quarantineDays),
+        maxQuarantine: positiveInt.default(DEFAULT_DISK_POLICY.maxQuarantine),
+        windowSize: positiveInt.default(32),
+        ackTimeoutS: z.number().positive().default(30),
+        unpairedRetryS: z.number().positive().default(900),
+      })
+      .prefault({}),
+  });
+
+export type AgentConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Leaf keys, each with its env variable: `mqtt.reconnectMaxMs` → POSE_AGENT_MQTT_RECONNECT_MAX_MS. */
+export interface ConfigKey {
+  path: string;
+  env: string;
+  type: 'string' | 'number' | 'boolean' | 'enum';
+  default: unknown;
+  description?: string;
+}
+
+function unwrap(t: z.ZodType): z.ZodType {
+  let cur = t as z.ZodType & { unwrap?: () => z.ZodType; def: { innerType?: z.ZodType } };
+  while (cur.def.innerType) cur = cur.def.innerType as typeof cur;
+  return cur;
+}
+
+function leafType(t: z.ZodType): ConfigKey['type'] {
+  const inner = unwrap(t);
+  if (inner instanceof z.ZodNumber) return 'number';
+  if (inner instanceof z.ZodBoolean) return 'boolean';
+  if (inner instanceof z.ZodEnum) return 'enum';
+  return 'string';
+}
+
+function envName(path: string): string {
+  return 'POSE_AGENT_' + path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+export const CONFIG_KEYS: ConfigKey[] = (() => {
+  const defaults = configSchema.parse({}) as Record<string, unknown>;
+  const keys: ConfigKey[] = [];
+  const walk = (shape: Record<string, z.ZodType>, prefix: string, defs: Record<string, unknown>) => {
+    for (const [k, t] of Object.entries(shape)) {
+      const inner = unwrap(t);
+      const path = prefix ? `${prefix}.${k}` : k;
+      if (inner instanceof z.ZodObject) walk(inner.shape as Record<string, z.ZodType>, path, (defs[k] ?? {}) as Record<string, unknown>);
+      else keys.push({ path, env: envName(path), type: leafType(t), default: defs[k], description: t.description });
+    }
+  };
+  walk(configSchema.shape as Record<string, z.ZodType>, '', defaults);
+  return keys;
+})();
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+  cur[parts.at(-1)!] = value;
+}
+
+function fromEnv(key: ConfigKey, raw: string): unknown {
+  if (key.type === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || Number.isNaN(n)) throw new ConfigError(`${key.env} (${key.path}): expected a number, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (key.type === 'boolean') {
+    if (!['true', 'false', '1', '0'].includes(raw)) throw new ConfigError(`${key.env} (${key.path}): expected true or false, got ${JSON.stringify(raw)}`);
+    return raw === 'true' || raw === '1';
+  }
+  return raw;
+}
+
+export interface LoadConfigOptions {
+  /** Path of the JSON file; missing is fine when not given explicitly. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Applied last (command-line flags). */
+  overrides?: Record<string, unknown>;
+}
+
+/** Validated config, or a ConfigError naming the bad key and what it expects. */
+export function loadConfig({ file, env = process.env, overrides = {} }: LoadConfigOptions = {}): AgentConfig {
+  let raw: Record<string, unknown> = {};
+  const path = file ?? env.POSE_AGENT_CONFIG;
+  if (path) {
+    if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  for (const key of CONFIG_KEYS) {
+    const v = env[key.env];
+    if (v !== undefined) setPath(raw, key.path, fromEnv(key, v));
+  }
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) setPath(raw, k, v);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const msgs = parsed.error.issues.slice(0, 5).map((i) => {
+      const p = i.path.join('.');
+      if (i.code === 'unrecognized_keys') return `unknown key ${i.keys.map((k) => (p ? `${p}.${k}` : k)).join(', ')}`;
+      const key = CONFIG_KEYS.find((c) => c.path === p);
+      return `${p}${key ? ` (env ${key.env})` : ''}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid agent config${path ? ` in ${path}` : ''}: ${msgs.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The documentation table of every key (markdown). */
+export function configDocs(): string {
+  const rows = CONFIG_KEYS.map((k) => `| \`${k.path}\` | \`${k.env}\` | ${k.type} | \`${JSON.stringify(k.default) ?? '(none)'}\` |`);
+  return ['| key | env | type | default |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,101 @@
+/**
+ * The agent's localhost HTTP server: health, the mirror UI's history, the built UI itself, and
+ * the WebSocket of live events on `/live` (types in @pose-coach/protocol liveEvents).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { LiveEventInput } from '@pose-coach/protocol';
+import type { OutboxStore } from '../outbox/index.ts';
+import { rangeStart, type HistoryRange } from './historyRange.ts';
+import { serveStatic } from './staticFiles.ts';
+
+export interface LiveServerOptions {
+  host: string;
+  port: number;
+  uiDir: string;
+  outbox: OutboxStore;
+  /** The health report; `ok: false` answers 503. */
+  health(): { ok: boolean } & Record<string, unknown>;
+  /** Messages every new WebSocket client gets first (hello, current session, link, outbox). */
+  snapshot(): LiveEventInput[];
+}
+
+export interface LiveServer {
+  readonly url: string;
+  readonly port: number;
+  broadcast(event: LiveEventInput): void;
+  clients(): number;
+  close(): Promise<void>;
+}
+
+/** A client this far behind gets no more pose frames until it catches up (rep/cue still go). */
+const SLOW_CLIENT_BYTES = 1 << 20;
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+export async function startLiveServer(opts: LiveServerOptions): Promise<LiveServer> {
+  const routes: Record<string, (url: URL, res: ServerResponse) => void> = {
+    '/healthz': (_u, res) => {
+      const h = opts.health();
+      json(res, h.ok ? 200 : 503, h);
+    },
+    '/api/history': (u, res) => {
+      const range = (u.searchParams.get('range') ?? 'week') as HistoryRange;
+      if (!['today', 'week', 'month', 'all'].includes(range)) return json(res, 400, { error: 'range must be today, week, month or all' });
+      const since = rangeStart(range);
+      json(res, 200, { range, since, sessions: opts.outbox.history(since), stats: opts.outbox.stats(since) });
+    },
+    '/api/quarantine': (_u, res) => json(res, 200, { sessions: opts.outbox.quarantine() }),
+    '/api/outbox': (_u, res) => json(res, 200, opts.outbox.depth()),
+  };
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'only GET' });
+    const route = routes[url.pathname];
+    if (route) return route(url, res);
+    if (serveStatic(opts.uiDir, url.pathname, res)) return;
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      return res.end(`Pose Coach agent. The mirror UI is not built (${opts.uiDir} missing); live events on ws://…/live, health on /healthz.\n`);
+    }
+    json(res, 404, { error: `no such path ${url.pathname}` });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/live') return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      for (const e of opts.snapshot()) ws.send(JSON.stringify(e));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+
+  return {
+    port,
+    url: `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}/`,
+    broadcast(event) {
+      const text = JSON.stringify(event);
+      for (const ws of wss.clients as Set<WebSocket>) {
+        if (ws.readyState !== ws.OPEN) continue;
+        if (event.type === 'pose' && ws.bufferedAmount > SLOW_CLIENT_BYTES) continue;
+        ws.send(text);
+      }
+    },
+    clients: () => wss.clients.size,
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

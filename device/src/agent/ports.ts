@@ -1,0 +1,47 @@
+/**
+ * What the agent needs from the stages it wires (frame source + estimator, coach), as small
+ * interfaces of its own, so each stage can be swapped (camera, video, simulated athlete) and the
+ * agent tested without a camera or a model.
+ */
+import type { Keypoint } from '@pose-coach/inference';
+import type { FrameSourceKind, SessionPayload } from '@pose-coach/protocol';
+
+/** One analysed frame: keypoints in the pixels of a width × height frame (empty: nobody there). */
+export interface PoseFrame {
+  /** Agent clock (ms since epoch) when the frame arrived: the start of the latency measurement. */
+  frameAt: number;
+  /** Seconds since the stream started. */
+  t: number;
+  width: number;
+  height: number;
+  keypoints: Keypoint[];
+  score: number;
+  inferenceMs: number;
+}
+
+/** Frames already turned into poses. Iterating starts the source; breaking out stops it. */
+export interface PoseSource {
+  readonly kind: FrameSourceKind;
+  /** Generated, not seen: the UI must say so. */
+  readonly simulated: boolean;
+  /** A short description for logs and diagnostics (device path, file name). */
+  readonly description: string;
+  readonly model?: string;
+  poses(signal: AbortSignal): AsyncIterable<PoseFrame>;
+}
+
+export type CoachEvent =
+  | { type: 'rep'; count: number; score: number; cues: string[] }
+  | { type: 'cue'; text: string };
+
+/** What a coach makes of a whole session; the agent adds id, start time and duration. */
+export type CoachSummary = Pick<SessionPayload, 'exercise' | 'reps' | 'accuracy' | 'feedbackPoints'> &
+  Partial<Pick<SessionPayload, 'repDetails' | 'partialReps' | 'holdSeconds'>>;
+
+/** One coach per session: frames in, rep and cue events out, a summary at the end. */
+export interface Coach {
+  push(frame: PoseFrame): CoachEvent[];
+  finish(): CoachSummary;
+}
+
+export type CoachFactory = (exercise: string) => Coach;
