@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fixedSizeFrames } from './raw-frames.ts';
 import { exited, FrameSourceError, requireTool, spawnRaw, stderrTail } from './ffmpeg.ts';
+import type { LiveSource } from './live-source.ts';
 import { DEFAULT_MAX_SIDE, scaledSize, type SourceFrame } from './types.ts';
 
 export interface VideoInfo {
@@ -52,6 +53,10 @@ export interface VideoFileOptions {
   threads?: number;
   /** Stop after this many frames. */
   maxFrames?: number;
+  /** Deliver frames at the video's own pace, like a camera (ffmpeg -re). Default false: as fast as possible. */
+  realtime?: boolean;
+  /** Start again at the end, for ever (a camera stand-in for the simulated mirror). */
+  loop?: boolean;
   signal?: AbortSignal;
 }
 
@@ -64,7 +69,10 @@ export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}
   const info = probeVideo(file);
   requireTool('ffmpeg', 'ffmpeg');
   const size = opts.maxSide === 0 ? { width: info.width, height: info.height } : scaledSize(info.width, info.height, opts.maxSide ?? DEFAULT_MAX_SIDE);
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-threads', String(opts.threads ?? 1), '-i', file, '-an', '-sn'];
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-threads', String(opts.threads ?? 1)];
+  if (opts.realtime) args.push('-re');
+  if (opts.loop) args.push('-stream_loop', '-1');
+  args.push('-i', file, '-an', '-sn');
   args.push('-vf', `scale=${size.width}:${size.height}:flags=area`, '-fps_mode', 'cfr', '-r', String(info.fps));
   if (opts.maxFrames) args.push('-frames:v', String(opts.maxFrames));
   args.push('-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
@@ -75,6 +83,7 @@ export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}
   let index = 0;
   try {
     for await (const data of fixedSizeFrames(child.stdout, size.width * size.height * 3)) {
+      if (opts.signal?.aborted) break;
       yield { data, width: size.width, height: size.height, index, t: index / info.fps, originalWidth: info.width, originalHeight: info.height };
       index++;
     }
@@ -84,4 +93,12 @@ export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}
     opts.signal?.removeEventListener('abort', stop);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+/** A video file played at its own pace as a live camera (for the simulated mirror and demos). */
+export function videoAsCamera(file: string, opts: Pick<VideoFileOptions, 'maxSide' | 'loop'> = {}): LiveSource {
+  return {
+    description: `video ${file} played as a camera`,
+    frames: (signal) => videoFileFrames(file, { ...opts, realtime: true, signal }),
+  };
 }

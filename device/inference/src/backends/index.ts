@@ -1,6 +1,6 @@
 import type { BackendName } from '../types.ts';
 import { BackendUnavailableError, type ModelRunner } from './runner.ts';
-import { createTfjsRunner, tfjsBackendAvailable } from './tfjs.ts';
+import { createTfjsRunner, tfjsBackendStatus } from './tfjs.ts';
 
 export { BackendUnavailableError, type ModelRunner } from './runner.ts';
 
@@ -20,7 +20,7 @@ export async function createRunner(model: string, inputSize: number, backend: Ba
 /** Which backends can run in this process, and why the others cannot. */
 export async function availableBackends(): Promise<{ backend: BackendName; available: boolean; reason?: string }[]> {
   const out: { backend: BackendName; available: boolean; reason?: string }[] = [];
-  for (const b of ['tfjs-wasm', 'tfjs-node'] as const) out.push({ backend: b, available: await tfjsBackendAvailable(b) });
+  for (const b of ['tfjs-wasm', 'tfjs-node'] as const) out.push({ backend: b, ...(await tfjsBackendStatus(b)) });
   out.push({ backend: 'onnx', available: false, reason: 'not implemented yet' });
   return out;
 }

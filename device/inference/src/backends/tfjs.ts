@@ -45,13 +45,13 @@ function initNode(): Promise<void> {
   return nodeReady;
 }
 
-/** Whether a tfjs backend can run in this process. */
-export async function tfjsBackendAvailable(backend: TfBackend): Promise<boolean> {
+/** Whether a tfjs backend can run in this process, and why not. */
+export async function tfjsBackendStatus(backend: TfBackend): Promise<{ available: boolean; reason?: string }> {
   try {
     await (backend === 'tfjs-wasm' ? initWasm() : initNode());
-    return true;
-  } catch {
-    return false;
+    return { available: true };
+  } catch (err) {
+    return { available: false, reason: (err as Error).message };
   }
 }
 
