@@ -39,7 +39,7 @@ export function fromSessionDocument(snapshot: DocumentSnapshot): WorkoutSessionR
   const createdAt = data.createdAt instanceof Timestamp ? data.createdAt : snapshot.createTime;
   const record: WorkoutSessionRecord = {
     sessionId: typeof data.sessionId === 'string' ? data.sessionId : snapshot.id,
-    userId: String(data.userId ?? ''),
+    userId: typeof data.userId === 'string' ? data.userId : (snapshot.ref.parent.parent?.id ?? ''),
     exercise: String(data.exercise ?? ''),
     reps: Number(data.reps ?? 0),
     accuracy: Number(data.accuracy ?? 0),
