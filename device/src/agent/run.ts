@@ -1,0 +1,91 @@
+/**
+ * The agent as a process (entry point: main.ts): flags, start, the URL printed, clean stop.
+ * SIGTERM/SIGINT close and save the session in progress, then exit 0. A bad config exits 78
+ * (EX_CONFIG), which the systemd unit does not restart.
+ */
+import { parseArgs } from 'node:util';
+import { createEstimator } from '@pose-coach/inference';
+import { CredentialsError } from '../link/index.ts';
+import { createAgent } from './agent.ts';
+import { loadCoachFactory } from './coachAdapter.ts';
+import { ConfigError, configDocs, loadConfig } from './config.ts';
+import { createAgentLogger } from './logger.ts';
+import { choosePoseSource } from './poseSources.ts';
+import type { CoachFactory } from './ports.ts';
+
+const EX_CONFIG = 78;
+
+const HELP = `pose-agent: the mirror's daemon
+
+  --config FILE     JSON config (also POSE_AGENT_CONFIG); every key has a default
+  --video FILE      play a video file as the camera
+  --simulate        use the built-in simulated athlete even when a camera is present
+  --port N          HTTP/WebSocket port (http.port)
+  --config-docs     print every config key, its env variable and default
+`;
+
+export interface RunOptions {
+  /** A coach to use instead of the installed one (tests). */
+  createCoach?: CoachFactory;
+  /** Told the agent's URL once it serves (tests). */
+  onStarted?(url: string): void;
+}
+
+/** The agent as a process: parse flags, start, stop cleanly on SIGTERM/SIGINT. */
+export async function runAgentProcess(args: string[], opts: RunOptions = {}): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      video: { type: 'string' },
+      simulate: { type: 'boolean' },
+      port: { type: 'string' },
+      'config-docs': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return void process.stdout.write(HELP);
+  if (values['config-docs']) return void process.stdout.write(configDocs() + '\n');
+
+  const config = loadConfig({
+    ...(values.config ? { file: values.config } : {}),
+    overrides: {
+      'source.video': values.video,
+      'source.kind': values.simulate ? 'simulation' : values.video ? 'video' : undefined,
+      'http.port': values.port !== undefined ? Number(values.port) : undefined,
+    },
+  });
+  const log = createAgentLogger(config.logLevel);
+  const { source, reason } = choosePoseSource(config, () => createEstimator({ model: config.inference.model, backend: config.inference.backend }), log);
+  log.info({ source: source.description, reason }, 'frame source chosen');
+  const coach = opts.createCoach ? { factory: opts.createCoach, real: true } : await loadCoachFactory();
+  if (!coach.real) log.warn('no coach module installed: showing poses only, no reps or sessions');
+  const agent = await createAgent({ config, log, source, createCoach: coach.factory });
+  process.stdout.write(`Mirror UI: ${agent.url}  (live events ${agent.url.replace('http', 'ws')}live, health ${agent.url}healthz)\n`);
+  opts.onStarted?.(agent.url);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    agent.stop(signal).then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error({ err: err.message }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export function exitOnStartFailure(err: Error): never {
+  if (err instanceof ConfigError || err instanceof CredentialsError) {
+    process.stderr.write(`pose-agent: ${err.message}\n`);
+    process.exit(EX_CONFIG);
+  }
+  process.stderr.write(`pose-agent: failed to start: ${err.message}\n`);
+  process.exit(1);
+}
+
