@@ -92,7 +92,12 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     const cur = tracker.current;
     return cur ? { type: 'session', state: 'active', ...cur } : { type: 'session', state: 'idle' };
   };
-  const healthy = () => sourceEnded || Date.now() - (stats.lastFrameAt || startedAt) < STALL_MS;
+  const framesFlowing = () => Date.now() - (stats.lastFrameAt || startedAt) < STALL_MS;
+  // Health (503 when false): frames are arriving, or a finite video has ended.
+  const healthy = () => sourceEnded || framesFlowing();
+  // Watchdog: the pipeline is not hung. A camera being retried is known trouble, not a hang;
+  // restarting the agent would not bring the camera back.
+  const alive = () => healthy() || sourceError !== undefined;
 
   // Step: the live server (health, history, UI, WebSocket).
   const live = await startLiveServer({
@@ -225,7 +230,13 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       const abort = pipelineAbort;
       try {
         sourceEnded = false;
-        for await (const frame of source.poses(abort.signal)) {
+        const hooks = {
+          onSourceError: (message: string | undefined) => {
+            sourceError = message;
+            if (message) log.warn({ err: message }, 'camera failed; retrying');
+          },
+        };
+        for await (const frame of source.poses(abort.signal, hooks)) {
           stats.record(frame.frameAt, frame.inferenceMs);
           failures = 0;
           sourceError = undefined;
@@ -296,7 +307,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   armTelemetry();
 
   // Step: systemd.
-  const watchdog = startWatchdog({ env: deps.env, healthy, log });
+  const watchdog = startWatchdog({ env: deps.env, healthy: alive, log });
   watchdog.ready(`serving ${live.url}, source ${source.kind}`);
   log.info({ url: live.url, deviceId, source: source.description, link: config.mqtt.url || 'disabled', depth: outbox.depth() }, 'agent started');
 

@@ -27,7 +27,12 @@ export interface PoseSource {
   /** A short description for logs and diagnostics (device path, file name). */
   readonly description: string;
   readonly model?: string;
-  poses(signal: AbortSignal): AsyncIterable<PoseFrame>;
+  poses(signal: AbortSignal, hooks?: PoseSourceHooks): AsyncIterable<PoseFrame>;
+}
+
+export interface PoseSourceHooks {
+  /** The camera failed and is being retried (message), or works again (undefined). */
+  onSourceError?(message: string | undefined): void;
 }
 
 export type CoachEvent =

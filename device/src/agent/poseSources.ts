@@ -1,52 +1,59 @@
 /**
- * The agent's frame source, chosen once at start: the camera when one is present, a video file
- * when given one (played like a camera, looped for a demo), else the simulated athlete. Camera and
- * video frames go through the pose estimator; the simulation yields keypoints directly.
+ * The agent's frame source, chosen once at start: a video file when given one (played like a
+ * camera, looped), else the Pi camera or a webcam when one is present, else the simulated
+ * athlete. Camera and video go through the frames module's live loop (newest-frame mailbox,
+ * camera restarts with back-off) and the pose estimator; the simulation yields keypoints directly.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { PoseEstimator } from '@pose-coach/inference';
-import { videoFileFrames, probeVideo, type SourceFrame } from '../frames/index.ts';
+import { csiCamera, findCsiTool, liveKeypoints, probeVideo, videoAsCamera, webcam, type LiveSource, type SourceFrame } from '../frames/index.ts';
 import type { AgentConfig } from './config.ts';
-import { cameraFrames, detectCamera, type CameraKind } from './cameraFrames.ts';
-import { latestFrames } from './latestFrame.ts';
 import type { PoseFrame, PoseSource } from './ports.ts';
 import { createSimulatedAthlete } from './simulatedAthlete.ts';
 
 export type EstimatorFactory = () => Promise<PoseEstimator>;
 
-export interface EstimatedSourceOptions {
-  kind: 'camera' | 'video';
-  description: string;
-  frames(signal: AbortSignal): AsyncIterable<SourceFrame>;
-  paced: boolean;
-  estimator: EstimatorFactory;
-  model: string;
-  onDrop?(): void;
+/** Stamps each frame with the agent clock when the camera delivered it (start of the latency figure). */
+function stamped(source: LiveSource, arrivals: Map<number, number>): LiveSource {
+  return {
+    description: source.description,
+    async *frames(signal) {
+      arrivals.clear();
+      for await (const frame of source.frames(signal) as AsyncIterable<SourceFrame>) {
+        arrivals.set(frame.index, Date.now());
+        // Only the newest frame waits for inference; older stamps can go.
+        arrivals.delete(frame.index - 120);
+        yield frame;
+      }
+    },
+  };
 }
 
-/** Frames → newest-frame slot → estimator → PoseFrame. The estimator is made once and kept. */
-export function estimatedPoseSource(o: EstimatedSourceOptions): PoseSource {
-  let estimator: Promise<PoseEstimator> | undefined;
+/** A live source behind the estimator, as the agent's PoseSource. The estimator is made once and kept. */
+export function estimatedPoseSource(kind: 'camera' | 'video', live: LiveSource, estimator: EstimatorFactory, model: string): PoseSource {
+  let est: Promise<PoseEstimator> | undefined;
   return {
-    kind: o.kind,
+    kind,
     simulated: false,
-    description: o.description,
-    model: o.model,
-    async *poses(signal) {
-      estimator ??= o.estimator();
-      const est = await estimator;
-      est.reset();
-      for await (const { frame, arrivedAt } of latestFrames(o.frames(signal), { paced: o.paced, signal, onDrop: o.onDrop })) {
-        const started = performance.now();
-        const [pose] = await est.estimatePoses(frame);
+    description: live.description,
+    model,
+    async *poses(signal, hooks) {
+      est ??= estimator();
+      const arrivals = new Map<number, number>();
+      for await (const e of liveKeypoints(stamped(live, arrivals), await est, { signal })) {
+        if (e.type === 'camera-error') hooks?.onSourceError?.(`${e.error.message} (retry ${e.attempt} in ${e.retryInMs} ms)`);
+        if (e.type === 'camera-ready') hooks?.onSourceError?.(undefined);
+        if (e.type !== 'pose') continue;
         const out: PoseFrame = {
-          frameAt: arrivedAt,
-          t: frame.t,
-          width: frame.originalWidth,
-          height: frame.originalHeight,
-          keypoints: pose?.keypoints ?? [],
-          score: pose?.score ?? 0,
-          inferenceMs: pose?.ms ?? performance.now() - started,
+          frameAt: arrivals.get(e.frame.index) ?? Date.now(),
+          t: e.frame.t,
+          width: e.frame.originalWidth,
+          height: e.frame.originalHeight,
+          keypoints: e.pose?.keypoints ?? [],
+          score: e.pose?.score ?? 0,
+          inferenceMs: e.pose?.ms ?? 0,
         };
         yield out;
       }
@@ -54,19 +61,20 @@ export function estimatedPoseSource(o: EstimatedSourceOptions): PoseSource {
   };
 }
 
-/** A video file played over and over, with time running on across loops. */
-export async function* loopedVideo(file: string, loop: boolean, signal: AbortSignal): AsyncGenerator<SourceFrame> {
-  const { fps } = probeVideo(file);
-  let offset = 0;
-  let index = 0;
-  do {
-    let last = 0;
-    for await (const f of videoFileFrames(file, { signal })) {
-      last = f.t;
-      yield { ...f, index: index++, t: f.t + offset };
-    }
-    offset += last + 1 / fps;
-  } while (loop && !signal.aborted);
+/** A Pi camera (rpicam lists one) or a V4L2 device, else undefined. */
+export function detectCamera(device: string, fps: number): LiveSource | undefined {
+  const tool = findCsiTool();
+  if (tool) {
+    const hello = tool.replace('-vid', '-hello');
+    const out = spawnSync(hello, ['--list-cameras'], { encoding: 'utf8', timeout: 5000 });
+    if (/^\s*0\s*:/m.test(`${out.stdout ?? ''}${out.stderr ?? ''}`)) return csiCamera({ framerate: fps, command: tool });
+  }
+  try {
+    if (existsSync(device) && statSync(device).isCharacterDevice()) return webcam({ device, framerate: fps });
+  } catch {
+    /* not a device */
+  }
+  return undefined;
 }
 
 export interface SourceChoice {
@@ -79,25 +87,19 @@ export function choosePoseSource(config: AgentConfig, estimator: EstimatorFactor
   const { kind, video, loopVideo, cameraDevice, fps } = config.source;
   const model = config.inference.model;
   const fromVideo = (file: string): PoseSource => {
-    probeVideo(file); // fail now, with the file's name, rather than inside the pipeline
-    return estimatedPoseSource({ kind: 'video', description: `video ${file}`, frames: (s) => loopedVideo(file, loopVideo, s), paced: true, estimator, model });
+    probeVideo(file); // fail now, naming the file, rather than inside the pipeline
+    return estimatedPoseSource('video', videoAsCamera(file, { loop: loopVideo }), estimator, model);
   };
-  const fromCamera = (cam: { kind: CameraKind; description: string }): PoseSource =>
-    estimatedPoseSource({ kind: 'camera', description: cam.description, frames: (signal) => cameraFrames({ kind: cam.kind, device: cameraDevice, fps, signal }), paced: false, estimator, model });
   const simulation = () => createSimulatedAthlete({ fps: Math.min(fps, 30) });
 
   if (kind === 'simulation') return { source: simulation(), reason: 'source.kind is simulation' };
-  if (kind === 'video') {
+  if (kind === 'video' || (kind === 'auto' && video)) {
     if (!video) throw new Error('source.kind is video but no video file was given (--video FILE or source.video)');
-    return { source: fromVideo(video), reason: 'source.kind is video' };
+    return { source: fromVideo(video), reason: kind === 'video' ? 'source.kind is video' : 'a video file was given' };
   }
-  const cam = detectCamera(cameraDevice);
-  if (kind === 'camera') {
-    if (!cam) throw new Error(`source.kind is camera but no camera was found (no Pi camera, no ${cameraDevice})`);
-    return { source: fromCamera(cam), reason: 'source.kind is camera' };
-  }
-  if (video) return { source: fromVideo(video), reason: 'a video file was given' };
-  if (cam) return { source: fromCamera(cam), reason: `found ${cam.description}` };
+  const cam = detectCamera(cameraDevice, fps);
+  if (cam) return { source: estimatedPoseSource('camera', cam, estimator, model), reason: `found ${cam.description}` };
+  if (kind === 'camera') throw new Error(`source.kind is camera but no camera was found (no Pi camera listed by rpicam-hello, no ${cameraDevice})`);
   log.info('no camera found and no video given: using the simulated athlete');
-  return { source: simulation(), reason: `no camera (${cameraDevice} absent, no Pi camera) and no video` };
+  return { source: simulation(), reason: `no camera (no Pi camera, no ${cameraDevice}) and no video` };
 }
