@@ -1,64 +1,113 @@
-import { fixedSizeFrames } from './raw-frames.ts';
-import { exited, FrameSourceError, spawnRaw, stderrTail } from './ffmpeg.ts';
+import { Worker } from 'node:worker_threads';
+import { FrameSourceError } from './ffmpeg.ts';
+
+export interface ChildStep {
+  cmd: string;
+  args: string[];
+}
 
 export interface ChildFramesOptions {
-  /** Bytes of one frame on the child's stdout. */
+  /** Bytes of one frame on the last step's stdout. */
   frameBytes: number;
-  /** Turns the child's stderr into the right error when it fails (missing, busy, …). */
+  /** Turns the camera's stderr into the right error when it fails (missing, busy, …). */
   classify: (stderr: string, code: number | null, framesSeen: number) => FrameSourceError;
   signal?: AbortSignal;
-  /** A live camera that sends nothing for this long is dead: kill it and say so. Default 5000 ms; 0 = never. */
+  /** A camera that sends nothing for this long is dead: stop it and say so. Default 5000 ms; 0 = never. */
   stallTimeoutMs?: number;
   /** What to call the source in errors. */
   label: string;
+  /**
+   * Frames kept for a consumer that falls behind; older ones are dropped. Default 2. The live
+   * loop (live.ts) takes every frame at once and keeps only the newest itself.
+   */
+  maxQueued?: number;
 }
 
+export interface ChildFrame {
+  data: Uint8Array;
+  /** Arrival time, ms since the epoch (performance.timeOrigin + now). */
+  at: number;
+}
+
+type PumpMessage =
+  | { type: 'frame'; data: Uint8Array; at: number }
+  | { type: 'exit'; code: number | null; signal: NodeJS.Signals | null; stderr: string; frames: number; spawnError?: string };
+
 /**
- * Runs a capture or decode process and yields its stdout cut into frames. A failure at start
- * (no camera, busy camera) or in the middle (camera unplugged, process killed, stream stalled)
- * ends the generator with a FrameSourceError; a clean end of stream (a file decoded to its end)
- * simply returns.
+ * Runs a capture pipeline (one or more processes, stdout to stdin) in a worker thread that keeps
+ * draining the camera's pipe even while this thread is busy with inference, and yields its frames.
+ * A failure at start (no camera, busy camera) or in the middle (unplugged, killed, stalled) ends
+ * the generator with a FrameSourceError; a clean end of stream returns.
  */
-export async function* childFrames(cmd: string, args: string[], opts: ChildFramesOptions): AsyncGenerator<Buffer> {
+export async function* childFrames(steps: ChildStep[], opts: ChildFramesOptions): AsyncGenerator<ChildFrame> {
   if (opts.signal?.aborted) return;
-  const child = spawnRaw(cmd, args);
-  const tail = stderrTail(child, 12);
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  let stalled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const stallMs = opts.stallTimeoutMs ?? 5000;
-  const arm = () => {
-    if (!stallMs) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      child.kill('SIGKILL');
-    }, stallMs);
+  const worker = new Worker(new URL('./pipe-pump.worker.js', import.meta.url), { workerData: { steps, frameBytes: opts.frameBytes } });
+  const queue: ChildFrame[] = [];
+  const maxQueued = opts.maxQueued ?? 2;
+  let exit: Extract<PumpMessage, { type: 'exit' }> | undefined;
+  let workerError: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
   };
-  const stop = () => child.kill('SIGTERM');
+  worker.on('message', (m: PumpMessage) => {
+    if (m.type === 'frame') {
+      queue.push({ data: m.data, at: m.at });
+      if (queue.length > maxQueued) queue.shift();
+      lastFrameAt = performance.now();
+    } else exit = m;
+    notify();
+  });
+  worker.on('error', (err) => {
+    workerError = err;
+    notify();
+  });
+  const stallMs = opts.stallTimeoutMs ?? 5000;
+  let lastFrameAt = performance.now();
+  let stalled = false;
+  const watchdog = stallMs
+    ? setInterval(() => {
+        if (!exit && performance.now() - lastFrameAt > stallMs) {
+          stalled = true;
+          worker.postMessage('stop');
+          notify();
+        }
+      }, Math.min(stallMs, 500))
+    : undefined;
+  const stop = () => {
+    worker.postMessage('stop');
+    notify();
+  };
   opts.signal?.addEventListener('abort', stop, { once: true });
   let frames = 0;
   try {
-    arm();
-    for await (const frame of fixedSizeFrames(child.stdout, opts.frameBytes)) {
-      frames++;
-      arm();
-      yield frame;
-    }
-    clearTimeout(timer);
-    const { code, signal } = await exited(child);
-    if (opts.signal?.aborted) return;
-    if (spawnError) throw new FrameSourceError(`${opts.label}: cannot start ${cmd}: ${spawnError.message}`, 'TOOL_MISSING');
-    if (stalled) throw new FrameSourceError(`${opts.label}: no frame for ${stallMs} ms after ${frames} frames; the camera stopped sending`, 'STREAM_DIED', true);
-    if (code !== 0) {
-      if (frames > 0 && signal) throw new FrameSourceError(`${opts.label}: ${cmd} was killed (${signal}) after ${frames} frames`, 'STREAM_DIED', true);
-      throw opts.classify(tail(), code, frames);
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const next = queue.shift();
+      if (next) {
+        frames++;
+        yield next;
+        continue;
+      }
+      if (workerError) throw new FrameSourceError(`${opts.label}: frame reader failed: ${workerError.message}`, 'STREAM_DIED', true);
+      if (stalled) throw new FrameSourceError(`${opts.label}: no frame for ${stallMs} ms after ${frames} frames; the camera stopped sending`, 'STREAM_DIED', true);
+      if (exit) {
+        if (exit.spawnError) throw new FrameSourceError(`${opts.label}: cannot start ${steps[0]!.cmd}: ${exit.spawnError}`, 'TOOL_MISSING');
+        if (exit.code === 0) return;
+        if (exit.frames > 0 && exit.signal) throw new FrameSourceError(`${opts.label}: ${steps[0]!.cmd} was killed (${exit.signal}) after ${exit.frames} frames`, 'STREAM_DIED', true);
+        throw opts.classify(exit.stderr, exit.code, exit.frames);
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    clearTimeout(timer);
+    clearInterval(watchdog);
     opts.signal?.removeEventListener('abort', stop);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    worker.postMessage('stop');
+    // Let the worker see its children exit before it goes; never keep the process alive for it.
+    setTimeout(() => void worker.terminate(), 1500).unref();
+    worker.unref();
   }
 }
 

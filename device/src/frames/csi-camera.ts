@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { childFrames, classifyCameraError } from './child-frames.ts';
 import { commandExists, FrameSourceError } from './ffmpeg.ts';
 import type { LiveSource } from './live-source.ts';
-import { fixedSizeFrames } from './raw-frames.ts';
 import { DEFAULT_MAX_SIDE, scaledSize, type SourceFrame } from './types.ts';
 import { yuv420Layout, yuv420ToRgb } from './yuv420.ts';
 
@@ -56,67 +54,24 @@ export function csiCamera(opts: CsiCameraOptions = {}): LiveSource {
       const tool = opts.command ?? findCsiTool();
       if (!tool) throw new FrameSourceError('no CSI camera tool: install rpicam-apps (Debian: apt-get install rpicam-apps) or libcamera-apps', 'TOOL_MISSING');
       // -t 0: run until stopped; -n: no preview window; --flush: write each frame at once.
-      const args = ['-t', '0', '-n', '--flush', '--width', String(width), '--height', String(height), '--framerate', String(framerate), '--codec', codec, ...(opts.extraArgs ?? []), '-o', '-'];
+      const camera = { cmd: tool, args: ['-t', '0', '-n', '--flush', '--width', String(width), '--height', String(height), '--framerate', String(framerate), '--codec', codec, ...(opts.extraArgs ?? []), '-o', '-'] };
       const label = `CSI camera (${tool})`;
-      const classify = (stderr: string, code: number | null, seen: number) => classifyCameraError(label, stderr, code, seen);
-      const start = performance.now();
+      const common = { classify: (stderr: string, code: number | null, seen: number) => classifyCameraError(label, stderr, code, seen), signal, label, stallTimeoutMs: opts.stallTimeoutMs };
+      const start = performance.timeOrigin + performance.now();
       let index = 0;
       if (codec === 'yuv420') {
         const layout = yuv420Layout(width, height, opts.rowAlign);
-        for await (const buf of childFrames(tool, args, { frameBytes: layout.frameBytes, classify, signal, label, stallTimeoutMs: opts.stallTimeoutMs })) {
-          const rgb = yuv420ToRgb(buf, layout, out.width, out.height);
-          yield { ...rgb, index: index++, t: (performance.now() - start) / 1000, originalWidth: width, originalHeight: height } satisfies SourceFrame;
+        for await (const f of childFrames([camera], { ...common, frameBytes: layout.frameBytes })) {
+          const rgb = yuv420ToRgb(f.data, layout, out.width, out.height);
+          yield { ...rgb, index: index++, t: (f.at - start) / 1000, originalWidth: width, originalHeight: height } satisfies SourceFrame;
         }
         return;
       }
-      yield* mjpegFrames(tool, args, { width, height, out, label, classify, signal, stallTimeoutMs: opts.stallTimeoutMs, start });
+      // MJPEG: concatenated JPEGs from the camera, decoded and scaled by ffmpeg.
+      const decoder = { cmd: 'ffmpeg', args: ['-hide_banner', '-loglevel', 'error', '-f', 'mjpeg', '-i', 'pipe:0', '-vf', `scale=${out.width}:${out.height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'] };
+      for await (const f of childFrames([camera, decoder], { ...common, frameBytes: out.width * out.height * 3 })) {
+        yield { data: f.data, width: out.width, height: out.height, index: index++, t: (f.at - start) / 1000, originalWidth: width, originalHeight: height } satisfies SourceFrame;
+      }
     },
   };
-}
-
-/**
- * MJPEG: the camera tool's stdout (concatenated JPEGs) feeds an ffmpeg that decodes and scales
- * them to raw RGB; the camera tool's exit status and stderr still decide the error.
- */
-async function* mjpegFrames(
-  tool: string,
-  args: string[],
-  o: { width: number; height: number; out: { width: number; height: number }; label: string; classify: (s: string, c: number | null, n: number) => FrameSourceError; signal: AbortSignal; stallTimeoutMs?: number; start: number },
-): AsyncGenerator<SourceFrame> {
-  const cam = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let camErr = '';
-  cam.stderr.on('data', (d: Buffer) => (camErr = (camErr + d.toString()).slice(-4000)));
-  const camExit = new Promise<number | null>((resolve) => cam.once('close', (code) => resolve(code)));
-  cam.once('error', () => undefined);
-  const dec = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'mjpeg', '-i', 'pipe:0', '-vf', `scale=${o.out.width}:${o.out.height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], {
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  cam.stdout.pipe(dec.stdin);
-  dec.stdin.on('error', () => undefined);
-  const stop = () => cam.kill('SIGTERM');
-  o.signal.addEventListener('abort', stop, { once: true });
-  let index = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let stalled = false;
-  const arm = () => {
-    clearTimeout(timer);
-    if (o.stallTimeoutMs !== 0) timer = setTimeout(() => ((stalled = true), cam.kill('SIGKILL')), o.stallTimeoutMs ?? 5000);
-  };
-  try {
-    arm();
-    for await (const data of fixedSizeFrames(dec.stdout, o.out.width * o.out.height * 3)) {
-      arm();
-      yield { data, width: o.out.width, height: o.out.height, index: index++, t: (performance.now() - o.start) / 1000, originalWidth: o.width, originalHeight: o.height };
-    }
-    clearTimeout(timer);
-    const code = await camExit;
-    if (o.signal.aborted) return;
-    if (stalled) throw new FrameSourceError(`${o.label}: no frame for ${o.stallTimeoutMs ?? 5000} ms; the camera stopped sending`, 'STREAM_DIED', true);
-    if (code !== 0) throw o.classify(camErr, code, index);
-  } finally {
-    clearTimeout(timer);
-    o.signal.removeEventListener('abort', stop);
-    cam.kill('SIGKILL');
-    dec.kill('SIGKILL');
-  }
 }

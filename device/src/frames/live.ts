@@ -53,7 +53,7 @@ export async function* liveKeypoints(source: LiveSource, estimator: PoseEstimato
     try {
       for (;;) {
         const frame = await mailbox.take();
-        if (!frame) break;
+        if (!frame || controller.signal.aborted) break;
         if (!sawFrame) {
           sawFrame = true;
           failures = 0;

@@ -33,9 +33,9 @@ export function webcam(opts: WebcamOptions = {}): LiveSource {
       if (opts.inputFormat) args.push('-input_format', opts.inputFormat);
       args.push('-i', device, '-vf', `scale=${out.width}:${out.height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
       const label = `webcam ${device}`;
-      const start = performance.now();
+      const start = performance.timeOrigin + performance.now();
       let index = 0;
-      for await (const data of childFrames('ffmpeg', args, {
+      for await (const f of childFrames([{ cmd: 'ffmpeg', args }], {
         frameBytes: out.width * out.height * 3,
         classify: (stderr, code, seen) => classifyCameraError(label, stderr, code, seen),
         signal,
@@ -43,7 +43,7 @@ export function webcam(opts: WebcamOptions = {}): LiveSource {
         stallTimeoutMs: opts.stallTimeoutMs,
       })) {
         // The camera may not honour the size asked; ffmpeg scales to `out` whatever it gives.
-        yield { data, width: out.width, height: out.height, index: index++, t: (performance.now() - start) / 1000, originalWidth: width, originalHeight: height };
+        yield { data: f.data, width: out.width, height: out.height, index: index++, t: (f.at - start) / 1000, originalWidth: width, originalHeight: height };
       }
     },
   };
