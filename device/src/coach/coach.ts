@@ -1,0 +1,277 @@
+/**
+ * The coach: frames of keypoints in, rep/cue/session events out. Pure (no clock, no I/O), so the
+ * mirror, the CLI and the tests drive it the same way. Per frame:
+ *
+ *   smooth keypoints → features → view → session lifecycle → exercise tracker(s) → cues
+ *
+ * With `exercise: 'auto'` every exercise is tracked side by side until one is recognised;
+ * the coach then keeps the recognised one's reps and watches for a change of exercise, which
+ * closes the session and opens another (its counter starts from the new exercise's reps).
+ */
+import { CueBook, DEFAULT_CUES, type CueOptions } from './cues.ts';
+import { EXERCISE_MODULES } from './exercises/index.ts';
+import { computeFeatures, type Features } from './features.ts';
+import { mean } from './geometry.ts';
+import { DEFAULT_RECOGNITION, recognise, type RecognitionOptions } from './recogniser.ts';
+import { DEFAULT_SESSION, SessionClock, type SessionOptions } from './sessionClock.ts';
+import { DEFAULT_SMOOTHING, KeypointSmoother, type SmoothingOptions } from './smoothing.ts';
+import { resolveThresholds, type AnyThresholds, type HoldThresholds, type RepThresholds, type ThresholdOverrides } from './thresholds.ts';
+import { HoldTracker, RepTracker, type ExerciseTracker, type ScoredRep } from './tracker.ts';
+import { EXERCISES, type CoachEvent, type ExerciseName, type PoseFrame, type SessionEndReason, type SessionSummary, type View } from './types.ts';
+import { DEFAULT_VIEW, ViewTracker, type ViewOptions } from './view.ts';
+
+export interface CoachOptions {
+  /** The exercise the person chose, or 'auto' (default) to recognise it from the first movements. */
+  exercise?: ExerciseName | 'auto';
+  /** Overrides of the per-exercise threshold files (fleet config). */
+  thresholds?: ThresholdOverrides;
+  session?: Partial<SessionOptions>;
+  cues?: Partial<CueOptions>;
+  recognition?: Partial<RecognitionOptions>;
+  smoothing?: Partial<SmoothingOptions>;
+  view?: Partial<ViewOptions>;
+}
+
+export interface Coach {
+  /** Feeds one frame (in time order); returns what happened. */
+  push(frame: PoseFrame): CoachEvent[];
+  /** Explicit stop: ends the open session, if any. */
+  stop(): CoachEvent[];
+  /** Changes the exercise ('auto' to recognise again): ends the open session, the counter restarts. */
+  setExercise(exercise: ExerciseName | 'auto'): CoachEvent[];
+  /** Ends the open session at the last frame and returns the last session's summary. */
+  finish(): SessionSummary;
+  /** Every session ended so far, in order. */
+  readonly sessions: readonly SessionSummary[];
+  readonly exercise: ExerciseName | null;
+  readonly view: View | null;
+}
+
+export class CoachConfigError extends Error {
+  override name = 'CoachConfigError';
+}
+
+interface OpenSession {
+  start: number;
+  lastT: number;
+  auto: boolean;
+  exercise: ExerciseName | null;
+  trackers: Map<ExerciseName, ExerciseTracker>;
+  active: ExerciseTracker | undefined;
+  reps: ScoredRep[];
+  partials: number;
+  cues: CueBook;
+  lastHoldSecond: number;
+}
+
+const REPLAY_SECONDS = 1;
+
+export function createCoach(options: CoachOptions = {}): Coach {
+  let choice: ExerciseName | 'auto' = options.exercise ?? 'auto';
+  if (choice !== 'auto' && !EXERCISES.includes(choice)) {
+    throw new CoachConfigError(`unknown exercise "${String(choice)}"; choose one of ${EXERCISES.join(', ')} or auto`);
+  }
+  const thresholds = resolveThresholds(options.thresholds);
+  const sessionOpts: SessionOptions = { ...DEFAULT_SESSION, ...options.session };
+  const cueOpts: CueOptions = { ...DEFAULT_CUES, ...options.cues };
+  const recOpts: RecognitionOptions = { ...DEFAULT_RECOGNITION, ...options.recognition };
+  const smoother = new KeypointSmoother({ ...DEFAULT_SMOOTHING, ...options.smoothing });
+  const views = new ViewTracker({ ...DEFAULT_VIEW, ...options.view });
+  const clock = new SessionClock(sessionOpts);
+  const sessions: SessionSummary[] = [];
+  let open: OpenSession | undefined;
+  let recent: Features[] = []; // replayed into the trackers when a session starts
+  let lastT = 0;
+
+  const makeTracker = (name: ExerciseName): ExerciseTracker => {
+    const ex = EXERCISE_MODULES[name];
+    const th: AnyThresholds = thresholds[name];
+    return ex.kind === 'hold' ? new HoldTracker(ex, th as HoldThresholds) : new RepTracker(ex, th as RepThresholds);
+  };
+
+  function openSession(t: number, exercise: ExerciseName | null, events: CoachEvent[], carried: ScoredRep[] = []): OpenSession {
+    const auto = choice === 'auto';
+    const names = auto ? [...EXERCISES] : [choice as ExerciseName];
+    const trackers = new Map(names.map((n) => [n, makeTracker(n)] as const));
+    const s: OpenSession = {
+      start: t,
+      lastT: t,
+      auto,
+      exercise: auto ? exercise : (choice as ExerciseName),
+      trackers,
+      active: auto ? (exercise ? trackers.get(exercise) : undefined) : trackers.get(choice as ExerciseName),
+      reps: [],
+      partials: 0,
+      cues: new CueBook(cueOpts),
+      lastHoldSecond: 0,
+    };
+    clock.started(t);
+    events.push({ type: 'session-start', t, exercise: s.exercise });
+    if (s.exercise && auto) events.push({ type: 'exercise-recognised', t, exercise: s.exercise, auto: true });
+    for (const r of carried) addRep(s, r, events);
+    return s;
+  }
+
+  function summary(s: OpenSession): SessionSummary {
+    const hold = s.exercise === 'plank';
+    const details = s.reps.map((r) => ({
+      start: round(Math.max(0, r.start - s.start)),
+      end: round(Math.max(0, r.end - s.start)),
+      score: round(r.score, 3),
+      cues: s.cues.correctionsFor(r.checks).map((c) => c.say),
+    }));
+    const out: SessionSummary = {
+      exercise: s.exercise,
+      reps: hold ? 0 : s.reps.length,
+      accuracy: round(s.reps.length ? mean(s.reps.map((r) => r.score)) : 0, 3),
+      duration: round(Math.max(0, s.lastT - s.start)),
+      feedbackPoints: s.cues.feedbackPoints(),
+      repDetails: details,
+      partialReps: s.partials,
+      startedAt: round(s.start),
+      view: views.current,
+    };
+    if (hold) out.holdSeconds = round(s.active?.holdSeconds ?? 0);
+    return out;
+  }
+
+  function closeSession(reason: SessionEndReason, t: number, events: CoachEvent[]): void {
+    const s = open;
+    if (!s) return;
+    const last = s.active?.finish();
+    if (last?.kind === 'hold' && last.segment) addRep(s, last.segment, events);
+    const sum = summary(s);
+    sessions.push(sum);
+    events.push({ type: 'session-end', t, reason, summary: sum });
+    open = undefined;
+  }
+
+  function addRep(s: OpenSession, rep: ScoredRep, events: CoachEvent[]): void {
+    s.reps.push(rep);
+    clock.active(rep.end);
+    const spoken = s.cues.afterRep(rep.end, rep.checks, rep.score);
+    if (s.exercise !== 'plank' && s.exercise) {
+      const cues = s.cues.correctionsFor(rep.checks).map((c) => c.say);
+      events.push({ type: 'rep', t: rep.end, exercise: s.exercise, count: s.reps.length, rep: { start: rep.start - s.start, end: rep.end - s.start, score: rep.score, cues } });
+    }
+    for (const c of spoken) events.push({ type: 'cue', t: rep.end, text: c.text, positive: c.positive });
+  }
+
+  function track(s: OpenSession, f: Features, view: View, events: CoachEvent[]): void {
+    for (const tr of s.trackers.values()) {
+      const out = tr.push(f, view);
+      if (!out || tr !== s.active) continue;
+      if (out.kind === 'rep') addRep(s, out.rep, events);
+      else if (out.kind === 'partial') {
+        s.partials++;
+        clock.active(out.end);
+        const ex = EXERCISE_MODULES[tr.name];
+        const cue = ex.kind === 'reps' ? ex.partialCue : undefined;
+        if (cue) {
+          s.cues.note(cue);
+          events.push({ type: 'partial', t: out.end, exercise: tr.name, count: s.partials, cue: cue.say });
+          const said = s.cues.say(out.end, cue.say, false);
+          if (said) events.push({ type: 'cue', t: out.end, text: said.text, positive: false });
+        }
+      } else {
+        clock.active(f.t);
+        if (out.segment) addRep(s, out.segment, events);
+        const whole = Math.floor(out.seconds);
+        if (whole > s.lastHoldSecond) {
+          s.lastHoldSecond = whole;
+          events.push({ type: 'hold', t: f.t, seconds: whole });
+        }
+      }
+    }
+    if (!s.auto) return;
+    if (!s.active) {
+      const name = recognise(s.trackers, recOpts);
+      if (!name) return;
+      const tr = s.trackers.get(name)!;
+      s.exercise = name;
+      s.active = tr;
+      s.partials = tr.partials;
+      events.push({ type: 'exercise-recognised', t: f.t, exercise: name, auto: true });
+      for (const r of tr.reps) addRep(s, r, events);
+      return;
+    }
+    // A different exercise taking over: close this session, open one for the new exercise.
+    const since = s.reps.length ? s.reps[s.reps.length - 1]!.end : s.start;
+    const others = new Map([...s.trackers].filter(([n]) => n !== s.exercise));
+    const next = recognise(others, recOpts, since, recOpts.switchReps);
+    if (next && next !== 'plank') {
+      const carried = s.trackers.get(next)!.reps.filter((r) => r.end > since);
+      closeSession('exercise-changed', f.t, events);
+      open = openSession(carried[0]?.start ?? f.t, next, events, carried);
+    }
+  }
+
+  return {
+    push(frame) {
+      const events: CoachEvent[] = [];
+      const smoothed = smoother.push(frame);
+      const f = computeFeatures(smoothed);
+      lastT = frame.t;
+      const changed = f.present ? views.push(f) : undefined;
+      if (open) {
+        open.lastT = f.present ? f.t : open.lastT;
+        if (changed) events.push({ type: 'view', t: f.t, view: changed });
+        clock.seen(f);
+        const reason = clock.expired(f.t);
+        if (reason) {
+          closeSession(reason, f.t, events);
+          return events;
+        }
+        track(open, f, views.view, events);
+        return events;
+      }
+      recent.push(f);
+      while (recent.length && recent[0]!.t < f.t - REPLAY_SECONDS) recent.shift();
+      if (clock.readyToStart(f)) {
+        const replay = recent;
+        recent = [];
+        open = openSession(replay[0]?.t ?? f.t, null, events);
+        if (views.current) events.push({ type: 'view', t: f.t, view: views.current });
+        for (const g of replay) {
+          if (open) open.lastT = g.present ? g.t : open.lastT;
+          if (open) track(open, g, views.view, events);
+        }
+      }
+      return events;
+    },
+    stop() {
+      const events: CoachEvent[] = [];
+      closeSession('stop', lastT, events);
+      return events;
+    },
+    setExercise(exercise) {
+      if (exercise !== 'auto' && !EXERCISES.includes(exercise)) throw new CoachConfigError(`unknown exercise "${String(exercise)}"; choose one of ${EXERCISES.join(', ')} or auto`);
+      const events: CoachEvent[] = [];
+      closeSession('exercise-changed', lastT, events);
+      choice = exercise;
+      return events;
+    },
+    finish() {
+      closeSession('end-of-stream', lastT, []);
+      return sessions[sessions.length - 1] ?? emptySummary(choice === 'auto' ? null : choice, lastT);
+    },
+    get sessions() {
+      return sessions;
+    },
+    get exercise() {
+      return open?.exercise ?? (choice === 'auto' ? null : choice);
+    },
+    get view() {
+      return views.current;
+    },
+  };
+}
+
+export function emptySummary(exercise: ExerciseName | null, t = 0): SessionSummary {
+  return { exercise, reps: 0, accuracy: 0, duration: 0, feedbackPoints: [], repDetails: [], partialReps: 0, startedAt: round(t), view: null, ...(exercise === 'plank' ? { holdSeconds: 0 } : {}) };
+}
+
+function round(v: number, digits = 2): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}

@@ -1,0 +1,20 @@
+import { grade, mean } from '../geometry.ts';
+import { pick } from '../features.ts';
+import type { HoldExercise } from './types.ts';
+
+/** Plank: held while lying in a straight line with straight knees; scored on the hip line. */
+export const plank: HoldExercise = {
+  kind: 'hold',
+  name: 'plank',
+  inPosition(f, hold) {
+    if (!f.present || !f.horizontal) return false;
+    const line = pick(f.bodyLine, 'side', f.nearSide);
+    const knee = pick(f.knee, 'side', f.nearSide);
+    return line !== undefined && line >= hold.minBodyLine! && (knee === undefined || knee >= hold.minKnee!);
+  },
+  checks(segment, form) {
+    const lines = segment.map((f) => pick(f.bodyLine, 'side', f.nearSide)).filter((v): v is number => v !== undefined);
+    if (!lines.length) return [];
+    return [{ id: 'hips', score: grade(mean(lines), form.lineGood!, form.lineBad!), cue: { say: 'Keep your hips in line with your shoulders', point: 'Keep hips in line' }, praise: { say: 'Rock solid plank!', point: 'Straight body line' } }];
+  },
+};

@@ -1,0 +1,21 @@
+import { grade } from '../geometry.ts';
+import { pick } from '../features.ts';
+import { extremeFrame, type RepExercise } from './types.ts';
+
+/** Push-up: elbow angle while lying; depth and a straight hip line. */
+export const pushup: RepExercise = {
+  kind: 'reps',
+  name: 'pushup',
+  signal: (f, view) => pick(f.elbow, view, f.nearSide, 'mean'),
+  posture: (f) => f.present && f.horizontal,
+  partialCue: { say: 'Lower your chest a little more', point: 'Go lower' },
+  checks(trace, view, form) {
+    const bottom = extremeFrame(trace, (f) => pick(f.elbow, view, f.nearSide, 'mean'), 'min');
+    const line = extremeFrame(trace, (f) => pick(f.bodyLine, view, f.nearSide, 'mean'), 'min');
+    const checks = [];
+    if (bottom) checks.push({ id: 'depth', score: grade(bottom.v, form.depthGood!, form.depthBad!), cue: { say: 'Lower your chest a little more', point: 'Go lower' }, praise: { say: 'Great depth!', point: 'Great depth' } });
+    if (line) checks.push({ id: 'hips', score: grade(line.v, form.lineGood!, form.lineBad!), cue: { say: 'Keep your hips in line with your body', point: 'Keep hips in line' }, praise: { say: 'Solid straight body!', point: 'Straight body line' } });
+    return checks;
+  },
+  signature: () => true,
+};

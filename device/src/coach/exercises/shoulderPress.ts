@@ -1,0 +1,31 @@
+import { grade } from '../geometry.ts';
+import { pick } from '../features.ts';
+import { extremeFrame, range, standing, type Check, type RepExercise } from './types.ts';
+
+/** Shoulder press: elbow angle with the upper arms raised; lockout at the top, no back arch (side view). */
+export const shoulderPress: RepExercise = {
+  kind: 'reps',
+  name: 'shoulder_press',
+  signal: (f) => pick(f.elbow, 'front', f.nearSide, 'mean'),
+  posture: (f, _view, p) => {
+    const raise = pick(f.armRaise, 'front', f.nearSide, 'mean');
+    return standing(f) && raise !== undefined && raise >= p.minArmRaise!;
+  },
+  partialCue: { say: 'Press all the way up', point: 'Lock out overhead' },
+  checks(trace, view, form) {
+    const checks: Check[] = [];
+    const top = extremeFrame(trace, (f) => pick(f.elbow, 'front', f.nearSide, 'mean'), 'max');
+    if (top) checks.push({ id: 'lockout', score: grade(top.v, form.lockoutGood!, form.lockoutBad!), cue: { say: 'Press all the way up', point: 'Lock out overhead' }, praise: { say: 'Strong lockout!', point: 'Full lockout' } });
+    if (view === 'side') {
+      const arch = range(trace, (f) => f.torsoLean);
+      if (arch !== undefined) checks.push({ id: 'arch', score: grade(arch, form.archGood!, form.archBad!), cue: { say: "Brace your core, don't arch your back", point: 'Avoid arching back' }, praise: { say: 'Solid core!', point: 'Stable core' } });
+    }
+    return checks;
+  },
+  signature(trace, _view, _form, posture) {
+    // A press starts with the hands near the shoulders, not hanging by the hips or already overhead.
+    const first = trace[0];
+    const rise = first ? pick(first.wristRise, 'front', first.nearSide, 'mean') : undefined;
+    return rise !== undefined && rise > -0.4 && rise <= posture.startMaxWristRise!;
+  },
+};

@@ -1,0 +1,64 @@
+/** What one exercise module provides. Adding an exercise = one module + one thresholds file. */
+import type { Features } from '../features.ts';
+import type { ExerciseName, View } from '../types.ts';
+
+/** A cue: the words said live, and the short point a session summary keeps. */
+export interface Cue {
+  say: string;
+  point: string;
+}
+
+/** One explicit form check of a rep, graded 0..1. */
+export interface Check {
+  id: string;
+  score: number;
+  /** Said when the check scores poorly. */
+  cue: Cue;
+  /** Said (sometimes) when it scores well. */
+  praise: Cue;
+}
+
+export type Numbers = Record<string, number>;
+
+export interface RepExercise {
+  kind: 'reps';
+  name: ExerciseName;
+  /** The counting signal for this frame, from the joints `view` shows well. */
+  signal(f: Features, view: View, posture: Numbers): number | undefined;
+  /** Is the body in this exercise's position (standing, lying, arms raised …)? */
+  posture(f: Features, view: View, posture: Numbers): boolean;
+  /** Form checks of one rep (`trace`: its frames, first to last). Checks a view cannot judge are left out. */
+  checks(trace: readonly Features[], view: View, form: Numbers): Check[];
+  /** Said after a partial rep. */
+  partialCue: Cue;
+  /** Whether a counted rep has this exercise's signature (tells a squat from a lunge, a jack from a press). */
+  signature(trace: readonly Features[], view: View, form: Numbers, posture: Numbers): boolean;
+}
+
+export interface HoldExercise {
+  kind: 'hold';
+  name: ExerciseName;
+  inPosition(f: Features, hold: Numbers): boolean;
+  checks(segment: readonly Features[], form: Numbers): Check[];
+}
+
+export type ExerciseModule = RepExercise | HoldExercise;
+
+/** The frame of a trace where `value` is smallest (or largest), ignoring frames without it. */
+export function extremeFrame(trace: readonly Features[], value: (f: Features) => number | undefined, want: 'min' | 'max'): { f: Features; v: number } | undefined {
+  let best: { f: Features; v: number } | undefined;
+  for (const f of trace) {
+    const v = value(f);
+    if (v === undefined) continue;
+    if (!best || (want === 'min' ? v < best.v : v > best.v)) best = { f, v };
+  }
+  return best;
+}
+
+export function range(trace: readonly Features[], value: (f: Features) => number | undefined): number | undefined {
+  const lo = extremeFrame(trace, value, 'min');
+  const hi = extremeFrame(trace, value, 'max');
+  return lo && hi ? hi.v - lo.v : undefined;
+}
+
+export const standing = (f: Features): boolean => f.present && !f.horizontal;

@@ -1,0 +1,138 @@
+/**
+ * Per-frame body measurements the exercises count and judge from. Angles are in degrees;
+ * distances are divided by the torso length (shoulder centre to hip centre) so that they do not
+ * depend on how big the person is or how far from the camera they stand.
+ * A value is undefined when the joints behind it were not seen.
+ */
+import { angleAt, distance, midpoint, tiltFromVertical } from './geometry.ts';
+import { SIDES, Skeleton, type Side } from './skeleton.ts';
+import type { PoseFrame } from './types.ts';
+
+export type PerSide = Partial<Record<Side, number>>;
+
+export interface Features {
+  t: number;
+  /** Shoulders and hips seen: enough of a person to analyse. */
+  present: boolean;
+  /** Hips, knees and ankles seen on at least one side. */
+  legsVisible: boolean;
+  /** Torso length in pixels (the unit of every normalised distance). */
+  scale: number;
+  /** The side of the body nearer the camera (its joints score higher). */
+  nearSide: Side;
+  /** Shoulder width over torso length: ~0.6–0.8 facing the camera, ~0–0.2 side on. */
+  shoulderWidth?: number;
+  knee: PerSide;
+  hip: PerSide;
+  elbow: PerSide;
+  /** Angle hip–shoulder–elbow: 0 arm down along the body, 180 arm straight overhead. */
+  armRaise: PerSide;
+  /** How far the wrist is above the shoulder, in torso lengths (negative = below). */
+  wristRise: PerSide;
+  /** Horizontal distance elbow–shoulder in torso lengths (a curl's elbow should stay put). */
+  elbowDrift: PerSide;
+  /** Angle shoulder–hip–ankle: 180 is a straight body line (push-up, plank). */
+  bodyLine: PerSide;
+  /** Torso (hip centre → shoulder centre) away from vertical, degrees. */
+  torsoLean?: number;
+  /** Signed horizontal offset of shoulders from hips in torso lengths (a lean, in the picture's x). */
+  torsoShift?: number;
+  /** Body lying rather than standing (push-up, plank). */
+  horizontal: boolean;
+  /** Horizontal distance between the ankles, and between the knees, in torso lengths. */
+  ankleSpread?: number;
+  kneeSpread?: number;
+  /** Hip centre height above the lower ankle, in torso lengths. */
+  hipHeight?: number;
+  /** Vertical distance between the ankles in torso lengths: a lunge's split stance seen from the front. */
+  ankleDrop?: number;
+  /** The more bent leg's knee, horizontally past its ankle, in torso lengths (lunge). */
+  kneePastAnkle?: number;
+}
+
+export function computeFeatures(frame: PoseFrame): Features {
+  const s = new Skeleton(frame);
+  const ls = s.get('left_shoulder');
+  const rs = s.get('right_shoulder');
+  const lh = s.get('left_hip');
+  const rh = s.get('right_hip');
+  const shoulder = ls && rs ? midpoint(ls, rs) : (ls ?? rs);
+  const hip = lh && rh ? midpoint(lh, rh) : (lh ?? rh);
+  const present = !!shoulder && !!hip;
+  const scale = shoulder && hip ? Math.max(1, distance(shoulder, hip)) : 1;
+  const nearSide: Side = s.sideScore('left') >= s.sideScore('right') ? 'left' : 'right';
+
+  const f: Features = {
+    t: frame.t,
+    present,
+    legsVisible: false,
+    scale,
+    nearSide,
+    knee: {},
+    hip: {},
+    elbow: {},
+    armRaise: {},
+    wristRise: {},
+    elbowDrift: {},
+    bodyLine: {},
+    horizontal: false,
+  };
+  if (ls && rs && present) f.shoulderWidth = distance(ls, rs) / scale;
+
+  for (const side of SIDES) {
+    const sh = s.limb(side, 'shoulder');
+    const el = s.limb(side, 'elbow');
+    const wr = s.limb(side, 'wrist');
+    const hp = s.limb(side, 'hip');
+    const kn = s.limb(side, 'knee');
+    const an = s.limb(side, 'ankle');
+    if (hp && kn && an) {
+      f.knee[side] = angleAt(hp, kn, an);
+      f.legsVisible = true;
+    }
+    if (sh && hp && kn) f.hip[side] = angleAt(sh, hp, kn);
+    if (sh && el && wr) f.elbow[side] = angleAt(sh, el, wr);
+    if (hp && sh && el) f.armRaise[side] = angleAt(hp, sh, el);
+    if (sh && wr && present) f.wristRise[side] = (sh.y - wr.y) / scale;
+    if (sh && el && present) f.elbowDrift[side] = Math.abs(el.x - sh.x) / scale;
+    if (sh && hp && an) f.bodyLine[side] = angleAt(sh, hp, an);
+  }
+
+  if (shoulder && hip) {
+    f.torsoLean = tiltFromVertical(shoulder, hip);
+    f.torsoShift = (shoulder.x - hip.x) / scale;
+    // Lying: the torso is closer to flat than upright. Shoulder→ankle is used as well when seen,
+    // since a push-up's torso alone can tilt up to ~60° at the top.
+    const la = s.get('left_ankle');
+    const ra = s.get('right_ankle');
+    const ankle = la && ra ? midpoint(la, ra) : (la ?? ra);
+    const bodyTilt = ankle ? tiltFromVertical(shoulder, ankle) : f.torsoLean;
+    f.horizontal = f.torsoLean > 50 && bodyTilt > 55;
+    if (la && ra) {
+      f.ankleSpread = Math.abs(la.x - ra.x) / scale;
+      f.ankleDrop = Math.abs(la.y - ra.y) / scale;
+    }
+    if (ankle) f.hipHeight = (Math.max(la?.y ?? -Infinity, ra?.y ?? -Infinity) - hip.y) / scale;
+  }
+  const bent = f.knee.left !== undefined && (f.knee.right === undefined || f.knee.left <= f.knee.right) ? 'left' : 'right';
+  const bk = s.limb(bent, 'knee');
+  const ba = s.limb(bent, 'ankle');
+  if (bk && ba && present) f.kneePastAnkle = Math.abs(bk.x - ba.x) / scale;
+  const lk = s.get('left_knee');
+  const rk = s.get('right_knee');
+  if (lk && rk && present) f.kneeSpread = Math.abs(lk.x - rk.x) / scale;
+  return f;
+}
+
+/**
+ * One value of a left/right pair, chosen for the camera view: side on, the near side (the far
+ * one is hidden and guessed); otherwise both, combined by `both` (mean by default).
+ */
+export function pick(values: PerSide, view: 'front' | 'side' | 'three_quarter', nearSide: Side, both: 'mean' | 'min' | 'max' = 'mean'): number | undefined {
+  const l = values.left;
+  const r = values.right;
+  if (view === 'side') return (nearSide === 'left' ? l : r) ?? l ?? r;
+  if (l === undefined) return r;
+  if (r === undefined) return l;
+  return both === 'min' ? Math.min(l, r) : both === 'max' ? Math.max(l, r) : (l + r) / 2;
+}

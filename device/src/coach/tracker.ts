@@ -1,0 +1,150 @@
+/**
+ * Follows one exercise through a stream of features: counts and scores its reps (or times its
+ * hold, for a plank). The coach runs one for the chosen exercise, or one per exercise side by
+ * side while it is still recognising which one the person is doing.
+ */
+import type { Check, HoldExercise, RepExercise } from './exercises/index.ts';
+import type { Features } from './features.ts';
+import { mean } from './geometry.ts';
+import { RepCounter } from './repCounter.ts';
+import { forView, type HoldThresholds, type RepThresholds } from './thresholds.ts';
+import type { ExerciseName, View } from './types.ts';
+
+export interface ScoredRep {
+  start: number;
+  end: number;
+  score: number;
+  checks: Check[];
+  /** Whether the rep had this exercise's signature (used to recognise the exercise). */
+  signature: boolean;
+}
+
+export type TrackerResult =
+  | { kind: 'rep'; rep: ScoredRep }
+  | { kind: 'partial'; start: number; end: number; signature: boolean }
+  | { kind: 'hold'; seconds: number; segment?: ScoredRep };
+
+export interface ExerciseTracker {
+  readonly name: ExerciseName;
+  readonly reps: ScoredRep[];
+  readonly partials: number;
+  /** Plank: seconds held so far. */
+  readonly holdSeconds: number;
+  push(f: Features, view: View): TrackerResult | undefined;
+  /** Closes what is open at the end of a session (a plank's last stretch). */
+  finish(): TrackerResult | undefined;
+}
+
+const scoreOf = (checks: readonly Check[]): number => (checks.length ? mean(checks.map((c) => c.score)) : 1);
+
+export class RepTracker implements ExerciseTracker {
+  readonly reps: ScoredRep[] = [];
+  partials = 0;
+  readonly holdSeconds = 0;
+  private readonly counter: RepCounter;
+  private view: View | undefined;
+
+  constructor(private readonly ex: RepExercise, private readonly th: RepThresholds) {
+    this.counter = new RepCounter(forView(th, 'front').counting);
+  }
+
+  get name(): ExerciseName {
+    return this.ex.name;
+  }
+
+  push(f: Features, view: View): TrackerResult | undefined {
+    const t = forView(this.th, view);
+    if (view !== this.view) {
+      this.counter.setThresholds(t.counting);
+      this.view = view;
+    }
+    const posture = f.present && this.ex.posture(f, view, t.posture);
+    const out = this.counter.push(f, posture ? this.ex.signal(f, view, t.posture) : undefined, posture);
+    if (!out) return undefined;
+    const signature = this.ex.signature(out.trace, view, t.form, t.posture);
+    if (out.kind === 'partial') {
+      this.partials++;
+      return { kind: 'partial', start: out.start, end: out.end, signature };
+    }
+    const checks = this.ex.checks(out.trace, view, t.form);
+    const rep: ScoredRep = { start: out.start, end: out.end, score: scoreOf(checks), checks, signature };
+    this.reps.push(rep);
+    return { kind: 'rep', rep };
+  }
+
+  finish(): TrackerResult | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * A plank's hold: starts after `settleSeconds` in position, survives breaks shorter than
+ * `graceSeconds`, and is scored in stretches of `segmentSeconds`.
+ */
+export class HoldTracker implements ExerciseTracker {
+  readonly reps: ScoredRep[] = [];
+  readonly partials = 0;
+  holdSeconds = 0;
+  private since: number | undefined; // in position since
+  private lastIn: number | undefined;
+  private holding = false;
+  private segment: Features[] = [];
+  private segmentStart = 0;
+
+  constructor(private readonly ex: HoldExercise, private readonly th: HoldThresholds) {}
+
+  get name(): ExerciseName {
+    return this.ex.name;
+  }
+
+  push(f: Features): TrackerResult | undefined {
+    const h = this.th.hold;
+    const inPos = this.ex.inPosition(f, h);
+    let closed: ScoredRep | undefined;
+    if (inPos) {
+      if (this.lastIn === undefined || f.t - this.lastIn > h.graceSeconds) {
+        // A new stretch in position (the first, or after a break too long to bridge).
+        closed = this.closeSegment();
+        this.since = f.t;
+        this.holding = false;
+      } else if (this.holding) {
+        this.holdSeconds += f.t - this.lastIn;
+      }
+      if (!this.holding && this.since !== undefined && f.t - this.since >= h.settleSeconds) {
+        this.holding = true;
+        this.holdSeconds += f.t - this.since;
+        this.segmentStart = this.since;
+        this.segment = [];
+      }
+      this.lastIn = f.t;
+      if (this.holding) {
+        this.segment.push(f);
+        if (f.t - this.segmentStart >= this.th.form.segmentSeconds!) closed = this.closeSegment() ?? closed;
+      }
+    } else if (this.holding && this.lastIn !== undefined && f.t - this.lastIn > h.graceSeconds) {
+      closed = this.closeSegment();
+      this.holding = false;
+    }
+    if (!this.holding && !closed) return undefined;
+    return { kind: 'hold', seconds: this.holdSeconds, segment: closed };
+  }
+
+  private closeSegment(): ScoredRep | undefined {
+    const seg = this.segment;
+    this.segment = [];
+    if (seg.length < 2) return undefined;
+    const checks = this.ex.checks(seg, this.th.form);
+    const rep: ScoredRep = { start: this.segmentStart, end: seg[seg.length - 1]!.t, score: scoreOf(checks), checks, signature: true };
+    this.segmentStart = rep.end;
+    // A stretch shorter than a second at the very end adds nothing worth scoring.
+    if (rep.end - rep.start < 1 && this.reps.length) return undefined;
+    this.reps.push(rep);
+    return rep;
+  }
+
+  finish(): TrackerResult | undefined {
+    const seg = this.holding ? this.closeSegment() : undefined;
+    this.holding = false;
+    return seg ? { kind: 'hold', seconds: this.holdSeconds, segment: seg } : undefined;
+  }
+}

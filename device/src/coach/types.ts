@@ -1,0 +1,68 @@
+/**
+ * The coach's vocabulary: what goes in (frames of keypoints), what comes out (events and a
+ * session summary). The coach is pure: no clock, no I/O; time comes from the frames.
+ */
+
+/** One joint in pixels of the frame, with the estimator's confidence 0..1. */
+export interface PoseKeypoint {
+  name: string;
+  x: number;
+  y: number;
+  score: number;
+}
+
+/** The keypoints of one frame (17 COCO joints, or none when nobody is in view). */
+export interface PoseFrame {
+  /** Seconds since the stream started. */
+  t: number;
+  width: number;
+  height: number;
+  keypoints: readonly PoseKeypoint[];
+}
+
+export const EXERCISES = ['squat', 'pushup', 'lunge', 'jumping_jack', 'bicep_curl', 'shoulder_press', 'plank'] as const;
+export type ExerciseName = (typeof EXERCISES)[number];
+
+export type View = 'front' | 'side' | 'three_quarter';
+
+/** One rep as the coach judged it. Times are seconds from the session start. */
+export interface RepDetail {
+  start: number;
+  end: number;
+  score: number;
+  cues: string[];
+}
+
+export type CoachEvent =
+  | { type: 'session-start'; t: number; exercise: ExerciseName | null }
+  | { type: 'session-end'; t: number; reason: SessionEndReason; summary: SessionSummary }
+  | { type: 'exercise-recognised'; t: number; exercise: ExerciseName; auto: boolean }
+  | { type: 'view'; t: number; view: View }
+  | { type: 'rep'; t: number; exercise: ExerciseName; count: number; rep: RepDetail }
+  | { type: 'partial'; t: number; exercise: ExerciseName; count: number; cue: string }
+  | { type: 'cue'; t: number; text: string; positive: boolean }
+  | { type: 'hold'; t: number; seconds: number };
+
+export type SessionEndReason = 'absent' | 'rest' | 'stop' | 'exercise-changed' | 'end-of-stream';
+
+/**
+ * A finished session, shaped like the protocol's session payload (protocol/src/session.ts)
+ * minus what the device adds (sessionId, timestamp, model, …).
+ */
+export interface SessionSummary {
+  /** The recognised or chosen exercise; null when no exercise was recognised (nothing counted). */
+  exercise: ExerciseName | null;
+  reps: number;
+  /** Mean rep score 0..1 (0 when no rep). */
+  accuracy: number;
+  /** Seconds from the session's start to its last frame. */
+  duration: number;
+  feedbackPoints: string[];
+  repDetails: RepDetail[];
+  partialReps: number;
+  /** Plank only: seconds held in a good enough position. */
+  holdSeconds?: number;
+  /** Stream time (seconds) at which the session started. */
+  startedAt: number;
+  view: View | null;
+}
