@@ -26,7 +26,9 @@ export function recognise(trackers: ReadonlyMap<ExerciseName, ExerciseTracker>, 
     const tr = trackers.get(name);
     if (!tr) continue;
     if (name === 'plank') {
-      const pushups = trackers.get('pushup')?.reps.filter((r) => r.end > since).length ?? 0;
+      // Push-ups pass through a plank's position: any push-up movement, even a partial one, rules a plank out.
+      const pu = trackers.get('pushup');
+      const pushups = (pu?.reps.filter((r) => r.end > since).length ?? 0) + (since === -Infinity ? (pu?.partials ?? 0) : 0);
       if (tr.holdSeconds >= opts.holdSeconds && pushups === 0) return name;
       continue;
     }

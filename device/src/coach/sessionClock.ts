@@ -16,11 +16,13 @@ export interface SessionOptions {
 
 export const DEFAULT_SESSION: SessionOptions = { readySeconds: 0.2, absenceSeconds: 10, restSeconds: 60 };
 
-/** Standing upright or lying: a position an exercise starts from. */
+/**
+ * Upright or lying: a position an exercise starts from. The legs need not be in the picture
+ * (a mirror close up sees only the upper body of someone curling).
+ */
 export function readyPosture(f: Features): boolean {
   if (!f.present) return false;
-  if (f.horizontal) return true;
-  return f.legsVisible && (f.torsoLean ?? 90) < 35;
+  return f.horizontal || (f.torsoLean ?? 90) < 35;
 }
 
 export class SessionClock {
