@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import { createEstimator, type BackendName, type ModelName } from '@pose-coach/inference';
 import { keypointsFromVideo, probeVideo, type FrameKeypoints } from '../frames/index.ts';
 import { keypointsLine } from './keypoints-jsonl.ts';
+import { createFrameAnalyzer, formatSummary, type ExerciseName } from '../coach/index.ts';
 
 const MODELS: ModelName[] = ['movenet-lightning', 'movenet-thunder'];
 const BACKENDS: BackendName[] = ['tfjs-wasm', 'tfjs-node', 'onnx'];
@@ -43,16 +44,19 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       'no-tracking': { type: 'boolean', default: false },
       'max-side': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      exercise: { type: 'string', default: 'auto' },
+      json: { type: 'boolean', default: false },
     },
   });
   const [video, ...extra] = positionals;
-  if (!video) throw new Error('which video? usage: pose-coach analyze <video> --keypoints out.jsonl');
+  if (!video) throw new Error('which video? usage: pose-coach analyze <video> [--exercise NAME|auto] [--json] [--keypoints out.jsonl]');
   if (extra.length) throw new Error(`one video at a time; unexpected: ${extra.join(' ')}`);
   if (!MODELS.includes(values.model as ModelName)) throw new Error(`--model must be one of ${MODELS.join(', ')}; got "${values.model}"`);
   if (!BACKENDS.includes(values.backend as BackendName)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}; got "${values.backend}"`);
   const maxSide = values['max-side'] === undefined ? undefined : Number(values['max-side']);
   if (maxSide !== undefined && !(Number.isInteger(maxSide) && maxSide >= 0)) throw new Error(`--max-side must be a whole number of pixels; got "${values['max-side']}"`);
-  if (!values.keypoints) throw new Error('nothing to do: give --keypoints <out.jsonl> (reps and form come with the coach)');
+  // The coach refuses an unknown --exercise before the model loads.
+  const analyzer = createFrameAnalyzer({ exercise: values.exercise as ExerciseName | 'auto' });
 
   const info = probeVideo(video); // refuses a missing or unreadable file before the model loads
   const estimator = await createEstimator({
@@ -61,7 +65,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     smoothing: !values['no-smoothing'],
     tracking: !values['no-tracking'],
   });
-  const consumers: FrameConsumer[] = [keypointsFileWriter(values.keypoints)];
+  const consumers: FrameConsumer[] = [{ onFrame: (f) => void analyzer.push(f), finish: async () => {} }];
+  if (values.keypoints) consumers.push(keypointsFileWriter(values.keypoints));
   const bar = new cliProgress.SingleBar(
     { format: 'analyze [{bar}] {percentage}% | {value}/{total} frames | {fps} fps', hideCursor: true, stream: process.stderr },
     cliProgress.Presets.shades_classic,
@@ -86,7 +91,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
   const seconds = (performance.now() - start) / 1000;
   if (!values.quiet) {
-    console.error(`analyze: ${frames} frames of ${video} in ${seconds.toFixed(1)} s (${(frames / seconds).toFixed(1)} frames/s); keypoints in ${values.keypoints}`);
+    console.error(`analyze: ${frames} frames of ${video} in ${seconds.toFixed(1)} s (${(frames / seconds).toFixed(1)} frames/s)${values.keypoints ? `; keypoints in ${values.keypoints}` : ''}`);
   }
+  const result = analyzer.result();
+  console.log(values.json ? JSON.stringify({ video, model: values.model, ...result }) : formatSummary(result));
   return 0;
 }
