@@ -7,10 +7,7 @@
 import { createCoach, emptySummary, type CoachOptions } from './coach.ts';
 import type { CoachEvent, PoseFrame, SessionSummary } from './types.ts';
 
-export interface AnalyzeOptions extends CoachOptions {
-  /** Called after each frame with the frame count so far and the coach's events for it. */
-  onFrame?: (frames: number, events: CoachEvent[]) => void;
-}
+export type AnalyzeOptions = CoachOptions;
 
 export interface AnalysisResult extends SessionSummary {
   frames: number;
@@ -18,23 +15,42 @@ export interface AnalysisResult extends SessionSummary {
   sessions: SessionSummary[];
 }
 
+/** Feeds frames one at a time (as a CLI loop gets them); `result()` closes and summarises. */
+export interface FrameAnalyzer {
+  push(frame: PoseFrame): CoachEvent[];
+  result(): AnalysisResult;
+}
+
 /** Work done in a session: reps, or seconds held for a plank. */
 const work = (s: SessionSummary): number => s.reps + (s.holdSeconds ?? 0);
 
-export async function analyzeFrames(frames: AsyncIterable<PoseFrame> | Iterable<PoseFrame>, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
-  const { onFrame, ...coachOpts } = opts;
-  const coach = createCoach(coachOpts);
+export function createFrameAnalyzer(opts: AnalyzeOptions = {}): FrameAnalyzer {
+  const coach = createCoach(opts);
   let n = 0;
-  for await (const frame of frames) {
-    const events = coach.push(frame);
-    n++;
-    onFrame?.(n, events);
-  }
-  coach.finish();
-  const sessions = [...coach.sessions];
-  const recognised = sessions.filter((s) => s.exercise !== null);
-  const main = recognised.reduce<SessionSummary | undefined>((best, s) => (!best || work(s) > work(best) ? s : best), undefined)
-    ?? sessions[0]
-    ?? emptySummary(opts.exercise && opts.exercise !== 'auto' ? opts.exercise : null);
-  return { ...main, frames: n, sessions };
+  let done: AnalysisResult | undefined;
+  return {
+    push(frame) {
+      if (done) throw new Error('analysis already finished');
+      n++;
+      return coach.push(frame);
+    },
+    result() {
+      if (done) return done;
+      coach.finish();
+      const sessions = [...coach.sessions];
+      const recognised = sessions.filter((s) => s.exercise !== null);
+      const main = recognised.reduce<SessionSummary | undefined>((best, s) => (!best || work(s) > work(best) ? s : best), undefined)
+        ?? sessions[0]
+        ?? emptySummary(opts.exercise && opts.exercise !== 'auto' ? opts.exercise : null);
+      done = { ...main, frames: n, sessions };
+      return done;
+    },
+  };
+}
+
+/** Analyses every frame of a recording. */
+export async function analyzeFrames(frames: AsyncIterable<PoseFrame> | Iterable<PoseFrame>, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const analyzer = createFrameAnalyzer(opts);
+  for await (const frame of frames) analyzer.push(frame);
+  return analyzer.result();
 }

@@ -1,6 +1,6 @@
 /** The exercise coach: keypoint frames in, reps, form scores, cues and session summaries out. */
 export { createCoach, emptySummary, CoachConfigError, type Coach, type CoachOptions } from './coach.ts';
-export { analyzeFrames, type AnalysisResult, type AnalyzeOptions } from './analyzeFrames.ts';
+export { analyzeFrames, createFrameAnalyzer, type AnalysisResult, type AnalyzeOptions, type FrameAnalyzer } from './analyzeFrames.ts';
 export { formatSummary } from './formatSummary.ts';
 export { EXERCISES, type CoachEvent, type ExerciseName, type PoseFrame, type PoseKeypoint, type RepDetail, type SessionEndReason, type SessionSummary, type View } from './types.ts';
 export { DEFAULT_THRESHOLDS, resolveThresholds, ThresholdError, type ThresholdOverrides } from './thresholds.ts';
