@@ -70,8 +70,9 @@ export interface Link {
 /** The subscriptions a device holds: everything the gateway sends it. */
 const INBOUND: TopicKind[] = ['sessionsAck', 'pairing', 'configDesired', 'cmd'];
 
+/** The device id itself: the gateway only lets a mirror use its own id (or `deviceId:suffix`). */
 export function defaultClientId(deviceId: string): string {
-  return `mirror-${deviceId}`;
+  return deviceId;
 }
 
 export function createLink(opts: LinkOptions): Link {
