@@ -30,6 +30,10 @@ export interface CountingThresholds {
   maxGapSeconds: number;
 }
 
+/** Seconds of the rest before a rep kept at the head of its trace (a curl's extension happens there). */
+const REST_LEAD_SECONDS = 1.5;
+
+/** `trace`: the frames of the rep, led by up to REST_LEAD_SECONDS of the rest before it. */
 export type RepOutcome =
   | { kind: 'rep'; start: number; end: number; trace: Features[]; peak: number }
   | { kind: 'partial'; start: number; end: number; trace: Features[]; peak: number };
@@ -43,6 +47,7 @@ export class RepCounter {
   private start = 0;
   private peak = 0;
   private trace: Features[] = [];
+  private rest: Features[] = [];
   /** The smoothed signal of the last frame (for displays and tests). */
   value: number | undefined;
 
@@ -85,7 +90,11 @@ export class RepCounter {
           this.state = 'moving';
           this.start = f.t;
           this.peak = d;
-          this.trace = [f];
+          this.trace = [...this.rest, f];
+          this.rest = [];
+        } else {
+          this.rest.push(f);
+          while (this.rest.length && this.rest[0]!.t < f.t - REST_LEAD_SECONDS) this.rest.shift();
         }
         return undefined;
       case 'moving': {
@@ -113,6 +122,7 @@ export class RepCounter {
   private toWaiting(): void {
     this.state = 'waiting';
     this.trace = [];
+    this.rest = [];
     this.recent = [];
   }
 

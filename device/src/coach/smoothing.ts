@@ -9,11 +9,15 @@ import type { PoseFrame, PoseKeypoint } from './types.ts';
 export interface SmoothingOptions {
   /** Time constant in seconds (0 = off). */
   tau: number;
+  /** A joint lost for at most this many seconds keeps its last confident place (estimators flicker). */
+  holdSeconds: number;
   /** A jump of the body centre larger than this many torso lengths between frames is a cut. */
   cutJump: number;
 }
 
-export const DEFAULT_SMOOTHING: SmoothingOptions = { tau: 0.05, cutJump: 0.8 };
+export const DEFAULT_SMOOTHING: SmoothingOptions = { tau: 0.05, holdSeconds: 0.7, cutJump: 0.8 };
+
+const SEEN = 0.25;
 
 function bodyBox(kps: readonly PoseKeypoint[]): { cx: number; cy: number; size: number } | undefined {
   const seen = kps.filter((k) => k.score >= 0.25);
@@ -27,6 +31,8 @@ function bodyBox(kps: readonly PoseKeypoint[]): { cx: number; cy: number; size: 
 
 export class KeypointSmoother {
   private last: PoseFrame | undefined;
+  /** When each joint was last seen with confidence. */
+  private seenAt = new Map<string, number>();
 
   constructor(private readonly opts: SmoothingOptions = DEFAULT_SMOOTHING) {}
 
@@ -36,8 +42,8 @@ export class KeypointSmoother {
   push(frame: PoseFrame): PoseFrame {
     const prev = this.last;
     this.cut = false;
-    if (!prev || frame.keypoints.length === 0 || prev.keypoints.length !== frame.keypoints.length || this.opts.tau <= 0) {
-      this.last = frame.keypoints.length ? frame : undefined;
+    if (!prev || frame.keypoints.length === 0 || prev.keypoints.length !== frame.keypoints.length) {
+      this.restart(frame);
       return frame;
     }
     const a = bodyBox(prev.keypoints);
@@ -47,15 +53,22 @@ export class KeypointSmoother {
       const grow = Math.max(a.size, b.size) / Math.min(a.size, b.size);
       if (jump > this.opts.cutJump || grow > 1.6) {
         this.cut = true;
-        this.last = frame;
+        this.restart(frame);
         return frame;
       }
     }
     const dt = Math.max(0, frame.t - prev.t);
-    const alpha = 1 - Math.exp(-dt / this.opts.tau);
+    const alpha = this.opts.tau > 0 ? 1 - Math.exp(-dt / this.opts.tau) : 1;
     const keypoints = frame.keypoints.map((k, i) => {
       const p = prev.keypoints[i]!;
-      if (p.name !== k.name || p.score < 0.1) return k;
+      if (p.name !== k.name) return k;
+      if (k.score < SEEN) {
+        // Lost this frame: keep the last confident place for a moment rather than drop the joint.
+        const seen = this.seenAt.get(k.name);
+        return p.score >= SEEN && seen !== undefined && frame.t - seen <= this.opts.holdSeconds ? p : k;
+      }
+      this.seenAt.set(k.name, frame.t);
+      if (p.score < SEEN) return k;
       return { name: k.name, x: p.x + alpha * (k.x - p.x), y: p.y + alpha * (k.y - p.y), score: k.score };
     });
     const out = { ...frame, keypoints };
@@ -63,7 +76,14 @@ export class KeypointSmoother {
     return out;
   }
 
+  private restart(frame: PoseFrame): void {
+    this.last = frame.keypoints.length ? frame : undefined;
+    this.seenAt.clear();
+    for (const k of frame.keypoints) if (k.score >= SEEN) this.seenAt.set(k.name, frame.t);
+  }
+
   reset(): void {
     this.last = undefined;
+    this.seenAt.clear();
   }
 }

@@ -16,11 +16,10 @@ export const bicepCurl: RepExercise = {
     const checks: Check[] = [];
     const drift = range(trace, (f) => pick(f.elbowDrift, 'front', f.nearSide, 'max'));
     if (drift !== undefined) checks.push({ id: 'elbow-drift', score: grade(drift, form.driftGood!, form.driftBad!), cue: { say: 'Keep your elbows pinned to your sides', point: 'Keep elbows still' }, praise: { say: 'Elbows nice and steady!', point: 'Steady elbows' } });
-    const ends = [trace[0], trace[trace.length - 1]].map((f) => (f ? pick(f.elbow, 'front', f.nearSide, 'min') : undefined)).filter((v): v is number => v !== undefined);
-    // The rep starts and ends at the rest boundary; the straightest angle nearby is the extension.
+    // The trace opens with the rest before the rep: its straightest elbow is the extension.
     const straightest = extremeFrame(trace, (f) => pick(f.elbow, 'front', f.nearSide, 'min'), 'max');
-    const ext = Math.max(...ends, straightest?.v ?? 0);
-    if (Number.isFinite(ext) && ext > 0) checks.push({ id: 'extension', score: grade(ext, form.extensionGood!, form.extensionBad!), cue: { say: 'Straighten your arms fully at the bottom', point: 'Extend arms fully' }, praise: { say: 'Full extension, nice!', point: 'Full extension' } });
+    const ext = straightest?.v ?? 0;
+    if (ext > 0) checks.push({ id: 'extension', score: grade(ext, form.extensionGood!, form.extensionBad!), cue: { say: 'Straighten your arms fully at the bottom', point: 'Extend arms fully' }, praise: { say: 'Full extension, nice!', point: 'Full extension' } });
     const swing = range(trace, (f) => f.torsoLean);
     if (swing !== undefined) checks.push({ id: 'swing', score: grade(swing, form.swingGood!, form.swingBad!), cue: { say: "Don't swing your body", point: 'Avoid swinging' }, praise: { say: 'Nice and controlled!', point: 'Controlled movement' } });
     return checks;

@@ -8,8 +8,9 @@ export const shoulderPress: RepExercise = {
   name: 'shoulder_press',
   signal: (f) => pick(f.elbow, 'front', f.nearSide, 'mean'),
   posture: (f, _view, p) => {
-    const raise = pick(f.armRaise, 'front', f.nearSide, 'mean');
-    return standing(f) && raise !== undefined && raise >= p.minArmRaise!;
+    // Hands at the shoulders or above (a curl's hands hang between reps, a jack's come down to the hips).
+    const rise = pick(f.wristRise, 'front', f.nearSide, 'mean');
+    return standing(f) && rise !== undefined && rise >= p.minWristRise!;
   },
   partialCue: { say: 'Press all the way up', point: 'Lock out overhead' },
   checks(trace, view, form) {
