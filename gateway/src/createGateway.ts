@@ -3,7 +3,9 @@
  * never connect); `close()` undoes it in reverse order.
  */
 import {
+  closeFirestore,
   createFeedbackService,
+  GENERIC_MESSAGE,
   createFirestoreSessionRepository,
   createMysqlPool,
   createMysqlSessionRepository,
@@ -27,8 +29,6 @@ import { buildApi } from './api/buildApi.ts';
 import { createFirebaseTokenVerifier } from './api/firebaseAuth.ts';
 import { loadOrCreateTlsCertificate } from './tlsCertificate.ts';
 
-export const GENERIC_FEEDBACK = 'Great work today! Every session counts - keep it up.';
-
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -49,7 +49,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       log.info({ emulatorHost }, 'Firestore emulator started in-process (no FIRESTORE_EMULATOR_HOST or Google credentials)');
     }
     const firestore = openFirestore({ projectId: config.FIREBASE_PROJECT_ID, emulatorHost });
-    cleanups.push(() => firestore.terminate());
+    cleanups.push(() => closeFirestore(firestore));
 
     const repositories: Record<StoreName, SessionRepository> = {
       firestore: createFirestoreSessionRepository(firestore),
@@ -126,10 +126,10 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       marker,
       repositories,
       pool,
-      genericFeedback: () => GENERIC_FEEDBACK,
+      genericFeedback: () => GENERIC_MESSAGE,
       feedbackFor: async (uid, sessionId) => {
         const session = await repositories.mysql.get(uid, sessionId).catch(() => undefined);
-        return session ? feedback.forSession(session) : GENERIC_FEEDBACK;
+        return session ? feedback.forSession(session) : GENERIC_MESSAGE;
       },
       metrics,
       log,

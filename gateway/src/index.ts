@@ -1,4 +1,4 @@
-export { createGateway, GENERIC_FEEDBACK, type Gateway } from './createGateway.ts';
+export { createGateway, type Gateway } from './createGateway.ts';
 export { loadGatewayConfig, describeGatewayConfig, ConfigError, type GatewayConfig } from './config.ts';
 export { createDeviceRegistry, type DeviceRegistry } from './devices/deviceRegistry.ts';
 export { buildApi } from './api/buildApi.ts';

@@ -1,0 +1,192 @@
+/**
+ * bench/ingest: sessions from many simulated mirrors, publish → stored in Firestore and MySQL.
+ *
+ *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15]
+ *
+ * The gateway runs as its own process (`gateway/src/main.ts`), the Firestore emulator in another
+ * (as a remote Firestore would be), and the mirrors here. A session's latency is from its publish
+ * to the mirror receiving `sessions/ack` `stored`, which the gateway sends only after both stores
+ * have written it. Phase 1 publishes all sessions at once (throughput); phase 2 publishes at a
+ * fixed rate (latency under a steady load).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { once } from 'node:events';
+import cliProgress from 'cli-progress';
+import mqtt, { type MqttClient } from 'mqtt';
+import { Redis } from 'ioredis';
+import type { RowDataPacket } from 'mysql2/promise';
+import { createTestDatabase } from '@pose-coach/cloud-sync';
+import { topicFor, type SessionAck } from '@pose-coach/protocol';
+import { createDeviceRegistry } from '../../gateway/src/devices/deviceRegistry.ts';
+import { randomWorkout } from '../../gateway/src/dev/simulatedMirror.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '1000' },
+    sessions: { type: 'string', default: '5000' },
+    rate: { type: 'string', default: '200' },
+    'rate-seconds': { type: 'string', default: '15' },
+  },
+});
+const DEVICES = Number(args.devices);
+const SESSIONS = Number(args.sessions);
+const RATE = Number(args.rate);
+const RATE_SECONDS = Number(args['rate-seconds']);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PORTS = { mqtt: 18841, mqtts: 18842, http: 18081 };
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+async function startChild(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  let isReady = false;
+  return new Promise((resolve, reject) => {
+    // Keep draining stdout after start-up so the child never blocks on a full pipe.
+    child.stdout!.on('data', (d: Buffer) => {
+      if (isReady) return;
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => ready.test(l));
+      if (line) {
+        isReady = true;
+        resolve({ child, line });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function main() {
+  const db = await createTestDatabase();
+  const prefix = `pc-bench-${randomBytes(3).toString('hex')}`;
+  const emulator = await startChild('bench/ingest/firestoreEmulator.ts', {}, /"host"/);
+  const emulatorHost = (JSON.parse(emulator.line) as { host: string }).host;
+  const gateway = await startChild('gateway/src/main.ts', {
+    GATEWAY_HOST: '127.0.0.1',
+    GATEWAY_MQTT_PORT: String(PORTS.mqtt),
+    GATEWAY_MQTTS_PORT: String(PORTS.mqtts),
+    GATEWAY_HTTP_PORT: String(PORTS.http),
+    GATEWAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'pc-bench-')),
+    MYSQL_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    FIRESTORE_EMULATOR_HOST: emulatorHost,
+    LOG_LEVEL: 'info',
+  }, /HTTP API listening|"httpPort"/);
+  void gateway;
+
+  // Provision and pair the mirrors.
+  const registry = createDeviceRegistry(db.pool);
+  const bar = new cliProgress.SingleBar({ format: '{task} [{bar}] {value}/{total}' }, cliProgress.Presets.shades_classic);
+  bar.start(DEVICES, 0, { task: 'provision' });
+  const creds: Array<{ deviceId: string; secret: string }> = [];
+  for (let i = 0; i < DEVICES; i++) {
+    const c = await registry.create({ deviceId: `bench-${i}` });
+    await registry.bind(c.deviceId, `bench-user-${i % 100}`);
+    creds.push(c);
+    bar.update(i + 1);
+  }
+  bar.stop();
+
+  // Connect them all, in batches.
+  const pending = new Map<string, number>();
+  const latencies: number[] = [];
+  let stored = 0;
+  const onAck = (payload: Buffer) => {
+    const ack = JSON.parse(payload.toString()) as SessionAck;
+    if (ack.status !== 'stored') return;
+    const t0 = pending.get(ack.sessionId);
+    if (t0 === undefined) return;
+    pending.delete(ack.sessionId);
+    latencies.push(performance.now() - t0);
+    stored++;
+  };
+  const clients: MqttClient[] = [];
+  bar.start(DEVICES, 0, { task: 'connect  ' });
+  for (let i = 0; i < DEVICES; i += 50) {
+    const batch = creds.slice(i, i + 50).map(async ({ deviceId, secret }) => {
+      const client = mqtt.connect(`mqtt://127.0.0.1:${PORTS.mqtt}`, { clientId: deviceId, username: deviceId, password: secret, clean: true, reconnectPeriod: 1000 });
+      await once(client as unknown as NodeJS.EventEmitter, 'connect');
+      await client.subscribeAsync(topicFor('sessionsAck', deviceId), { qos: 1 });
+      client.on('message', (_t, p) => onAck(p));
+      return client;
+    });
+    clients.push(...(await Promise.all(batch)));
+    bar.update(clients.length);
+  }
+  bar.stop();
+
+  const publish = (i: number) => {
+    const c = i % DEVICES;
+    const session = randomWorkout();
+    pending.set(session.sessionId, performance.now());
+    clients[c]!.publish(topicFor('sessions', creds[c]!.deviceId), JSON.stringify(session), { qos: 1 });
+  };
+  const waitAll = async (total: number, label: string, timeoutMs: number) => {
+    bar.start(total, 0, { task: label });
+    const deadline = Date.now() + timeoutMs;
+    while (stored < total && Date.now() < deadline) {
+      bar.update(stored);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    bar.update(stored);
+    bar.stop();
+  };
+
+  // Phase 1: throughput.
+  const t0 = performance.now();
+  for (let i = 0; i < SESSIONS; i++) {
+    publish(i);
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+  }
+  await waitAll(SESSIONS, 'burst    ', 180_000);
+  const burstSeconds = (performance.now() - t0) / 1000;
+  const burst = [...latencies].sort((a, b) => a - b);
+  const burstStored = stored;
+
+  // Phase 2: steady rate.
+  latencies.length = 0;
+  stored = 0;
+  const steadyTotal = RATE * RATE_SECONDS;
+  const t1 = performance.now();
+  for (let i = 0; i < steadyTotal; i++) {
+    const due = t1 + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    publish(SESSIONS + i);
+  }
+  await waitAll(steadyTotal, `${RATE}/s    `, 60_000);
+  const steady = [...latencies].sort((a, b) => a - b);
+
+  const [rows] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM workout_sessions');
+  console.log(`
+bench/ingest: ${DEVICES} connected mirrors, gateway and Firestore emulator in their own processes, ${(await import('node:os')).cpus().length} cores
+| phase | sessions | stored | sessions/s | p50 ms | p95 ms | p99 ms |
+|---|---|---|---|---|---|---|
+| burst (all at once) | ${SESSIONS} | ${burstStored} | ${(burstStored / burstSeconds).toFixed(0)} | ${percentile(burst, 50).toFixed(0)} | ${percentile(burst, 95).toFixed(0)} | ${percentile(burst, 99).toFixed(0)} |
+| steady ${RATE}/s for ${RATE_SECONDS}s | ${steadyTotal} | ${steady.length} | ${RATE} offered | ${percentile(steady, 50).toFixed(0)} | ${percentile(steady, 95).toFixed(0)} | ${percentile(steady, 99).toFixed(0)} |
+MySQL rows written: ${rows[0]!.n} of ${SESSIONS + steadyTotal}`);
+
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  gateway.child.kill('SIGTERM');
+  emulator.child.kill('SIGTERM');
+  await once(gateway.child, 'exit');
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}:*`);
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  redis.disconnect();
+  await db.drop();
+  process.exit(0);
+}
+
+main().catch((err: Error) => {
+  console.error(`bench/ingest failed: ${err.message}`);
+  process.exit(1);
+});
