@@ -28,6 +28,7 @@ export class CueBook {
   private lastSaid = new Map<string, number>();
   private corrections = new Map<string, number>();
   private praises = new Map<string, number>();
+  private lastPraise = -Infinity;
 
   constructor(private readonly opts: CueOptions = DEFAULT_CUES) {}
 
@@ -47,11 +48,14 @@ export class CueBook {
     if (worst) {
       const said = this.say(t, worst.say, false);
       if (said) out.push(said);
-    } else if (score >= this.opts.praiseAbove && good.length) {
+    } else if (score >= this.opts.praiseAbove && good.length && t - this.lastPraise >= this.opts.cooldownSeconds) {
       // Praise the best-done check, rotating through the ones that are good so it does not drone.
       const pick = [...good].sort((a, b) => (this.lastSaid.get(a.praise.say) ?? -Infinity) - (this.lastSaid.get(b.praise.say) ?? -Infinity))[0]!;
       const said = this.say(t, pick.praise.say, true);
-      if (said) out.push(said);
+      if (said) {
+        this.lastPraise = t;
+        out.push(said);
+      }
     }
     return out;
   }

@@ -8,7 +8,7 @@
  *
  * `waiting` is the ready pose: nothing counts until the person has been seen at rest in the
  * exercise's posture, so getting into position is never a rep. A single-frame glitch of the
- * estimator is removed by a median of the last three readings.
+ * estimator is removed by a median of the last three readings when they are close in time.
  */
 import type { Features } from './features.ts';
 
@@ -30,6 +30,9 @@ export interface CountingThresholds {
   maxGapSeconds: number;
 }
 
+/** Readings closer together than this may be a one-frame estimator glitch (30 fps: three frames). */
+const GLITCH_WINDOW_SECONDS = 0.1;
+
 /** Seconds of the rest before a rep kept at the head of its trace (a curl's extension happens there). */
 const REST_LEAD_SECONDS = 1.5;
 
@@ -42,7 +45,7 @@ type State = 'waiting' | 'ready' | 'moving';
 
 export class RepCounter {
   state: State = 'waiting';
-  private recent: number[] = [];
+  private recent: { t: number; v: number }[] = [];
   private lastSeen = -Infinity;
   private start = 0;
   private peak = 0;
@@ -73,9 +76,11 @@ export class RepCounter {
       return undefined;
     }
     this.lastSeen = f.t;
-    this.recent.push(signal);
-    if (this.recent.length > 3) this.recent.shift();
-    const v = [...this.recent].sort((a, b) => a - b)[Math.floor((this.recent.length - 1) / 2)]!;
+    this.recent.push({ t: f.t, v: signal });
+    while (this.recent.length > 3 || (this.recent.length && this.recent[0]!.t < f.t - GLITCH_WINDOW_SECONDS)) this.recent.shift();
+    // Median of three only when three readings fall within the glitch window: at 5 fps one
+    // frame may be the whole top of a rep, and must not be filtered away.
+    const v = this.recent.length === 3 ? this.recent.map((r) => r.v).sort((a, b) => a - b)[1]! : signal;
     this.value = v;
     const d = this.depth(v);
     const top = this.depth(th.top);
