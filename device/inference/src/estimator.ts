@@ -49,7 +49,9 @@ export async function createEstimator(options: EstimatorOptions = {}): Promise<P
   const runner = await createRunner(model, entry.inputSize, backend);
   let finder: ModelRunner | undefined;
   try {
-    finder = findFront ? await createRunner(MULTIPOSE, getModelEntry(MULTIPOSE).inputSize, backend) : undefined;
+    // MultiPose ships for tfjs only; an ONNX estimator finds people with the WASM backend.
+    const finderBackend = backend === 'onnx' ? 'tfjs-wasm' : backend;
+    finder = findFront ? await createRunner(MULTIPOSE, getModelEntry(MULTIPOSE).inputSize, finderBackend) : undefined;
   } catch (err) {
     runner.dispose();
     throw err;
