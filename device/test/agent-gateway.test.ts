@@ -17,7 +17,7 @@ import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
 import { openSqliteOutbox } from '../src/outbox/index.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { startTcpProxy, type TcpProxy } from '../../gateway/test/support/tcpProxy.ts';
-import { testSquatCoach } from './agent-fixtures.ts';
+import { realCoach } from '../src/agent/coachAdapter.ts';
 import { makeSession, tempDir } from './outbox-fixtures.ts';
 
 function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
@@ -68,7 +68,7 @@ describe('agent against the real gateway', () => {
       },
     });
     const source = createSimulatedAthlete({ speed: opts.speed ?? 4, repsPerSet: 3, repPeriodS: 2, restS: 12 });
-    const agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source, createCoach: testSquatCoach });
+    const agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source, createCoach: realCoach });
     agents.push(agent);
     const events: LiveEvent[] = [];
     const ws = new WebSocket(`${agent.url.replace('http', 'ws')}live`);

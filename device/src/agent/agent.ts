@@ -172,6 +172,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
             config = r.config;
             log.level = config.logLevel;
             if (r.changed.includes('telemetry.intervalS')) armTelemetry();
+            if (r.changed.includes('coach.exercise')) handle(tracker.setExercise(config.coach.exercise), Date.now());
             log.info({ version: desired.version, changed: r.changed }, 'applied config/desired');
           } else log.warn({ version: desired.version, error: r.error }, 'refused config/desired');
           void link
@@ -197,9 +198,9 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
 
   function handle(events: TrackerEvent[], frameAt: number): void {
     for (const e of events) {
-      if (e.type === 'rep') live.broadcast({ type: 'rep', frameAt, sessionId: tracker.current?.sessionId ?? '', exercise: config.coach.exercise, count: e.count, score: e.score, cues: e.cues });
-      else if (e.type === 'cue') live.broadcast({ type: 'cue', frameAt, text: e.text });
-      else if (e.type === 'session-start') live.broadcast({ type: 'session', state: 'active', sessionId: e.sessionId, exercise: e.exercise, startedAt: e.startedAt, reps: 0 });
+      if (e.type === 'rep') live.broadcast({ type: 'rep', frameAt, sessionId: e.sessionId, exercise: e.exercise, count: e.count, score: e.score, cues: e.cues });
+      else if (e.type === 'cue') live.broadcast({ type: 'cue', frameAt, text: e.text, severity: e.positive ? 'info' : 'warn' });
+      else if (e.type === 'session-start') live.broadcast({ type: 'session', state: 'active', sessionId: e.sessionId, exercise: config.coach.exercise, startedAt: e.startedAt, reps: 0 });
       else {
         if (e.payload) saveSession(e.payload);
         else log.info({ sessionId: e.sessionId, reason: e.reason }, 'session too short to keep');
@@ -245,7 +246,9 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         }
         if (abort.signal.aborted) {
           if (stopping) return;
-          pipelineAbort = new AbortController(); // restart-camera
+          // restart-camera: a new stream, so a new coach (stream time starts again).
+          handle(tracker.restart('camera restarted'), Date.now());
+          pipelineAbort = new AbortController();
           continue;
         }
         sourceEnded = true;

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DISK_POLICY } from '../outbox/policy.ts';
+import { COACH_EXERCISES } from './coachAdapter.ts';
 
 const positiveInt = z.number().int().positive();
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -61,10 +62,10 @@ export const configSchema = z.strictObject({
       })
       .prefault({}),
     coach: z.strictObject({
-        /** The exercise coached; `auto` lets the coach recognise it. */
-        exercise: z.string().regex(/^(auto|[a-z][a-z0-9_]{1,40})$/).default('squat'),
-        /** A session ends after this long without anybody in view or any rep. */
-        idleEndS: z.number().positive().default(20),
+        /** The exercise coached; `auto` lets the coach recognise it from the first reps. */
+        exercise: z.enum(COACH_EXERCISES).default('auto'),
+        /** A session ends after this long without anybody in view (and after 3× as long, at least a minute, without a rep). */
+        idleEndS: z.number().positive().default(10),
         /** Sessions with fewer reps are not saved (somebody walked past). */
         minReps: z.number().int().min(0).default(1),
       })

@@ -35,18 +35,33 @@ export interface PoseSourceHooks {
   onSourceError?(message: string | undefined): void;
 }
 
+/**
+ * What the coach reports, in stream time `t` (seconds). The coach owns the session life cycle:
+ * it says when a workout starts (somebody ready in view) and ends (gone, resting too long, or
+ * stopped), with the summary; `summary: null` means nothing worth keeping was recognised.
+ */
 export type CoachEvent =
-  | { type: 'rep'; count: number; score: number; cues: string[] }
-  | { type: 'cue'; text: string };
+  | { type: 'session-start'; t: number }
+  | { type: 'session-end'; t: number; reason: string; summary: CoachSummary | null }
+  | { type: 'rep'; t: number; exercise: string; count: number; score: number; cues: string[] }
+  | { type: 'cue'; t: number; text: string; positive: boolean };
 
-/** What a coach makes of a whole session; the agent adds id, start time and duration. */
-export type CoachSummary = Pick<SessionPayload, 'exercise' | 'reps' | 'accuracy' | 'feedbackPoints'> &
+/** What a coach makes of a whole session; the agent adds id, start time and its own fields. */
+export type CoachSummary = Pick<SessionPayload, 'exercise' | 'reps' | 'accuracy' | 'duration' | 'feedbackPoints'> &
   Partial<Pick<SessionPayload, 'repDetails' | 'partialReps' | 'holdSeconds'>>;
 
-/** One coach per session: frames in, rep and cue events out, a summary at the end. */
 export interface Coach {
   push(frame: PoseFrame): CoachEvent[];
-  finish(): CoachSummary;
+  /** Ends the open session now (end-session command, shutdown, camera restart). */
+  stop(): CoachEvent[];
+  /** Switches the exercise (`auto` to recognise), ending the open session. */
+  setExercise(exercise: string): CoachEvent[];
 }
 
-export type CoachFactory = (exercise: string) => Coach;
+export interface CoachSettings {
+  exercise: string;
+  /** Seconds nobody is in view before a session ends. */
+  idleEndS: number;
+}
+
+export type CoachFactory = (settings: CoachSettings) => Coach;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { createEstimator } from '@pose-coach/inference';
 import { CredentialsError } from '../link/index.ts';
 import { createAgent } from './agent.ts';
-import { loadCoachFactory } from './coachAdapter.ts';
+import { realCoach } from './coachAdapter.ts';
 import { ConfigError, configDocs, loadConfig } from './config.ts';
 import { createAgentLogger } from './logger.ts';
 import { choosePoseSource } from './poseSources.ts';
@@ -58,9 +58,7 @@ export async function runAgentProcess(args: string[], opts: RunOptions = {}): Pr
   const log = createAgentLogger(config.logLevel);
   const { source, reason } = choosePoseSource(config, () => createEstimator({ model: config.inference.model, backend: config.inference.backend }), log);
   log.info({ source: source.description, reason }, 'frame source chosen');
-  const coach = opts.createCoach ? { factory: opts.createCoach, real: true } : await loadCoachFactory();
-  if (!coach.real) log.warn('no coach module installed: showing poses only, no reps or sessions');
-  const agent = await createAgent({ config, log, source, createCoach: coach.factory });
+  const agent = await createAgent({ config, log, source, createCoach: opts.createCoach ?? realCoach });
   process.stdout.write(`Mirror UI: ${agent.url}  (live events ${agent.url.replace('http', 'ws')}live, health ${agent.url}healthz)\n`);
   opts.onStarted?.(agent.url);
 

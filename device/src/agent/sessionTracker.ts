@@ -1,8 +1,8 @@
 /**
- * When a workout starts and ends. A session starts with its first rep (somebody walking past the
- * mirror is not a workout), and ends when nobody has been in view for `idleEndS`, or no rep came
- * for three times that, or on demand (the `end-session` command, SIGTERM). Its summary becomes
- * the session payload the outbox keeps.
+ * Turns the coach's session life cycle into sessions the mirror keeps: a UUID when a workout
+ * starts, the wall-clock start time (frames carry stream time; the latest frame maps one to the
+ * other), and at the end the session payload — unless it is not worth keeping (nothing
+ * recognised, fewer than `minReps` reps and no plank hold).
  */
 import { randomUUID } from 'node:crypto';
 import type { SessionPayload } from '@pose-coach/protocol';
@@ -13,98 +13,83 @@ export interface SessionTrackerOptions {
   exercise: () => string;
   idleEndS: () => number;
   minReps: () => number;
-  /** Fields added to every payload (model, appVersion, timeZone). */
+  /** Fields added to every payload (model, appVersion, timeZone, pairingId). */
   extra: () => Partial<SessionPayload>;
 }
 
 export type TrackerEvent =
-  | CoachEvent
-  | { type: 'session-start'; sessionId: string; exercise: string; startedAt: string }
+  | { type: 'rep'; sessionId: string; exercise: string; count: number; score: number; cues: string[] }
+  | { type: 'cue'; text: string; positive: boolean }
+  | { type: 'session-start'; sessionId: string; startedAt: string }
   | { type: 'session-end'; sessionId: string; payload?: SessionPayload; reason: string };
-
-interface Active {
-  sessionId: string;
-  startedAt: number;
-  lastRepAt: number;
-}
 
 export class SessionTracker {
   private coach: Coach;
-  private active: Active | undefined;
-  private lastSeenAt = 0;
-  private firstSeenAt: number | undefined;
-  private reps = 0;
+  private active: { sessionId: string; startedAtMs: number; reps: number } | undefined;
+  /** Wall-clock ms of stream time 0, from the latest frame. */
+  private epochMs = Date.now();
 
   constructor(private readonly opts: SessionTrackerOptions) {
-    this.coach = opts.createCoach(opts.exercise());
+    this.coach = this.newCoach();
   }
 
   get current(): { sessionId: string; startedAt: string; reps: number; exercise: string } | undefined {
-    return this.active && {
-      sessionId: this.active.sessionId,
-      startedAt: new Date(this.active.startedAt).toISOString(),
-      reps: this.reps,
-      exercise: this.opts.exercise(),
-    };
+    return (
+      this.active && {
+        sessionId: this.active.sessionId,
+        startedAt: new Date(this.active.startedAtMs).toISOString(),
+        reps: this.active.reps,
+        exercise: this.opts.exercise(),
+      }
+    );
   }
 
   push(frame: PoseFrame): TrackerEvent[] {
+    this.epochMs = frame.frameAt - frame.t * 1000;
+    return this.map(this.coach.push(frame), 'coach');
+  }
+
+  /** Ends the session in progress now; returns its events (with the payload when kept). */
+  end(reason: string): TrackerEvent[] {
+    return this.map(this.coach.stop(), reason);
+  }
+
+  setExercise(exercise: string): TrackerEvent[] {
+    return this.map(this.coach.setExercise(exercise), 'exercise changed');
+  }
+
+  /** A new stream (camera restarted): stream time starts again, so the coach does too. */
+  restart(reason: string): TrackerEvent[] {
+    const events = this.end(reason);
+    this.coach = this.newCoach();
+    return events;
+  }
+
+  private newCoach(): Coach {
+    return this.opts.createCoach({ exercise: this.opts.exercise(), idleEndS: this.opts.idleEndS() });
+  }
+
+  private map(events: CoachEvent[], reasonOverride: string): TrackerEvent[] {
     const out: TrackerEvent[] = [];
-    const present = frame.keypoints.length > 0;
-    if (present) {
-      this.lastSeenAt = frame.frameAt;
-      this.firstSeenAt ??= frame.frameAt;
-    }
-    const idleMs = this.opts.idleEndS() * 1000;
-    if (this.active) {
-      if (frame.frameAt - this.lastSeenAt > idleMs) out.push(...this.end('nobody in view'));
-      else if (frame.frameAt - this.active.lastRepAt > 3 * idleMs) out.push(...this.end('no reps'));
-    } else if (!present && this.firstSeenAt !== undefined && frame.frameAt - this.lastSeenAt > idleMs) {
-      // Somebody came and went without a rep: start the coach afresh for the next person.
-      this.resetCoach();
-    }
-    for (const e of this.coach.push(frame)) {
-      if (e.type === 'rep') {
-        if (!this.active) {
-          const startedAt = this.firstSeenAt ?? frame.frameAt;
-          this.active = { sessionId: randomUUID(), startedAt, lastRepAt: frame.frameAt };
-          out.push({ type: 'session-start', sessionId: this.active.sessionId, exercise: this.opts.exercise(), startedAt: new Date(startedAt).toISOString() });
-        }
-        this.active.lastRepAt = frame.frameAt;
-        this.reps = e.count;
+    for (const e of events) {
+      if (e.type === 'session-start') {
+        this.active = { sessionId: randomUUID(), startedAtMs: Math.round(this.epochMs + e.t * 1000), reps: 0 };
+        out.push({ type: 'session-start', sessionId: this.active.sessionId, startedAt: new Date(this.active.startedAtMs).toISOString() });
+      } else if (e.type === 'rep') {
+        if (this.active) this.active.reps = e.count;
+        out.push({ type: 'rep', sessionId: this.active?.sessionId ?? '', exercise: e.exercise, count: e.count, score: e.score, cues: e.cues });
+      } else if (e.type === 'cue') out.push({ type: 'cue', text: e.text, positive: e.positive });
+      else if (this.active) {
+        const { sessionId, startedAtMs } = this.active;
+        this.active = undefined;
+        const s = e.summary;
+        const keep = s !== null && (s.reps >= this.opts.minReps() || (s.holdSeconds ?? 0) > 0);
+        const payload: SessionPayload | undefined = keep
+          ? { ...this.opts.extra(), ...s, sessionId, timestamp: new Date(startedAtMs).toISOString() }
+          : undefined;
+        out.push({ type: 'session-end', sessionId, reason: reasonOverride === 'coach' ? e.reason : reasonOverride, ...(payload ? { payload } : {}) });
       }
-      out.push(e);
     }
     return out;
-  }
-
-  /** Closes the session in progress (if any) and returns its payload when it is worth keeping. */
-  end(reason: string, now = Date.now()): TrackerEvent[] {
-    const active = this.active;
-    if (!active) {
-      this.resetCoach();
-      return [];
-    }
-    const summary = this.coach.finish();
-    const endAt = Math.max(Math.min(now, this.lastSeenAt || now), active.lastRepAt);
-    this.active = undefined;
-    this.resetCoach();
-    const keep = summary.reps >= this.opts.minReps();
-    const payload: SessionPayload | undefined = keep
-      ? {
-          ...this.opts.extra(),
-          ...summary,
-          sessionId: active.sessionId,
-          timestamp: new Date(active.startedAt).toISOString(),
-          duration: Math.max(0, Math.round((endAt - active.startedAt) / 100) / 10),
-        }
-      : undefined;
-    return [{ type: 'session-end', sessionId: active.sessionId, reason, ...(payload ? { payload } : {}) }];
-  }
-
-  private resetCoach(): void {
-    this.coach = this.opts.createCoach(this.opts.exercise());
-    this.firstSeenAt = undefined;
-    this.reps = 0;
   }
 }
