@@ -1,7 +1,7 @@
 /**
  * bench/ingest: sessions from many simulated mirrors, publish → stored in Firestore and MySQL.
  *
- *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15]
+ *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15] [--split-workers]
  *
  * The gateway runs as its own process (`gateway/src/main.ts`), the Firestore emulator in another
  * (as a remote Firestore would be), and the mirrors here. A session's latency is from its publish
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     sessions: { type: 'string', default: '5000' },
     rate: { type: 'string', default: '200' },
     'rate-seconds': { type: 'string', default: '15' },
+    'split-workers': { type: 'boolean', default: false },
   },
 });
 const DEVICES = Number(args.devices);
@@ -68,7 +69,7 @@ async function main() {
   const prefix = `pc-bench-${randomBytes(3).toString('hex')}`;
   const emulator = await startChild('bench/ingest/firestoreEmulator.ts', {}, /"host"/);
   const emulatorHost = (JSON.parse(emulator.line) as { host: string }).host;
-  const gateway = await startChild('gateway/src/main.ts', {
+  const gatewayEnv = {
     GATEWAY_HOST: '127.0.0.1',
     GATEWAY_MQTT_PORT: String(PORTS.mqtt),
     GATEWAY_MQTTS_PORT: String(PORTS.mqtts),
@@ -79,8 +80,10 @@ async function main() {
     QUEUE_PREFIX: prefix,
     FIRESTORE_EMULATOR_HOST: emulatorHost,
     LOG_LEVEL: 'info',
-  }, /HTTP API listening|"httpPort"/);
-  void gateway;
+    RUN_WORKERS: String(!args['split-workers']),
+  };
+  const gateway = await startChild('gateway/src/main.ts', gatewayEnv, /HTTP API listening/);
+  const workers = args['split-workers'] ? await startChild('gateway/src/workerMain.ts', gatewayEnv, /store workers running/) : undefined;
 
   // Provision and pair the mirrors.
   const registry = createDeviceRegistry(db.pool);
@@ -167,7 +170,7 @@ async function main() {
 
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM workout_sessions');
   console.log(`
-bench/ingest: ${DEVICES} connected mirrors, gateway and Firestore emulator in their own processes, ${(await import('node:os')).cpus().length} cores
+bench/ingest: ${DEVICES} connected mirrors, gateway${args['split-workers'] ? ' (broker+API) and store workers' : ''} and Firestore emulator in their own processes, ${(await import('node:os')).cpus().length} cores
 | phase | sessions | stored | sessions/s | p50 ms | p95 ms | p99 ms |
 |---|---|---|---|---|---|---|
 | burst (all at once) | ${SESSIONS} | ${burstStored} | ${(burstStored / burstSeconds).toFixed(0)} | ${percentile(burst, 50).toFixed(0)} | ${percentile(burst, 95).toFixed(0)} | ${percentile(burst, 99).toFixed(0)} |
@@ -175,6 +178,7 @@ bench/ingest: ${DEVICES} connected mirrors, gateway and Firestore emulator in th
 MySQL rows written: ${rows[0]!.n} of ${SESSIONS + steadyTotal}`);
 
   await Promise.all(clients.map((c) => c.endAsync(true)));
+  workers?.child.kill('SIGTERM');
   gateway.child.kill('SIGTERM');
   emulator.child.kill('SIGTERM');
   await once(gateway.child, 'exit');

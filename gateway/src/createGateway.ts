@@ -2,27 +2,18 @@
  * Wires the gateway: stores → queues → workers → broker → API. An async factory (constructors
  * never connect); `close()` undoes it in reverse order.
  */
-import {
-  closeFirestore,
-  createFeedbackService,
-  GENERIC_MESSAGE,
-  createFirestoreSessionRepository,
-  createMysqlPool,
-  createMysqlSessionRepository,
-  openFirestore,
-  runMigrations,
-  startFirestoreEmulator,
-  type SessionRepository,
-} from '@pose-coach/cloud-sync';
+import { GENERIC_MESSAGE } from '@pose-coach/cloud-sync';
 import { topicFor } from '@pose-coach/protocol';
 import type { GatewayConfig } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { createScope } from './scope.ts';
+import { openStores } from './stores.ts';
 import { createDeviceRegistry } from './devices/deviceRegistry.ts';
-import { createStoreQueues, type StoreName } from './queue/storeQueues.ts';
+import { createStoreQueues } from './queue/storeQueues.ts';
 import { createSessionEvents } from './queue/sessionEvents.ts';
 import { createStoredMarker } from './queue/storedMarker.ts';
-import { createStoreWorkers } from './queue/storeWorkers.ts';
+import { startStoreWorkers } from './queue/startStoreWorkers.ts';
 import { createSessionIngest } from './ingest/ingestSession.ts';
 import { createMqttBroker } from './broker/createBroker.ts';
 import { buildApi } from './api/buildApi.ts';
@@ -31,67 +22,28 @@ import { loadOrCreateTlsCertificate } from './tlsCertificate.ts';
 
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
-  const cleanups: Array<() => Promise<unknown>> = [];
-  const close = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: Error) => log.warn({ err: err.message }, 'close step failed'));
-  };
+  const scope = createScope(log);
+  const close = () => scope.close();
 
   try {
-    const pool = createMysqlPool(config.MYSQL_URL);
-    cleanups.push(() => pool.end());
-    await runMigrations(pool);
-
-    let emulatorHost = config.FIRESTORE_EMULATOR_HOST;
-    if (!emulatorHost && !config.GOOGLE_APPLICATION_CREDENTIALS) {
-      const emulator = await startFirestoreEmulator({ port: 0 });
-      cleanups.push(() => emulator.stop());
-      emulatorHost = emulator.host;
-      log.info({ emulatorHost }, 'Firestore emulator started in-process (no FIRESTORE_EMULATOR_HOST or Google credentials)');
-    }
-    const firestore = openFirestore({ projectId: config.FIREBASE_PROJECT_ID, emulatorHost });
-    cleanups.push(() => closeFirestore(firestore));
-
-    const repositories: Record<StoreName, SessionRepository> = {
-      firestore: createFirestoreSessionRepository(firestore),
-      mysql: createMysqlSessionRepository(pool),
-    };
+    const stores = await openStores(config, log, scope, { inProcessEmulator: true });
+    const { pool, firestore, emulatorHost, repositories, feedback } = stores;
     const registry = createDeviceRegistry(pool);
-    const feedback = createFeedbackService({
-      pool,
-      log,
-      llm: config.LLM_URL
-        ? { url: config.LLM_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS }
-        : undefined,
-    });
-
     const queues = createStoreQueues({
       redisUrl: config.REDIS_URL,
       prefix: config.QUEUE_PREFIX,
       attempts: config.STORE_ATTEMPTS,
       backoffMs: config.STORE_BACKOFF_MS,
     });
-    cleanups.push(() => queues.close());
+    scope.add(() => queues.close());
     const metrics = createMetrics(() => queues.counts());
     const events = createSessionEvents(config.REDIS_URL, config.QUEUE_PREFIX);
     await events.start();
-    cleanups.push(() => events.close());
+    scope.add(() => events.close());
     const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX);
-    cleanups.push(() => marker.close());
+    scope.add(() => marker.close());
 
-    if (config.RUN_WORKERS) {
-      const workers = createStoreWorkers({
-        redisUrl: config.REDIS_URL,
-        prefix: config.QUEUE_PREFIX,
-        concurrency: config.WORKER_CONCURRENCY,
-        repositories,
-        feedbackFor: (job) => feedback.forSession(job.session),
-        events,
-        marker,
-        metrics,
-        log,
-      });
-      cleanups.push(() => workers.close());
-    }
+    if (config.RUN_WORKERS) startStoreWorkers(config, { stores, events, marker, metrics, log, scope });
 
     const ingest = createSessionIngest({ registry, queues, metrics, log });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
@@ -105,7 +57,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       metrics,
       log,
     });
-    cleanups.push(() => broker.close());
+    scope.add(() => broker.close());
 
     // Both stores written: tell the mirror, with its motivational feedback.
     events.onStored((e) => {
@@ -136,7 +88,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       apiWaitMs: config.API_WAIT_MS,
     });
     await api.listen({ port: config.GATEWAY_HTTP_PORT, host: config.GATEWAY_HOST });
-    cleanups.push(() => api.close());
+    scope.add(() => api.close());
     const httpPort = (api.server.address() as { port: number }).port;
     log.info({ httpPort }, 'HTTP API listening');
 

@@ -22,20 +22,22 @@ export interface DeviceRegistry {
 }
 
 /**
- * Lookups that keep serving the last answer MySQL gave while MySQL is unreachable, so a store
- * outage does not stop paired mirrors from connecting and handing over sessions. Fresh answers
- * are used whenever MySQL answers; `forget` drops an entry when this process changes it.
+ * Lookups cached for `freshMs` (sessions arrive in bursts from one mirror), and that keep serving
+ * the last answer MySQL gave while MySQL is unreachable, so a store outage does not stop paired
+ * mirrors from connecting and handing over sessions. `forget` drops an entry this process changed.
  */
-function staleOnError<T>(load: (key: string) => Promise<T>) {
-  const last = new Map<string, T>();
+function cachedLookup<T>(load: (key: string) => Promise<T>, freshMs: number) {
+  const last = new Map<string, { value: T; at: number }>();
   return {
     async get(key: string): Promise<T> {
+      const hit = last.get(key);
+      if (hit && Date.now() - hit.at < freshMs) return hit.value;
       try {
         const value = await load(key);
-        last.set(key, value);
+        last.set(key, { value, at: Date.now() });
         return value;
       } catch (err) {
-        if (last.has(key)) return last.get(key)!;
+        if (hit) return hit.value;
         throw err;
       }
     },
@@ -46,21 +48,21 @@ function staleOnError<T>(load: (key: string) => Promise<T>) {
 }
 
 export function createDeviceRegistry(pool: Pool): DeviceRegistry {
-  const secretHashes = staleOnError(async (deviceId) => {
+  const secretHashes = cachedLookup(async (deviceId) => {
     const [rows] = await pool.execute<RowDataPacket[]>(
       'SELECT secret_hash FROM devices WHERE device_id = ? AND revoked_at IS NULL',
       [deviceId],
     );
     return rows[0] ? String(rows[0].secret_hash) : undefined;
-  });
-  const bindings = staleOnError(async (deviceId): Promise<DeviceBinding | undefined> => {
+  }, 0); // connects are rare: a revoked device is refused at once
+  const bindings = cachedLookup(async (deviceId): Promise<DeviceBinding | undefined> => {
     const [rows] = await pool.execute<RowDataPacket[]>(
       'SELECT user_id, pairing_id FROM device_bindings WHERE device_id = ?',
       [deviceId],
     );
     const row = rows[0];
     return row ? { uid: String(row.user_id), pairingId: String(row.pairing_id) } : undefined;
-  });
+  }, 5000);
 
   return {
     async create(opts = {}) {
