@@ -36,6 +36,7 @@ export interface Agent {
   readonly url: string;
   readonly deviceId: string;
   readonly live: LiveServer;
+  readonly log: Logger;
   endSession(reason?: string): { sessionId?: string; saved: boolean };
   restartSource(): void;
   diagnostics(): Record<string, unknown>;
@@ -319,6 +320,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     url: live.url,
     deviceId,
     live,
+    log,
     endSession,
     restartSource,
     diagnostics,

@@ -4,14 +4,10 @@
  * (EX_CONFIG), which the systemd unit does not restart.
  */
 import { parseArgs } from 'node:util';
-import { createEstimator } from '@pose-coach/inference';
 import { CredentialsError } from '../link/index.ts';
-import { createAgent } from './agent.ts';
-import { realCoach } from './coachAdapter.ts';
-import { ConfigError, configDocs, loadConfig } from './config.ts';
-import { createAgentLogger } from './logger.ts';
-import { choosePoseSource } from './poseSources.ts';
+import { ConfigError, configDocs } from './config.ts';
 import type { CoachFactory } from './ports.ts';
+import { startAgent } from './startAgent.ts';
 
 const EX_CONFIG = 78;
 
@@ -47,18 +43,16 @@ export async function runAgentProcess(args: string[], opts: RunOptions = {}): Pr
   if (values.help) return void process.stdout.write(HELP);
   if (values['config-docs']) return void process.stdout.write(configDocs() + '\n');
 
-  const config = loadConfig({
-    ...(values.config ? { file: values.config } : {}),
+  const agent = await startAgent({
+    ...(values.config ? { configFile: values.config } : {}),
     overrides: {
       'source.video': values.video,
       'source.kind': values.simulate ? 'simulation' : values.video ? 'video' : undefined,
       'http.port': values.port !== undefined ? Number(values.port) : undefined,
     },
+    ...(opts.createCoach ? { createCoach: opts.createCoach } : {}),
   });
-  const log = createAgentLogger(config.logLevel);
-  const { source, reason } = choosePoseSource(config, () => createEstimator({ model: config.inference.model, backend: config.inference.backend }), log);
-  log.info({ source: source.description, reason }, 'frame source chosen');
-  const agent = await createAgent({ config, log, source, createCoach: opts.createCoach ?? realCoach });
+  const log = agent.log;
   process.stdout.write(`Mirror UI: ${agent.url}  (live events ${agent.url.replace('http', 'ws')}live, health ${agent.url}healthz)\n`);
   opts.onStarted?.(agent.url);
 
