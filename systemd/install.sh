@@ -2,7 +2,7 @@
 # Installs the Pose Coach systemd units.
 #
 #   sudo systemd/install.sh --device [--kiosk wayland|x11]     # a mirror (agent + kiosk browser)
-#   sudo systemd/install.sh --gateway                          # the gateway
+#   sudo systemd/install.sh --gateway [--workers N]            # the gateway (N separate worker processes)
 #
 # Options: --prefix DIR (the checkout with node_modules; default: this repository),
 #          --destdir DIR (stage into DIR instead of /; implies --no-users --no-enable),
@@ -15,13 +15,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=$(dirname "$here")
 destdir=""
-device=0 gateway=0 kiosk="" users=1 enable=1
+device=0 gateway=0 kiosk="" workers=0 users=1 enable=1
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=1 ;;
     --gateway) gateway=1 ;;
     --kiosk) kiosk=${2:?--kiosk needs wayland or x11}; shift ;;
+    --workers) workers=${2:?--workers needs a number}; shift ;;
     --prefix) prefix=${2:?--prefix needs a directory}; shift ;;
     --destdir) destdir=${2:?--destdir needs a directory}; users=0; enable=0; shift ;;
     --no-users) users=0 ;;
@@ -34,6 +35,8 @@ done
 [ "$device" = 1 ] || [ "$gateway" = 1 ] || { echo "install.sh: say --device and/or --gateway" >&2; exit 2; }
 case "$kiosk" in ""|wayland|x11) ;; *) echo "install.sh: --kiosk must be wayland or x11" >&2; exit 2 ;; esac
 [ -z "$kiosk" ] || [ "$device" = 1 ] || { echo "install.sh: --kiosk goes with --device" >&2; exit 2; }
+case "$workers" in ''|*[!0-9]*) echo "install.sh: --workers needs a number" >&2; exit 2 ;; esac
+[ "$workers" = 0 ] || [ "$gateway" = 1 ] || { echo "install.sh: --workers goes with --gateway" >&2; exit 2; }
 
 node=$(command -v node || true)
 [ -n "$node" ] || { echo "install.sh: node (20+) is not on PATH" >&2; exit 1; }
@@ -82,6 +85,13 @@ fi
 if [ "$gateway" = 1 ]; then
   [ "$users" = 1 ] && add_user pose-gateway
   render pose-gateway.service; units+=(pose-gateway.service)
+  render pose-gateway-workers@.service
+  if [ "$workers" -gt 0 ]; then
+    # Workers in their own processes: the gateway stops running them in-process.
+    mkdir -p "$unitdir/pose-gateway.service.d"
+    printf '[Service]\nEnvironment=RUN_WORKERS=false\n' > "$unitdir/pose-gateway.service.d/workers.conf"
+    for i in $(seq 1 "$workers"); do units+=("pose-gateway-workers@$i.service"); done
+  fi
   if [ ! -e "$confdir/gateway.env" ]; then
     printf '# Gateway settings (tsx gateway/src/main.ts --help lists them all)\n# MYSQL_URL=mysql://pose:secret@127.0.0.1:3306/pose\n# REDIS_URL=redis://127.0.0.1:6379\n' > "$confdir/gateway.env"
     chmod 0640 "$confdir/gateway.env"
