@@ -84,6 +84,10 @@ export const linkEventSchema = z.object({
   paired: z.boolean().optional(),
   displayName: z.string().optional(),
   lastError: z.string().optional(),
+  /** While unpaired: the short code a person types on the phone, shown under the QR code. */
+  pairingCode: z.string().optional(),
+  /** While unpaired: what the QR code encodes (the phone's claim link). */
+  pairingUrl: z.string().optional(),
 });
 
 /** The durable outbox: what still waits to reach the gateway. */
