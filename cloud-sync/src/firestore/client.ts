@@ -20,6 +20,9 @@ const appsByFirestore = new WeakMap<Firestore, App>();
  */
 export function openFirestore(options: OpenFirestoreOptions): Firestore {
   if (!options.projectId) throw new Error('openFirestore: projectId is required');
+  // Against the emulator no Google credential is used; without this, google-auth probes for the
+  // Google Cloud metadata server and warns (a 403 off Google Cloud). gcp-metadata reads this env.
+  if (options.emulatorHost) process.env.METADATA_SERVER_DETECTION ??= 'none';
   const app = initializeApp(
     { projectId: options.projectId, credential: options.credential ?? applicationDefault() },
     `pose-coach-${options.projectId}-${randomUUID()}`,
