@@ -40,6 +40,9 @@ export const poseEventSchema = z.object({
   inferenceMs: z.number().nonnegative(),
   fps: z.number().nonnegative(),
   simulated: z.boolean(),
+  /** Frame size in pixels, so the UI keeps the body's proportions when it scales x and y. */
+  width: z.number().positive().optional(),
+  height: z.number().positive().optional(),
 });
 
 /** A completed repetition. */
