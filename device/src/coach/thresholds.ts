@@ -22,7 +22,7 @@ export interface RepThresholds {
 }
 
 export interface HoldThresholds {
-  hold: { minBodyLine: number; minKnee: number; settleSeconds: number; graceSeconds: number };
+  hold: { minBodyLine: number; minKnee: number; maxArmChange: number; settleSeconds: number; graceSeconds: number };
   form: Record<string, number>;
 }
 

@@ -90,6 +90,8 @@ export class HoldTracker implements ExerciseTracker {
   private holding = false;
   private segment: Features[] = [];
   private segmentStart = 0;
+  /** The still angle at the start of the current stretch in position. */
+  private stillRef: number[] = [];
 
   constructor(private readonly ex: HoldExercise, private readonly th: HoldThresholds) {}
 
@@ -99,7 +101,7 @@ export class HoldTracker implements ExerciseTracker {
 
   push(f: Features): TrackerResult | undefined {
     const h = this.th.hold;
-    const inPos = this.ex.inPosition(f, h);
+    const inPos = this.ex.inPosition(f, h) && this.steady(f);
     let closed: ScoredRep | undefined;
     if (inPos) {
       if (this.lastIn === undefined || f.t - this.lastIn > h.graceSeconds) {
@@ -127,6 +129,20 @@ export class HoldTracker implements ExerciseTracker {
     }
     if (!this.holding && !closed) return undefined;
     return { kind: 'hold', seconds: this.holdSeconds, segment: closed };
+  }
+
+  /** False when the still angle has moved far from where it was as the hold began. */
+  private steady(f: Features): boolean {
+    const v = this.ex.still(f);
+    if (v === undefined) return true;
+    // A new stretch in position takes a new reference from its first frames.
+    if (this.lastIn === undefined || f.t - this.lastIn > this.th.hold.graceSeconds) this.stillRef = [];
+    if (this.stillRef.length < 5) {
+      this.stillRef.push(v);
+      return true;
+    }
+    const ref = [...this.stillRef].sort((a, b) => a - b)[2]!;
+    return Math.abs(v - ref) <= this.th.hold.maxArmChange;
   }
 
   private closeSegment(): ScoredRep | undefined {

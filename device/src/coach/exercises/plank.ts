@@ -12,6 +12,7 @@ export const plank: HoldExercise = {
     const knee = pick(f.knee, 'side', f.nearSide);
     return line !== undefined && line >= hold.minBodyLine! && (knee === undefined || knee >= hold.minKnee!);
   },
+  still: (f) => pick(f.elbow, 'side', f.nearSide),
   checks(segment, form) {
     const lines = segment.map((f) => pick(f.bodyLine, 'side', f.nearSide)).filter((v): v is number => v !== undefined);
     if (!lines.length) return [];

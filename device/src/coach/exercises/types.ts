@@ -39,6 +39,8 @@ export interface HoldExercise {
   kind: 'hold';
   name: ExerciseName;
   inPosition(f: Features, hold: Numbers): boolean;
+  /** An angle that stays put while holding (a plank's elbows); moving it far means leaving the hold. */
+  still(f: Features): number | undefined;
   checks(segment: readonly Features[], form: Numbers): Check[];
 }
 
