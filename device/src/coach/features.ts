@@ -20,6 +20,9 @@ export interface Features {
   scale: number;
   /** The side of the body nearer the camera (its joints score higher). */
   nearSide: Side;
+  /** The arm (shoulder–elbow–wrist) and the leg (hip–knee–ankle) seen best: side on, the other hides behind the body. */
+  nearArm: Side;
+  nearLeg: Side;
   /** Shoulder width over torso length: ~0.6–0.8 facing the camera, ~0–0.2 side on. */
   shoulderWidth?: number;
   knee: PerSide;
@@ -68,6 +71,8 @@ export function computeFeatures(frame: PoseFrame): Features {
     legsVisible: false,
     scale,
     nearSide,
+    nearArm: s.chainScore('left', ['shoulder', 'elbow', 'wrist']) >= s.chainScore('right', ['shoulder', 'elbow', 'wrist']) ? 'left' : 'right',
+    nearLeg: s.chainScore('left', ['hip', 'knee', 'ankle']) >= s.chainScore('right', ['hip', 'knee', 'ankle']) ? 'left' : 'right',
     knee: {},
     hip: {},
     elbow: {},

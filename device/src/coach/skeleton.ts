@@ -46,6 +46,11 @@ export class Skeleton {
     return limbs.reduce((s, l) => s + (this.joints.get(`${side}_${l}`)?.score ?? 0), 0) / limbs.length;
   }
 
+  /** Lowest confidence among a chain of one side's joints (how well that limb is seen). */
+  chainScore(side: Side, limbs: readonly Limb[]): number {
+    return Math.min(...limbs.map((l) => this.joints.get(`${side}_${l}`)?.score ?? 0));
+  }
+
   get size(): number {
     return this.joints.size;
   }

@@ -9,10 +9,10 @@ export const plank: HoldExercise = {
   inPosition(f, hold) {
     if (!f.present || !f.horizontal) return false;
     const line = pick(f.bodyLine, 'side', f.nearSide);
-    const knee = pick(f.knee, 'side', f.nearSide);
+    const knee = pick(f.knee, 'side', f.nearLeg);
     return line !== undefined && line >= hold.minBodyLine! && (knee === undefined || knee >= hold.minKnee!);
   },
-  still: (f) => pick(f.elbow, 'side', f.nearSide),
+  still: (f) => pick(f.elbow, 'side', f.nearArm),
   checks(segment, form) {
     const lines = segment.map((f) => pick(f.bodyLine, 'side', f.nearSide)).filter((v): v is number => v !== undefined);
     if (!lines.length) return [];

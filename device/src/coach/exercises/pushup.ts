@@ -6,11 +6,11 @@ import { extremeFrame, type RepExercise } from './types.ts';
 export const pushup: RepExercise = {
   kind: 'reps',
   name: 'pushup',
-  signal: (f, view) => pick(f.elbow, view, f.nearSide, 'mean'),
+  signal: (f, view) => pick(f.elbow, view, f.nearArm, 'mean'),
   posture: (f) => f.present && f.horizontal,
   partialCue: { say: 'Lower your chest a little more', point: 'Go lower' },
   checks(trace, view, form) {
-    const bottom = extremeFrame(trace, (f) => pick(f.elbow, view, f.nearSide, 'mean'), 'min');
+    const bottom = extremeFrame(trace, (f) => pick(f.elbow, view, f.nearArm, 'mean'), 'min');
     const line = extremeFrame(trace, (f) => pick(f.bodyLine, view, f.nearSide, 'mean'), 'min');
     const checks = [];
     if (bottom) checks.push({ id: 'depth', score: grade(bottom.v, form.depthGood!, form.depthBad!), cue: { say: 'Lower your chest a little more', point: 'Go lower' }, praise: { say: 'Great depth!', point: 'Great depth' } });

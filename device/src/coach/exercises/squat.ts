@@ -6,11 +6,11 @@ import { extremeFrame, standing, type Check, type RepExercise } from './types.ts
 export const squat: RepExercise = {
   kind: 'reps',
   name: 'squat',
-  signal: (f, view) => pick(f.knee, view, f.nearSide, 'mean'),
+  signal: (f, view) => pick(f.knee, view, f.nearLeg, 'mean'),
   posture: (f) => standing(f) && f.legsVisible,
   partialCue: { say: 'Go a little deeper', point: 'Squat deeper' },
   checks(trace, view, form) {
-    const bottom = extremeFrame(trace, (f) => pick(f.knee, view, f.nearSide, 'mean'), 'min');
+    const bottom = extremeFrame(trace, (f) => pick(f.knee, view, f.nearLeg, 'mean'), 'min');
     if (!bottom) return [];
     const checks: Check[] = [
       { id: 'depth', score: grade(bottom.v, form.depthGood!, form.depthBad!), cue: { say: 'Go a little deeper', point: 'Squat deeper' }, praise: { say: 'Great depth!', point: 'Great depth' } },
@@ -27,7 +27,7 @@ export const squat: RepExercise = {
   },
   signature(trace, view, form) {
     // Both feet planted side by side: no split stance (that is a lunge).
-    const bottom = extremeFrame(trace, (f) => pick(f.knee, view, f.nearSide, 'mean'), 'min');
+    const bottom = extremeFrame(trace, (f) => pick(f.knee, view, f.nearLeg, 'mean'), 'min');
     if (!bottom) return false;
     const f = bottom.f;
     if (view === 'side') return f.ankleSpread === undefined || f.ankleSpread < form.maxFootSplitSide!;
