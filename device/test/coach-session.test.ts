@@ -57,6 +57,17 @@ describe('session lifecycle', () => {
     expect(coach.sessions).toHaveLength(2);
   });
 
+  it('splits a visit with squats then jumping jacks into two sessions when recognising by itself', () => {
+    const coach = createCoach({ exercise: 'auto' });
+    const jack = (t0: number) => span(t0, 1, (u) => ({ arms: Math.sin(Math.PI * u), feet: 120 + 260 * Math.sin(Math.PI * u) }));
+    const frames = [...squats(0, 3, 80), ...span(7, 2, () => ({})), ...[0, 1, 2, 3, 4].flatMap((r) => jack(9 + r)), ...span(14, 1, () => ({}))];
+    const events = frames.flatMap((f) => coach.push(f));
+    expect(events.filter((e) => e.type === 'exercise-recognised').map((e) => e.type === 'exercise-recognised' && e.exercise)).toEqual(['squat', 'jumping_jack']);
+    expect(ends(events)[0]).toMatchObject({ reason: 'exercise-changed', summary: { exercise: 'squat', reps: 3 } });
+    coach.finish();
+    expect(coach.sessions.map((s) => [s.exercise, s.reps])).toEqual([['squat', 3], ['jumping_jack', 5]]);
+  });
+
   it('makes a summary the protocol accepts as a session payload', () => {
     const coach = createCoach({ exercise: 'auto' });
     for (const f of [...squats(0, 3, 80), ...span(7, 2, (u) => ({ knee: dip(u, 178, 130) })), ...span(9, 1, () => ({}))]) coach.push(f);
