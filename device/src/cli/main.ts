@@ -1,4 +1,5 @@
 import { analyzeCommand } from './analyze.ts';
+import { liveCommand } from './live.ts';
 
 const USAGE = `usage: pose-coach <command> [options]
 
@@ -6,6 +7,8 @@ commands:
   analyze <video> --keypoints <out.jsonl>   keypoints of every frame of a video file
           [--model movenet-lightning|movenet-thunder] [--backend tfjs-wasm|tfjs-node]
           [--no-smoothing] [--no-tracking] [--max-side N] [--quiet]
+  live [--source csi|webcam[:/dev/videoN]|video:<file>] [--seconds N]
+                                            camera → keypoints, printing the frame rate reached
 
 Run \`npm run models:install\` once to install the models.`;
 
@@ -16,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'analyze':
         return await analyzeCommand(rest);
+      case 'live':
+        return await liveCommand(rest);
       case undefined:
       case '-h':
       case '--help':

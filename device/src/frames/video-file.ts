@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { childFrames } from './child-frames.ts';
 import { fixedSizeFrames } from './raw-frames.ts';
 import { exited, FrameSourceError, requireTool, spawnRaw, stderrTail } from './ffmpeg.ts';
 import type { LiveSource } from './live-source.ts';
@@ -60,14 +61,8 @@ export interface VideoFileOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Decodes a video file with ffmpeg into raw RGB24 frames on a pipe, already scaled down
- * (`maxSide`), each with its index and time. Times are index / average frame rate: ffmpeg is
- * asked for a constant-rate stream (`-fps_mode cfr`) so they hold for variable-rate files too.
- */
-export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}): AsyncGenerator<SourceFrame> {
-  const info = probeVideo(file);
-  requireTool('ffmpeg', 'ffmpeg');
+/** ffmpeg arguments that decode `file` to raw RGB24 on stdout at the size `maxSide` asks for. */
+function decodeArgs(file: string, info: VideoInfo, opts: VideoFileOptions): { args: string[]; size: { width: number; height: number } } {
   const size = opts.maxSide === 0 ? { width: info.width, height: info.height } : scaledSize(info.width, info.height, opts.maxSide ?? DEFAULT_MAX_SIDE);
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-threads', String(opts.threads ?? 1)];
   if (opts.realtime) args.push('-re');
@@ -76,6 +71,18 @@ export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}
   args.push('-vf', `scale=${size.width}:${size.height}:flags=area`, '-fps_mode', 'cfr', '-r', String(info.fps));
   if (opts.maxFrames) args.push('-frames:v', String(opts.maxFrames));
   args.push('-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+  return { args, size };
+}
+
+/**
+ * Decodes a video file with ffmpeg into raw RGB24 frames on a pipe, already scaled down
+ * (`maxSide`), each with its index and time. Times are index / average frame rate: ffmpeg is
+ * asked for a constant-rate stream (`-fps_mode cfr`) so they hold for variable-rate files too.
+ */
+export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}): AsyncGenerator<SourceFrame> {
+  const info = probeVideo(file);
+  requireTool('ffmpeg', 'ffmpeg');
+  const { args, size } = decodeArgs(file, info, opts);
   const child = spawnRaw('ffmpeg', args);
   const tail = stderrTail(child);
   const stop = () => child.kill('SIGKILL');
@@ -95,10 +102,28 @@ export async function* videoFileFrames(file: string, opts: VideoFileOptions = {}
   }
 }
 
-/** A video file played at its own pace as a live camera (for the simulated mirror and demos). */
+/**
+ * A video file played at its own pace as a live camera (for the simulated mirror and demos), read
+ * like a camera: drained in a worker so slow inference drops frames instead of falling behind.
+ */
 export function videoAsCamera(file: string, opts: Pick<VideoFileOptions, 'maxSide' | 'loop'> = {}): LiveSource {
+  const label = `video ${file} played as a camera`;
   return {
-    description: `video ${file} played as a camera`,
-    frames: (signal) => videoFileFrames(file, { ...opts, realtime: true, signal }),
+    description: label,
+    async *frames(signal) {
+      const info = probeVideo(file);
+      requireTool('ffmpeg', 'ffmpeg');
+      const { args, size } = decodeArgs(file, info, { ...opts, realtime: true });
+      const start = performance.timeOrigin + performance.now();
+      let index = 0;
+      for await (const f of childFrames([{ cmd: 'ffmpeg', args }], {
+        frameBytes: size.width * size.height * 3,
+        classify: (stderr, code) => new FrameSourceError(`${label}: ffmpeg failed (exit ${code}): ${stderr.trim()}`, 'DECODE_FAILED'),
+        signal,
+        label,
+      })) {
+        yield { data: f.data, width: size.width, height: size.height, index: index++, t: (f.at - start) / 1000, originalWidth: info.width, originalHeight: info.height };
+      }
+    },
   };
 }
