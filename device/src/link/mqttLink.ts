@@ -108,8 +108,11 @@ export function createLink(opts: LinkOptions): Link {
   };
   const client: MqttClient = mqtt.connect(opts.url, options);
 
+  // One warning per outage and per new error, not one per reconnect attempt.
+  let lastError: string | undefined;
   client.on('connect', (connack) => {
     attempt = 0;
+    lastError = undefined;
     client.options.reconnectPeriod = backoffDelay(0, backoff);
     log.info({ clientId, sessionPresent: connack.sessionPresent }, 'MQTT link up');
     client.publish(statusTopic, 'online', { qos: 1, retain: true }, (err) => {
@@ -134,11 +137,13 @@ export function createLink(opts: LinkOptions): Link {
     setState('connecting');
   });
   client.on('close', () => {
-    if (!closing && state !== 'connecting') log.warn({ retryInMs: client.options.reconnectPeriod }, 'MQTT link down');
+    if (!closing && state === 'online') log.warn({ retryInMs: client.options.reconnectPeriod }, 'MQTT link down');
     if (!closing) setState('offline');
   });
   client.on('error', (err) => {
-    log.warn({ err: err.message, retryInMs: client.options.reconnectPeriod }, 'MQTT link error');
+    const level = err.message === lastError ? 'debug' : 'warn';
+    lastError = err.message;
+    log[level]({ err: err.message, retryInMs: client.options.reconnectPeriod }, 'MQTT link error');
     setState(state === 'online' ? 'online' : 'offline', err.message);
   });
 
