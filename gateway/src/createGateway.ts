@@ -52,6 +52,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       port: config.GATEWAY_MQTT_PORT,
       tlsPort: config.GATEWAY_MQTTS_PORT,
       tls,
+      concurrency: config.MQTT_CONCURRENCY,
       registry,
       ingest,
       metrics,

@@ -18,6 +18,8 @@ export interface BrokerOptions {
   port: number;
   tlsPort: number;
   tls: { cert: string; key: string };
+  /** Messages the broker delivers at once (aedes `concurrency`). */
+  concurrency: number;
   registry: DeviceRegistry;
   ingest: SessionIngest;
   metrics: Metrics;
@@ -37,6 +39,10 @@ export async function createMqttBroker(opts: BrokerOptions) {
   const log = opts.log.child({ part: 'broker' });
 
   const aedes = await Aedes.createBroker({
+    // mqemitter drains messages queued past `concurrency` recursively; a burst of thousands of
+    // sessions (no subscribers, so each completes synchronously) then overflows the stack. A limit
+    // above the fleet's in-flight deliveries keeps that queue empty.
+    concurrency: opts.concurrency,
     authenticate: access.authenticate,
     authorizePublish: access.authorizePublish,
     authorizeSubscribe: access.authorizeSubscribe,
