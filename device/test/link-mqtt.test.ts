@@ -173,6 +173,21 @@ describe('MQTT link against the machine Mosquitto', () => {
     await gw.client.publishAsync(topicFor('configDesired', deviceId), '', { retain: true, qos: 1 });
   });
 
+  it('gets the retained config/desired again after a restart, though its persistent session was kept', async () => {
+    const deviceId = randomDeviceId();
+    const gw = await mqtt.connectAsync(url, { clientId: `gw-${deviceId}` });
+    clients.push(gw);
+    await gw.publishAsync(topicFor('configDesired', deviceId), JSON.stringify({ version: 9, config: {} }), { qos: 1, retain: true });
+    for (let run = 0; run < 2; run++) {
+      let got: () => void = () => {};
+      const config = new Promise<void>((r) => (got = r));
+      const l = linkUntilOnline(url, deviceId, { onConfigDesired: (c) => c.version === 9 && got() });
+      await waitFor(`config on run ${run}`, (r) => config.then(r));
+      await l.link.close();
+    }
+    await gw.publishAsync(topicFor('configDesired', deviceId), '', { qos: 1, retain: true });
+  });
+
   it('keeps a persistent session: an ack sent while the mirror was away arrives when it returns', async () => {
     const deviceId = randomDeviceId();
     const first = linkUntilOnline(url, deviceId);

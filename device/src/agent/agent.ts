@@ -66,6 +66,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   let linkError: string | undefined;
   let pairing: PairingMessage | undefined;
   let lastSyncedAt: string | undefined;
+  /** Version of the last config/desired applied (0: none yet), echoed on config/reported. */
+  let configVersion = 0;
   const tracker = new SessionTracker({
     createCoach: deps.createCoach,
     exercise: () => config.coach.exercise,
@@ -155,7 +157,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           linkState = state;
           linkError = state === 'online' ? undefined : (error ?? linkError);
           drainer.setOnline(state === 'online');
-          if (state === 'online') link?.publishConfigReported({ version: 0, config: reportedConfig(config) }).catch(() => undefined);
+          if (state === 'online') link?.publishConfigReported({ version: configVersion, config: reportedConfig(config) }).catch(() => undefined);
           live.broadcast(linkEvent());
         },
         onAck: (ack) => {
@@ -171,13 +173,15 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           const r = applyDesired(config, desired);
           if (r.ok) {
             config = r.config;
+            configVersion = desired.version;
             log.level = config.logLevel;
             if (r.changed.includes('telemetry.intervalS')) armTelemetry();
             if (r.changed.includes('coach.exercise')) handle(tracker.setExercise(config.coach.exercise), Date.now());
+            if (r.changed.includes('coach.idleEndS')) tracker.reconfigure();
             log.info({ version: desired.version, changed: r.changed }, 'applied config/desired');
           } else log.warn({ version: desired.version, error: r.error }, 'refused config/desired');
           void link
-            ?.publishConfigReported({ version: r.ok ? desired.version : desired.version, config: reportedConfig(config), ...(r.ok ? {} : { error: r.error }) })
+            ?.publishConfigReported({ version: desired.version, config: reportedConfig(config), ...(r.ok ? {} : { error: r.error }) })
             .catch(() => undefined);
         },
         onCommand: (cmd) => {
@@ -239,6 +243,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           },
         };
         for await (const frame of source.poses(abort.signal, hooks)) {
+          if (stopping) break; // the session was closed for shutdown: no new one may start
           stats.record(frame.frameAt, frame.inferenceMs);
           failures = 0;
           sourceError = undefined;

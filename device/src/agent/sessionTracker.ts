@@ -28,6 +28,7 @@ export class SessionTracker {
   private active: { sessionId: string; startedAtMs: number; reps: number } | undefined;
   /** Wall-clock ms of stream time 0, from the latest frame. */
   private epochMs = Date.now();
+  private reconfigurePending = false;
 
   constructor(private readonly opts: SessionTrackerOptions) {
     this.coach = this.newCoach();
@@ -56,6 +57,15 @@ export class SessionTracker {
 
   setExercise(exercise: string): TrackerEvent[] {
     return this.map(this.coach.setExercise(exercise), 'exercise changed');
+  }
+
+  /**
+   * Coach settings changed (idle end): a new coach takes them, now if no session is open, else
+   * when the open one ends, so a live config change never cuts a workout short.
+   */
+  reconfigure(): void {
+    if (this.active) this.reconfigurePending = true;
+    else this.coach = this.newCoach();
   }
 
   /** A new stream (camera restarted): stream time starts again, so the coach does too. */
@@ -88,6 +98,10 @@ export class SessionTracker {
           ? { ...this.opts.extra(), ...s, sessionId, timestamp: new Date(startedAtMs).toISOString() }
           : undefined;
         out.push({ type: 'session-end', sessionId, reason: reasonOverride === 'coach' ? e.reason : reasonOverride, ...(payload ? { payload } : {}) });
+        if (this.reconfigurePending) {
+          this.reconfigurePending = false;
+          this.coach = this.newCoach();
+        }
       }
     }
     return out;

@@ -118,16 +118,16 @@ export function createLink(opts: LinkOptions): Link {
     client.publish(statusTopic, 'online', { qos: 1, retain: true }, (err) => {
       if (err) log.warn({ err: err.message }, 'could not publish the online status');
     });
-    // A persistent session keeps our subscriptions; subscribe again when the broker forgot them.
-    if (!connack.sessionPresent) {
-      client.subscribe(
-        INBOUND.map((k) => topicFor(k, deviceId)),
-        { qos: 1 },
-        (err) => {
-          if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
-        },
-      );
-    }
+    // Subscribe on every connect, even when the persistent session kept our subscriptions: a
+    // SUBSCRIBE makes the broker send the retained `pairing` and `config/desired` again
+    // [MQTT-3.8.4-3], so a restarted agent re-applies its fleet config.
+    client.subscribe(
+      INBOUND.map((k) => topicFor(k, deviceId)),
+      { qos: 1 },
+      (err) => {
+        if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
+      },
+    );
     setState('online');
   });
   // mqtt.js reads reconnectPeriod each time it arms its timer: growing it here gives the backoff.
