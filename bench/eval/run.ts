@@ -58,12 +58,14 @@ async function main(): Promise<void> {
   const mae = errors.reduce((s, e) => s + e, 0) / Math.max(1, errors.length);
   const within1 = errors.filter((e) => e <= 1).length;
   const exact = errors.filter((e) => e === 0).length;
+  const givenErrors = repRows.filter((r) => r.given).map((r) => Math.abs(r.given!.reps - r.label.reps!));
+  const maeGiven = givenErrors.reduce((s, e) => s + e, 0) / Math.max(1, givenErrors.length);
   const plank = rows.find((r) => r.label.holdSeconds !== undefined);
   const holdError = plank ? Math.abs((plank.auto.holdSeconds ?? 0) - plank.label.holdSeconds!) : undefined;
   const recognisedRight = rows.filter((r) => r.auto.exercise === r.label.exercise).length;
 
   if (values.json) {
-    console.log(JSON.stringify({ model, rows: rows.map((r) => ({ clip: r.clip, expected: r.label.reps ?? r.label.holdSeconds, exercise: r.label.exercise, auto: { exercise: r.auto.exercise, reps: r.auto.reps, holdSeconds: r.auto.holdSeconds, accuracy: r.auto.accuracy, partialReps: r.auto.partialReps }, given: r.given && { reps: r.given.reps, holdSeconds: r.given.holdSeconds } })), mae, within1, exact, clips: repRows.length, holdError, recognisedRight }, null, 2));
+    console.log(JSON.stringify({ model, rows: rows.map((r) => ({ clip: r.clip, expected: r.label.reps ?? r.label.holdSeconds, exercise: r.label.exercise, auto: { exercise: r.auto.exercise, reps: r.auto.reps, holdSeconds: r.auto.holdSeconds, accuracy: r.auto.accuracy, partialReps: r.auto.partialReps }, given: r.given && { reps: r.given.reps, holdSeconds: r.given.holdSeconds } })), mae, maeGiven, within1, exact, clips: repRows.length, holdError, recognisedRight }, null, 2));
     return;
   }
   const head = ['clip', 'label', 'expected', 'counted', 'abs err', 'given-ex', 'recognised', 'partial', 'accuracy', 'feedback'];
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
   for (const row of table) console.log(line(row));
   console.log('');
   console.log(`rep clips: ${repRows.length}   MAE ${mae.toFixed(2)}   within ±1: ${within1}/${repRows.length} (${Math.round((100 * within1) / Math.max(1, repRows.length))}%)   exact: ${exact}/${repRows.length} (${Math.round((100 * exact) / Math.max(1, repRows.length))}%)`);
+  console.log(`with the exercise given instead of recognised: MAE ${maeGiven.toFixed(2)}, exact ${givenErrors.filter((e) => e === 0).length}/${givenErrors.length}`);
   if (plank) console.log(`plank hold: expected ${fmt(plank.label.holdSeconds)} s, measured ${fmt(plank.auto.holdSeconds)} s, error ${fmt(holdError)} s`);
   console.log(`exercise recognised right (auto): ${recognisedRight}/${rows.length}`);
   const inferred = rows.filter((r) => !r.cached);
