@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OneEuroFilter } from '../src/index.ts';
 import { KeypointSmoother } from '../src/smoothing/keypoint-smoother.ts';
+import { keypointsFromVideo } from '../../src/frames/index.ts';
+import { HAVE_DATA, NO_DATA_REASON, video } from './shared-data.ts';
 
 // A deterministic pseudo-random jitter so the test cannot flake.
 function jitter(i: number): number {
@@ -56,5 +58,27 @@ describe('keypoint smoother', () => {
       f = far.apply(kp(100 + jitter(i) * 2), i / 30, 40)[0]!.x;
     }
     expect(n / 10).toBeCloseTo(f, 6);
+  });
+});
+
+describe.skipIf(!HAVE_DATA)(`smoothing on a real video ${HAVE_DATA ? '' : NO_DATA_REASON}`, () => {
+  it('steadies the joints of a squatting person without shrinking the movement', async () => {
+    const runs: Record<'raw' | 'smooth', number[][]> = { raw: [], smooth: [] };
+    for (const mode of ['raw', 'smooth'] as const) {
+      for await (const f of keypointsFromVideo(video('squat_side.mp4'), { smoothing: mode === 'smooth', maxFrames: 100 })) {
+        runs[mode].push(f.keypoints.flatMap((k) => [k.x, k.y]));
+      }
+    }
+    // Jitter: mean |second difference| over every coordinate; movement: range of the hip's height.
+    const jitter = (rows: number[][]) => {
+      let s = 0;
+      let n = 0;
+      for (let i = 2; i < rows.length; i++) for (let c = 0; c < rows[i]!.length; c++) (s += Math.abs(rows[i]![c]! - 2 * rows[i - 1]![c]! + rows[i - 2]![c]!)), n++;
+      return s / n;
+    };
+    const hipY = (rows: number[][]) => rows.map((r) => r[2 * 11 + 1]!);
+    const range = (v: number[]) => Math.max(...v) - Math.min(...v);
+    expect(jitter(runs.smooth)).toBeLessThan(0.7 * jitter(runs.raw));
+    expect(range(hipY(runs.smooth))).toBeGreaterThan(0.9 * range(hipY(runs.raw)));
   });
 });

@@ -23,8 +23,12 @@ export class OneEuroFilter {
 
   constructor(private readonly opts: OneEuroOptions) {}
 
-  /** Filters `value` observed at time `t` (seconds). */
-  filter(value: number, t: number): number {
+  /**
+   * Filters `value` observed at time `t` (seconds). The speed that opens the cutoff is divided by
+   * `speedScale` (e.g. the person's size in pixels), so one `beta` suits near and far people while
+   * the filter's state stays in the value's own units (a changing scale makes no jumps).
+   */
+  filter(value: number, t: number, speedScale = 1): number {
     if (this.x === undefined || this.t === undefined || t <= this.t) {
       // First sample, or time that does not advance (the same still twice): nothing to filter.
       this.x = value;
@@ -35,7 +39,7 @@ export class OneEuroFilter {
     this.t = t;
     const rawDx = (value - this.x) / dt;
     this.dx += alpha(this.opts.dCutoff, dt) * (rawDx - this.dx);
-    const cutoff = this.opts.minCutoff + this.opts.beta * Math.abs(this.dx);
+    const cutoff = this.opts.minCutoff + (this.opts.beta * Math.abs(this.dx)) / speedScale;
     this.x += alpha(cutoff, dt) * (value - this.x);
     return this.x;
   }
