@@ -11,11 +11,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import cliProgress from 'cli-progress';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
@@ -39,7 +40,26 @@ const SESSIONS = Number(args.sessions);
 const RATE = Number(args.rate);
 const RATE_SECONDS = Number(args['rate-seconds']);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PORTS = { mqtt: 18841, mqtts: 18842, http: 18081 };
+
+/** A port free right now on loopback, for the gateway child to bind. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc: a figure the machine's load does not inflate. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
@@ -65,6 +85,7 @@ async function startChild(script: string, env: Record<string, string>, ready: Re
 }
 
 async function main() {
+  const PORTS = { mqtt: await freePort(), mqtts: await freePort(), http: await freePort() };
   const db = await createTestDatabase();
   const prefix = `pc-bench-${randomBytes(3).toString('hex')}`;
   const emulator = await startChild('bench/ingest/firestoreEmulator.ts', {}, /"host"/);
@@ -144,6 +165,13 @@ async function main() {
   };
 
   // Phase 1: throughput.
+  const procs = () => ({
+    gateway: cpuSeconds(gateway.child.pid),
+    workers: cpuSeconds(workers?.child.pid),
+    emulator: cpuSeconds(emulator.child.pid),
+    mirrors: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  });
+  const cpu0 = procs();
   const t0 = performance.now();
   for (let i = 0; i < SESSIONS; i++) {
     publish(i);
@@ -151,6 +179,8 @@ async function main() {
   }
   await waitAll(SESSIONS, 'burst    ', 180_000);
   const burstSeconds = (performance.now() - t0) / 1000;
+  const cpu1 = procs();
+  const cpuMsPerSession = (k: keyof typeof cpu0) => (((cpu1[k] - cpu0[k]) * 1000) / Math.max(1, stored)).toFixed(2);
   const burst = [...latencies].sort((a, b) => a - b);
   const burstStored = stored;
 
@@ -175,7 +205,9 @@ bench/ingest: ${DEVICES} connected mirrors, gateway${args['split-workers'] ? ' (
 |---|---|---|---|---|---|---|
 | burst (all at once) | ${SESSIONS} | ${burstStored} | ${(burstStored / burstSeconds).toFixed(0)} | ${percentile(burst, 50).toFixed(0)} | ${percentile(burst, 95).toFixed(0)} | ${percentile(burst, 99).toFixed(0)} |
 | steady ${RATE}/s for ${RATE_SECONDS}s | ${steadyTotal} | ${steady.length} | ${RATE} offered | ${percentile(steady, 50).toFixed(0)} | ${percentile(steady, 95).toFixed(0)} | ${percentile(steady, 99).toFixed(0)} |
-MySQL rows written: ${rows[0]!.n} of ${SESSIONS + steadyTotal}`);
+MySQL rows written: ${rows[0]!.n} of ${SESSIONS + steadyTotal}
+CPU ms per stored session in the burst (load-independent): gateway ${cpuMsPerSession('gateway')}${workers ? `, workers ${cpuMsPerSession('workers')}` : ''}, Firestore emulator ${cpuMsPerSession('emulator')}, simulated mirrors ${cpuMsPerSession('mirrors')}
+Load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
   await Promise.all(clients.map((c) => c.endAsync(true)));
   workers?.child.kill('SIGTERM');
