@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { LiveEvent } from '@pose-coach/protocol';
@@ -16,6 +16,10 @@ export interface LatencyResult {
   frames: number;
   fps: number;
   poseMs: { p50: number; p95: number; max: number };
+  /** Latency minus the estimator's own time: the agent's share (frame wait, coach, WebSocket). */
+  overheadMs: { p50: number; p95: number };
+  inferenceMs: { p50: number; p95: number };
+  loadAvg: number;
   repCueMs: { n: number; p50: number; p95: number; max: number };
   reps: number;
   cpu: { agentPct: number; ffmpegPct: number };
@@ -41,6 +45,8 @@ export async function measureLatency(repo: string, video: string, durationS: num
     });
     const ws = new WebSocket(`${url.replace('http', 'ws')}live`);
     const pose: number[] = [];
+    const overhead: number[] = [];
+    const inference: number[] = [];
     const repCue: number[] = [];
     let reps = 0;
     let firstFrameAt = 0;
@@ -50,6 +56,8 @@ export async function measureLatency(repo: string, video: string, durationS: num
       if (e.type === 'pose') {
         firstFrameAt ||= now;
         pose.push(now - e.frameAt);
+        overhead.push(now - e.frameAt - e.inferenceMs);
+        inference.push(e.inferenceMs);
       } else if (e.type === 'rep' || e.type === 'cue') {
         repCue.push(now - e.frameAt);
         if (e.type === 'rep') reps++;
@@ -60,6 +68,8 @@ export async function measureLatency(repo: string, video: string, durationS: num
     while (!firstFrameAt) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 5000));
     pose.length = 0;
+    overhead.length = 0;
+    inference.length = 0;
     repCue.length = 0;
     reps = 0;
     const samples: Sample[] = [sample(child.pid!)];
@@ -81,6 +91,9 @@ export async function measureLatency(repo: string, video: string, durationS: num
       frames: pose.length,
       fps: pose.length / wallS,
       poseMs: { p50: percentile(pose, 50), p95: percentile(pose, 95), max: Math.max(...pose) },
+      overheadMs: { p50: percentile(overhead, 50), p95: percentile(overhead, 95) },
+      inferenceMs: { p50: percentile(inference, 50), p95: percentile(inference, 95) },
+      loadAvg: loadavg()[0]!,
       repCueMs: { n: repCue.length, p50: percentile(repCue, 50), p95: percentile(repCue, 95), max: Math.max(...repCue) },
       reps,
       cpu: { agentPct: ((last.cpuS - first.cpuS) / wallS) * 100, ffmpegPct: ((last.childCpuS - first.childCpuS) / wallS) * 100 },

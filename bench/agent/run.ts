@@ -35,12 +35,15 @@ if (!values['skip-latency']) {
     console.log('| figure | value |\n|---|---|');
     console.log(`| frames analysed | ${r.frames} (${f(r.fps)} fps) |`);
     console.log(`| frame → pose event p50 / p95 / max | ${f(r.poseMs.p50, 0)} / ${f(r.poseMs.p95, 0)} / ${f(r.poseMs.max, 0)} ms |`);
+    console.log(`| of which inference p50 / p95 | ${f(r.inferenceMs.p50, 0)} / ${f(r.inferenceMs.p95, 0)} ms |`);
+    console.log(`| of which the agent (wait for the newest frame, coach, WebSocket) p50 / p95 | ${f(r.overheadMs.p50, 0)} / ${f(r.overheadMs.p95, 0)} ms |`);
     console.log(`| frame → rep/cue event p50 / p95 / max (n=${r.repCueMs.n}) | ${f(r.repCueMs.p50, 0)} / ${f(r.repCueMs.p95, 0)} / ${f(r.repCueMs.max, 0)} ms |`);
     console.log(`| reps counted | ${r.reps} |`);
     console.log(`| CPU: agent / ffmpeg decoder (% of one core) | ${f(r.cpu.agentPct)} / ${f(r.cpu.ffmpegPct)} |`);
     console.log(`| agent RSS start / end / max | ${f(r.rss.startMb)} / ${f(r.rss.endMb)} / ${f(r.rss.maxMb)} MB |`);
     console.log(`| agent RSS trend | ${f(r.rss.slopeMbPerMin, 2)} MB/min |`);
     console.log(`| ffmpeg RSS | ${f(r.rss.ffmpegMb)} MB |`);
+    console.log(`| machine load average (1 min) at the end | ${f(r.loadAvg)} |`);
   }
 }
 
