@@ -10,10 +10,7 @@ import { createFrameAnalyzer, formatSummary, type ExerciseName } from '../coach/
 const MODELS: ModelName[] = ['movenet-lightning', 'movenet-thunder'];
 const BACKENDS: BackendName[] = ['tfjs-wasm', 'tfjs-node', 'onnx'];
 
-/**
- * Something that watches every frame of `analyze` (the keypoints file now; the coach's reps and
- * form with the coach issue) and reports at the end.
- */
+/** Something that watches every frame of `analyze` (the coach, the keypoints file) and finishes at the end. */
 export interface FrameConsumer {
   onFrame(frame: FrameKeypoints): void | Promise<void>;
   finish(): Promise<void>;

@@ -4,8 +4,9 @@ import { liveCommand } from './live.ts';
 const USAGE = `usage: pose-coach <command> [options]
 
 commands:
-  analyze <video> --keypoints <out.jsonl>   keypoints of every frame of a video file
-          [--model movenet-lightning|movenet-thunder] [--backend tfjs-wasm|tfjs-node]
+  analyze <video> [--exercise NAME|auto] [--json] [--keypoints <out.jsonl>]
+                                            reps and form of a video file (and its keypoints)
+          [--model movenet-lightning|movenet-thunder] [--backend tfjs-wasm|tfjs-node|onnx]
           [--no-smoothing] [--no-tracking] [--max-side N] [--quiet]
   live [--source csi|webcam[:/dev/videoN]|video:<file>] [--seconds N]
                                             camera → keypoints, printing the frame rate reached
