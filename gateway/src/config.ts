@@ -38,6 +38,15 @@ export const GATEWAY_ENV = {
   LLM_API_KEY: [z.string().optional(), undefined, 'bearer key for LLM_URL (never logged)'],
   LLM_MODEL: [z.string(), 'gpt-4o-mini', 'model name sent to LLM_URL'],
   LLM_TIMEOUT_MS: [z.coerce.number().int().min(100), '1500', 'after this the history-based text is used'],
+  PAIRING_PUBLIC_URL: [z.string().url().optional(), undefined, 'base URL phones reach the gateway at (the QR code links to <this>/pair); default: the address the mirror used'],
+  PAIRING_CODE_TTL_S: [z.coerce.number().int().min(1).max(3600), '600', 'how long a pairing code shown on a mirror stays valid'],
+  PAIRING_POLL_INTERVAL_S: [z.coerce.number().int().min(1).max(60), '5', 'seconds a mirror waits between pairing polls (RFC 8628 interval)'],
+  PAIRING_MAX_FAILURES: [z.coerce.number().int().min(1).max(1000), '10', 'wrong pairing codes allowed per address and per person in each window'],
+  PAIRING_FAILURE_WINDOW_S: [z.coerce.number().int().min(1), '900', 'the window PAIRING_MAX_FAILURES counts in'],
+  PAIRING_CODE_ATTEMPTS: [z.coerce.number().int().min(1).max(100), '5', 'claims one pairing code takes before it stops working'],
+  FIREBASE_WEB_API_KEY: [z.string().optional(), undefined, "web API key of the Firebase project, for the phone pairing page's sign-in"],
+  FIREBASE_AUTH_DOMAIN: [z.string().optional(), undefined, 'Firebase Auth domain for the pairing page; default <project>.firebaseapp.com'],
+  FIREBASE_AUTH_EMULATOR_URL: [z.string().url().optional(), undefined, 'Firebase Auth emulator the pairing page signs in with (connectAuthEmulator), e.g. http://127.0.0.1:9099'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
 } as const;
 

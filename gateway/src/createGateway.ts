@@ -19,6 +19,7 @@ import { createMqttBroker } from './broker/createBroker.ts';
 import { buildApi } from './api/buildApi.ts';
 import { createFirebaseTokenVerifier } from './api/firebaseAuth.ts';
 import { loadOrCreateTlsCertificate } from './tlsCertificate.ts';
+import { startPairing } from './pairing/startPairing.ts';
 
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
@@ -68,6 +69,8 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
         .catch((err: Error) => log.warn({ err: err.message, sessionId: e.sessionId }, 'stored ack not published'));
     });
 
+    const pairing = await startPairing(config, { registry, firestore, broker, log, scope });
+
     const api = buildApi({
       verifyIdToken: createFirebaseTokenVerifier({
         projectId: config.FIREBASE_PROJECT_ID,
@@ -87,6 +90,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       metrics,
       log,
       apiWaitMs: config.API_WAIT_MS,
+      pairing: { service: pairing.service, registry, page: pairing.page, publicUrl: pairing.publicUrl },
     });
     await api.listen({ port: config.GATEWAY_HTTP_PORT, host: config.GATEWAY_HOST });
     scope.add(() => api.close());
@@ -103,6 +107,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       pool,
       firestore,
       broker,
+      pairing,
       api,
       mqttPort: broker.port,
       mqttsPort: broker.tlsPort,

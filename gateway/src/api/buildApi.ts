@@ -16,6 +16,7 @@ import type { VerifiedUser, VerifyIdToken } from './firebaseAuth.ts';
 import { registerPoseSummaryRoute } from './routes/poseSummary.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { openApiDocument } from './openapi.ts';
+import { registerPairingRoutes, type PairingRouteDeps } from './routes/pairing.ts';
 
 export interface ApiDeps {
   verifyIdToken: VerifyIdToken;
@@ -30,6 +31,8 @@ export interface ApiDeps {
   metrics: Metrics;
   log: Logger;
   apiWaitMs: number;
+  /** QR pairing (mirror endpoints, phone API, phone page); absent: no pairing routes. */
+  pairing?: PairingRouteDeps;
 }
 
 declare module 'fastify' {
@@ -72,6 +75,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   registerPoseSummaryRoute(app, deps);
   registerSessionRoutes(app, deps);
+  if (deps.pairing) registerPairingRoutes(app, deps.pairing);
 
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/healthz', async () => ({ ok: true }));

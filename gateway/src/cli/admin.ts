@@ -2,16 +2,22 @@
  * Operator commands (`npm run gateway:admin -- <command>`):
  *   device create [--id ID] [--name NAME] [--room ROOM]   prints the new device id and secret once
  *   device bind <deviceId> <uid> [--name DISPLAY_NAME]      pairs a mirror with a Firebase uid
- *   device unbind <deviceId>
+ *   device unbind <deviceId>                                 unpairs it (fleet side)
+ * Pairing changes are announced over Redis: a running gateway updates Firestore and the mirror's
+ * retained `pairing` message (a mirror also gets its state again whenever it connects).
  *   dlq list                                                 dead-lettered store writes
  *   dlq replay [sessionId]                                   retries one, or all
  */
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { createMysqlPool, runMigrations } from '@pose-coach/cloud-sync';
 import { ConfigError, loadGatewayConfig } from '../config.ts';
 import { createDeviceRegistry } from '../devices/deviceRegistry.ts';
 import { createStoreQueues } from '../queue/storeQueues.ts';
 import { listDeadLetters, replayDeadLetters } from '../queue/deadLetter.ts';
+import { publishPairingChange } from '../pairing/pairingNotices.ts';
+import { PairingError } from '../pairing/pairingErrors.ts';
+import { unpairFromFleet } from '../pairing/pairingService.ts';
 
 const USAGE = `usage:
   device create [--id ID] [--name NAME] [--room ROOM]
@@ -39,13 +45,29 @@ export async function runAdmin(argv: string[], out: (line: string) => void = con
         out(JSON.stringify({ deviceId, secret, note: 'the secret is shown once; the gateway keeps only its hash' }, null, 2));
         return 0;
       }
+      const announce = async (change: { deviceId: string; endedUid?: string }) => {
+        const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+        try {
+          await publishPairingChange(redis, config.QUEUE_PREFIX, change);
+        } finally {
+          redis.disconnect();
+        }
+      };
       if (command === 'bind' && rest.length === 2) {
+        const before = await registry.bindingOf(rest[0]!);
         const b = await registry.bind(rest[0]!, rest[1]!, { displayName: values.name });
+        await announce({ deviceId: rest[0]!, ...(before && before.uid !== b.uid ? { endedUid: before.uid } : {}) });
         out(`mirror ${rest[0]} is paired with ${b.uid} (pairing ${b.pairingId})`);
         return 0;
       }
       if (command === 'unbind' && rest.length === 1) {
-        out((await registry.unbind(rest[0]!)) ? `mirror ${rest[0]} unpaired` : `mirror ${rest[0]} was not paired`);
+        try {
+          await unpairFromFleet(registry, announce, rest[0]!);
+          out(`mirror ${rest[0]} unpaired`);
+        } catch (err) {
+          if (!(err instanceof PairingError && err.code === 'NOT_PAIRED')) throw err;
+          out(`mirror ${rest[0]} was not paired`);
+        }
         return 0;
       }
     } finally {

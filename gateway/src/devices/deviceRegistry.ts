@@ -1,9 +1,10 @@
 /**
  * Which mirrors exist (id + hashed secret) and whom each is paired with (device → uid).
- * Tables `devices` and `device_bindings` come from cloud-sync's migrations.
+ * Tables `devices`, `device_bindings` (the current pairing) and `device_pairings` (every pairing,
+ * so a session recorded under an older one still finds its person) come from cloud-sync's migrations.
  */
 import { randomUUID, randomBytes } from 'node:crypto';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { ensureProfile } from '@pose-coach/cloud-sync';
 import { isValidDeviceId } from '@pose-coach/protocol';
 import { hashDeviceSecret, newDeviceSecret, verifyDeviceSecret } from './deviceSecrets.ts';
@@ -11,14 +12,32 @@ import { hashDeviceSecret, newDeviceSecret, verifyDeviceSecret } from './deviceS
 export interface DeviceBinding {
   uid: string;
   pairingId: string;
+  /** The name the mirror greets the person by (from their ID token when paired by QR). */
+  displayName?: string;
+}
+
+/** Who ended a pairing: the person (phone), the mirror, the fleet operator, or a re-pair. */
+export type UnpairedBy = 'user' | 'device' | 'admin' | 'repair';
+
+export interface DeviceInfo {
+  deviceId: string;
+  name?: string;
+  room?: string;
 }
 
 export interface DeviceRegistry {
   create(opts?: { deviceId?: string; name?: string; room?: string }): Promise<{ deviceId: string; secret: string }>;
   verify(deviceId: string, secret: string): Promise<boolean>;
   bind(deviceId: string, uid: string, opts?: { displayName?: string }): Promise<DeviceBinding>;
-  unbind(deviceId: string): Promise<boolean>;
+  /** Ends the mirror's pairing; resolves with the binding it ended (undefined: it was not paired). */
+  /** With `ifPairedWith`, only a pairing with that uid is ended (checked under the row lock). */
+  unbind(deviceId: string, opts?: { by?: UnpairedBy; ifPairedWith?: string }): Promise<DeviceBinding | undefined>;
   bindingOf(deviceId: string): Promise<DeviceBinding | undefined>;
+  /** A pairing of this mirror, current or ended; undefined when the id is not one of this mirror's. */
+  pairingOf(deviceId: string, pairingId: string): Promise<DeviceBinding | undefined>;
+  info(deviceId: string): Promise<DeviceInfo | undefined>;
+  /** Drops cached lookups of a mirror changed by another process (the admin CLI). */
+  forget(deviceId: string): void;
 }
 
 /**
@@ -55,14 +74,56 @@ export function createDeviceRegistry(pool: Pool): DeviceRegistry {
     );
     return rows[0] ? String(rows[0].secret_hash) : undefined;
   }, 0); // connects are rare: a revoked device is refused at once
+  const toBinding = (row: RowDataPacket | undefined): DeviceBinding | undefined =>
+    row
+      ? { uid: String(row.user_id), pairingId: String(row.pairing_id), ...(row.display_name != null ? { displayName: String(row.display_name) } : {}) }
+      : undefined;
   const bindings = cachedLookup(async (deviceId): Promise<DeviceBinding | undefined> => {
     const [rows] = await pool.execute<RowDataPacket[]>(
-      'SELECT user_id, pairing_id FROM device_bindings WHERE device_id = ?',
+      `SELECT b.user_id, b.pairing_id, p.display_name FROM device_bindings b
+       LEFT JOIN device_pairings p ON p.pairing_id = b.pairing_id WHERE b.device_id = ?`,
       [deviceId],
     );
-    const row = rows[0];
-    return row ? { uid: String(row.user_id), pairingId: String(row.pairing_id) } : undefined;
+    return toBinding(rows[0]);
   }, 5000);
+  // A pairing's person never changes, so a found pairing may be cached for long.
+  const pastPairings = cachedLookup(async (key): Promise<DeviceBinding | undefined> => {
+    const [deviceId, pairingId] = key.split('\n') as [string, string];
+    const [rows] = await pool.execute<RowDataPacket[]>(
+      'SELECT user_id, pairing_id, display_name FROM device_pairings WHERE device_id = ? AND pairing_id = ?',
+      [deviceId, pairingId],
+    );
+    return toBinding(rows[0]);
+  }, 60_000);
+
+  /** Marks the open pairing of a mirror ended and removes its binding; inside the caller's transaction. */
+  async function endPairing(conn: PoolConnection, deviceId: string, by: UnpairedBy, ifPairedWith?: string): Promise<DeviceBinding | undefined> {
+    const [rows] = await conn.execute<RowDataPacket[]>(
+      `SELECT b.user_id, b.pairing_id, p.display_name FROM device_bindings b
+       LEFT JOIN device_pairings p ON p.pairing_id = b.pairing_id WHERE b.device_id = ? FOR UPDATE`,
+      [deviceId],
+    );
+    const ended = toBinding(rows[0]);
+    if (!ended || (ifPairedWith !== undefined && ended.uid !== ifPairedWith)) return undefined;
+    await conn.execute('UPDATE device_pairings SET unpaired_at = CURRENT_TIMESTAMP, unpaired_by = ? WHERE pairing_id = ? AND unpaired_at IS NULL', [by, ended.pairingId]);
+    await conn.execute('DELETE FROM device_bindings WHERE device_id = ?', [deviceId]);
+    return ended;
+  }
+
+  async function inTransaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      const result = await work(conn);
+      await conn.commit();
+      return result;
+    } catch (err) {
+      await conn.rollback().catch(() => undefined);
+      throw err;
+    } finally {
+      conn.release();
+    }
+  }
 
   return {
     async create(opts = {}) {
@@ -89,21 +150,44 @@ export function createDeviceRegistry(pool: Pool): DeviceRegistry {
       await ensureProfile(pool, uid, { displayName: opts.displayName });
       // A new pairing id on every bind: sessions carry the pairing they were recorded under.
       const pairingId = randomUUID();
-      await pool.execute(
-        `INSERT INTO device_bindings (device_id, user_id, pairing_id) VALUES (?, ?, ?)
-         ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), pairing_id = VALUES(pairing_id), bound_at = CURRENT_TIMESTAMP`,
-        [deviceId, uid, pairingId],
-      );
+      await inTransaction(async (conn) => {
+        await endPairing(conn, deviceId, 'repair');
+        await conn.execute('INSERT INTO device_pairings (pairing_id, device_id, user_id, display_name) VALUES (?, ?, ?, ?)', [
+          pairingId,
+          deviceId,
+          uid,
+          opts.displayName ?? null,
+        ]);
+        await conn.execute('INSERT INTO device_bindings (device_id, user_id, pairing_id) VALUES (?, ?, ?)', [deviceId, uid, pairingId]);
+      });
       bindings.forget(deviceId);
-      return { uid, pairingId };
+      return { uid, pairingId, ...(opts.displayName !== undefined ? { displayName: opts.displayName } : {}) };
     },
 
-    async unbind(deviceId) {
-      const [res] = await pool.execute('DELETE FROM device_bindings WHERE device_id = ?', [deviceId]);
+    async unbind(deviceId, opts = {}) {
+      const ended = await inTransaction((conn) => endPairing(conn, deviceId, opts.by ?? 'admin', opts.ifPairedWith));
       bindings.forget(deviceId);
-      return (res as { affectedRows: number }).affectedRows > 0;
+      return ended;
     },
 
     bindingOf: (deviceId) => bindings.get(deviceId),
+
+    async pairingOf(deviceId, pairingId) {
+      const key = `${deviceId}\n${pairingId}`;
+      const found = await pastPairings.get(key);
+      if (!found) pastPairings.forget(key); // an unknown id may become known (just paired): do not cache the miss
+      return found;
+    },
+
+    async info(deviceId) {
+      const [rows] = await pool.execute<RowDataPacket[]>('SELECT device_id, name, room FROM devices WHERE device_id = ? AND revoked_at IS NULL', [deviceId]);
+      const row = rows[0];
+      if (!row) return undefined;
+      return { deviceId: String(row.device_id), ...(row.name != null ? { name: String(row.name) } : {}), ...(row.room != null ? { room: String(row.room) } : {}) };
+    },
+
+    forget(deviceId) {
+      bindings.forget(deviceId);
+    },
   };
 }

@@ -47,13 +47,23 @@ export function createSessionIngest(deps: IngestDeps) {
         return { sessionId: sessionIdOf(raw), status: 'rejected', error: parsed.error };
       }
       const session = parsed.value;
-      // The gateway, not the device, decides whose session this is (DESIGN.md "Names and identities").
-      const binding = await deps.registry.bindingOf(deviceId);
+      // The gateway, not the device, decides whose session this is (DESIGN.md "Names and identities"):
+      // the person of the pairing it was recorded under (even one ended since), else the current one.
+      const current = await deps.registry.bindingOf(deviceId);
+      let binding = current;
+      if (session.pairingId && session.pairingId !== current?.pairingId) {
+        binding = await deps.registry.pairingOf(deviceId, session.pairingId);
+        if (!binding) {
+          deps.metrics.sessionsRejected.inc({ reason: 'malformed' });
+          deps.log.warn({ deviceId, pairingId: session.pairingId }, 'session rejected: pairing of another mirror or unknown');
+          return { sessionId: session.sessionId, status: 'rejected', error: 'pairingId: not a pairing of this mirror' };
+        }
+      }
       if (!binding) {
         deps.metrics.sessionsRejected.inc({ reason: 'unpaired' });
         return { sessionId: session.sessionId, status: 'unpaired', error: 'this mirror is not paired with anyone yet' };
       }
-      await enqueue({ ...session, userId: binding.uid, deviceId, pairingId: session.pairingId ?? binding.pairingId }, 'mqtt');
+      await enqueue({ ...session, userId: binding.uid, deviceId, pairingId: binding.pairingId }, 'mqtt');
       return { sessionId: session.sessionId, status: 'queued' };
     },
   };

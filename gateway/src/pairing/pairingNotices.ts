@@ -1,0 +1,30 @@
+/**
+ * Pairing changes made outside the gateway process (the admin CLI) reach it over Redis pub/sub:
+ * the gateway then drops its cached binding and updates Firestore and the retained message.
+ * A change made while no gateway runs still reaches the mirror: its state is re-sent on connect.
+ */
+import { Redis } from 'ioredis';
+import type { PairingChange } from './pairingService.ts';
+
+export const pairingChannel = (prefix: string) => `${prefix}:pairing:changes`;
+
+export function publishPairingChange(redis: Redis, prefix: string, change: PairingChange): Promise<void> {
+  return redis.publish(pairingChannel(prefix), JSON.stringify(change)).then(() => undefined);
+}
+
+/** Subscribes on a connection of its own (a subscribed Redis connection can do nothing else). */
+export async function subscribePairingChanges(redisUrl: string, prefix: string, onChange: (change: PairingChange) => void): Promise<() => Promise<void>> {
+  const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  await sub.subscribe(pairingChannel(prefix));
+  sub.on('message', (_channel, raw: string) => {
+    try {
+      const change = JSON.parse(raw) as PairingChange;
+      if (typeof change.deviceId === 'string') onChange(change);
+    } catch {
+      // not ours: ignore
+    }
+  });
+  return async () => {
+    sub.disconnect();
+  };
+}
