@@ -3,7 +3,7 @@ import { sessionPayloadSchema } from '@pose-coach/protocol';
 import { createCoach, resolveThresholds, ThresholdError, type CoachEvent } from '../src/coach/index.ts';
 import { CueBook } from '../src/coach/cues.ts';
 import type { Check } from '../src/coach/exercises/index.ts';
-import { dip, empty, span, squats } from './coach-synthetic.ts';
+import { dip, empty, plankFigure, span, squats } from './coach-synthetic.ts';
 
 const ends = (evs: CoachEvent[]) => evs.filter((e) => e.type === 'session-end');
 
@@ -132,5 +132,35 @@ describe('view', () => {
     const later = side.flatMap((f) => coach.push(f));
     expect(later.find((e) => e.type === 'view')).toMatchObject({ view: 'side' });
     expect(empty(0).keypoints).toEqual([]);
+  });
+});
+
+describe('plank hold', () => {
+  const frames = (t0: number, seconds: number, opts: Parameters<typeof plankFigure>[1] = {}) =>
+    Array.from({ length: Math.round(seconds * 15) }, (_, i) => plankFigure(t0 + i / 15, opts));
+
+  it('times the hold and ends it when the person pushes up out of it', () => {
+    const coach = createCoach({ exercise: 'plank' });
+    // Pushing up onto straight arms for a moment, then getting up (out of the picture).
+    const events = [...frames(0, 6), ...frames(6, 0.8, { elbow: 175 }), ...span(6.8, 2, () => null)].flatMap((f) => coach.push(f));
+    const s = coach.finish();
+    expect(s.exercise).toBe('plank');
+    expect(s.reps).toBe(0);
+    expect(s.holdSeconds).toBeGreaterThan(5.5);
+    expect(s.holdSeconds).toBeLessThan(6.3);
+    expect(events.filter((e) => e.type === 'hold').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('recognises a plank by itself and scores sagging hips lower, with a cue', () => {
+    const straight = createCoach({ exercise: 'auto' });
+    for (const f of frames(0, 8)) straight.push(f);
+    const sagging = createCoach({ exercise: 'auto' });
+    for (const f of frames(0, 8, { sag: 90 })) sagging.push(f);
+    const a = straight.finish();
+    const b = sagging.finish();
+    expect(a.exercise).toBe('plank');
+    expect(b.exercise).toBe('plank');
+    expect(a.accuracy).toBeGreaterThan(b.accuracy);
+    expect(b.feedbackPoints).toContain('Keep hips in line');
   });
 });

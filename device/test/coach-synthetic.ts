@@ -82,3 +82,29 @@ export function squats(t0: number, reps: number, depth: number, seconds = 2, lea
   for (let r = 0; r < reps; r++) frames.push(...span(t0 + lead + r * seconds, seconds, (u) => ({ knee: dip(u, 178, depth) }), fps));
   return frames;
 }
+
+/**
+ * A person side on in an elbow plank (lying along x); `sag` drops the hips in pixels, `elbow`
+ * sets the elbow angle (about 90 on the forearms, 180 pushed up on straight arms).
+ */
+export function plankFigure(t: number, opts: { sag?: number; elbow?: number } = {}): PoseFrame {
+  const y = 600;
+  const elbow = rad(opts.elbow ?? 90);
+  const pts: Record<string, [number, number]> = {
+    shoulder: [300, y],
+    hip: [600, y + (opts.sag ?? 0)],
+    knee: [780, y + 15 + (opts.sag ?? 0) * 0.4],
+    ankle: [950, y + 30],
+  };
+  // Upper arm straight down from the shoulder; forearm turned by the elbow angle.
+  pts.elbow = [300, y + 140];
+  pts.wrist = [300 + 130 * Math.sin(elbow), y + 140 - 130 * Math.cos(elbow)];
+  const names = ['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle'];
+  const keypoints: PoseKeypoint[] = names.map((name) => {
+    const part = name.replace(/^(left|right)_/, '');
+    const far = name.startsWith('right_');
+    const [x, yy] = pts[part] ?? [230, y - 20]; // head ahead of the shoulders
+    return { name, x: x + (far ? 4 : 0), y: yy + (far ? -3 : 0), score: far ? 0.5 : 0.9 };
+  });
+  return { t, width: 1280, height: 1000, keypoints };
+}
