@@ -43,7 +43,7 @@ export const GATEWAY_ENV = {
   PAIRING_POLL_INTERVAL_S: [z.coerce.number().int().min(1).max(60), '5', 'seconds a mirror waits between pairing polls (RFC 8628 interval)'],
   PAIRING_MAX_FAILURES: [z.coerce.number().int().min(1).max(1000), '10', 'wrong pairing codes allowed per address and per person in each window'],
   PAIRING_FAILURE_WINDOW_S: [z.coerce.number().int().min(1), '900', 'the window PAIRING_MAX_FAILURES counts in'],
-  PAIRING_CODE_ATTEMPTS: [z.coerce.number().int().min(1).max(100), '5', 'claims one pairing code takes before it stops working'],
+  PAIRING_CODE_ATTEMPTS: [z.coerce.number().int().min(1).max(100), '10', 'looks and claims one pairing code takes before it stops working'],
   FIREBASE_WEB_API_KEY: [z.string().optional(), undefined, "web API key of the Firebase project, for the phone pairing page's sign-in"],
   FIREBASE_AUTH_DOMAIN: [z.string().optional(), undefined, 'Firebase Auth domain for the pairing page; default <project>.firebaseapp.com'],
   FIREBASE_AUTH_EMULATOR_URL: [z.string().url().optional(), undefined, 'Firebase Auth emulator the pairing page signs in with (connectAuthEmulator), e.g. http://127.0.0.1:9099'],

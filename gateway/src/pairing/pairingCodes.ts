@@ -129,12 +129,14 @@ export function createPairingCodes(redis: Redis, opts: PairingCodesOptions) {
     },
 
     /** What a phone sees before confirming: the mirror behind a live code, or why there is none. */
+    /** Counts as an attempt on the code, as a claim does (a page reload is one more look). */
     async peek(userCode: string): Promise<ClaimOutcome> {
       const [deviceId, expiresAt, state] = await redis.hmget(codeKey(userCode), 'deviceId', 'expiresAt', 'state');
       if (!deviceId) return { kind: 'unknown' };
       if (state === 'used' || state === 'claiming') return { kind: 'used' };
       if (state === 'denied') return { kind: 'denied' };
       if (Number(expiresAt) <= Date.now()) return { kind: 'expired' };
+      if ((await redis.hincrby(codeKey(userCode), 'attempts', 1)) > opts.maxAttemptsPerCode) return { kind: 'locked' };
       return { kind: 'ok', deviceId };
     },
 

@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 export interface TokenIssuer {
   jwksUrl: string;
   projectId: string;
-  sign(uid: string, opts?: { expiresInS?: number; audience?: string; issuer?: string; name?: string; key?: 'trusted' | 'foreign' }): Promise<string>;
+  sign(uid: string, opts?: { expiresInS?: number; audience?: string; issuer?: string; name?: string; email?: string; key?: 'trusted' | 'foreign' }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -30,7 +30,14 @@ export async function startTokenIssuer(projectId = 'pose-coach-test'): Promise<T
     async sign(uid, opts = {}) {
       const key = opts.key === 'foreign' ? foreign.privateKey : trusted.privateKey;
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ auth_time: now - 10, name: opts.name ?? 'Test Person', firebase: { sign_in_provider: 'password' } })
+      const identities = opts.email ? { email: [opts.email] } : {};
+      return new SignJWT({
+        auth_time: now - 10,
+        name: opts.name ?? 'Test Person',
+        ...(opts.email ? { email: opts.email, email_verified: false } : {}),
+        user_id: uid,
+        firebase: { identities, sign_in_provider: 'password' },
+      })
         .setProtectedHeader({ alg: 'RS256', kid: 'test-key-1', typ: 'JWT' })
         .setIssuer(opts.issuer ?? `https://securetoken.google.com/${projectId}`)
         .setAudience(opts.audience ?? projectId)
