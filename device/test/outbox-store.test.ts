@@ -64,6 +64,13 @@ function describeOutboxStore(name: string, open: (policy?: Partial<DiskPolicy>) 
       expect(store.history('1970-01-01T00:00:00.000Z')[0]?.sync).toBe('rejected');
     });
 
+    it('quarantines locally what fails validation here, so it is seen rather than lost', () => {
+      const bad = { ...makeSession(), reps: -1 };
+      store.quarantineLocally(bad, 'reps: too small');
+      expect(store.quarantine()[0]).toMatchObject({ sessionId: bad.sessionId, reason: 'reps: too small' });
+      expect(store.depth()).toMatchObject({ pending: 0, quarantined: 1 });
+    });
+
     it('holds unpaired sessions until pairing, then makes them due again', () => {
       const s = makeSession();
       store.put(s, 0);

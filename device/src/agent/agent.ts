@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CommandAck, LiveEventInput, PairingMessage, SessionPayload } from '@pose-coach/protocol';
 import { createLink, readCredentials, type Link, type LinkState } from '../link/index.ts';
-import { createDrainer, openSqliteOutbox, type Drainer } from '../outbox/index.ts';
+import { createDrainer, InvalidSessionError, openSqliteOutbox, type Drainer } from '../outbox/index.ts';
 import { runCommand } from './commands.ts';
 import type { AgentConfig } from './config.ts';
 import { applyDesired, reportedConfig } from './liveConfig.ts';
@@ -187,7 +187,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         onCommand: (cmd) => {
           void runCommand(cmd, commandHandlers).then((ack: CommandAck) => {
             log.info({ id: cmd.id, name: cmd.name, ok: ack.ok }, 'command');
-            return link?.publishCommandAck(ack);
+            return link?.publishCommandAck(ack).catch((err: Error) => log.warn({ id: cmd.id, err: err.message }, 'cmd/ack not sent'));
           });
         },
       },
@@ -195,7 +195,16 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   }
 
   function saveSession(payload: SessionPayload): void {
-    outbox.put(payload);
+    try {
+      outbox.put(payload);
+    } catch (err) {
+      // The gateway would refuse it too: keep it visible in the quarantine instead of losing it.
+      if (!(err instanceof InvalidSessionError)) throw err;
+      outbox.quarantineLocally(payload, err.message);
+      log.error({ sessionId: payload.sessionId, err: err.message }, 'session invalid; quarantined on the mirror');
+      live.broadcast(outboxEvent());
+      return;
+    }
     log.info({ sessionId: payload.sessionId, reps: payload.reps, exercise: payload.exercise }, 'session saved to the outbox');
     live.broadcast(outboxEvent());
     drainer.kick();

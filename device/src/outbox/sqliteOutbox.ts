@@ -1,4 +1,5 @@
 /** The outbox on SQLite (better-sqlite3): WAL journal, synchronous=FULL, one transaction per change. */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -184,6 +185,10 @@ export function openSqliteOutbox(path: string, policy: Partial<DiskPolicy> = {})
         throw new InvalidSessionError(`session not stored, it would be rejected: ${describeIssues(parsed.error)}`);
       }
       put(parsed.data, now);
+    },
+    quarantineLocally(session, reason, now = Date.now()) {
+      const id = (session as { sessionId?: unknown } | null)?.sessionId;
+      q.insertQuarantine.run(typeof id === 'string' && id ? id : randomUUID(), JSON.stringify(session ?? null), reason, now);
     },
     due(limit, opts: DueOptions) {
       const rows = q.due.all(opts.now - opts.resendAfterMs, opts.now - opts.unpairedRetryMs, limit + (opts.exclude?.size ?? 0)) as OutboxRow[];

@@ -21,6 +21,7 @@ export interface OutboxEntry {
 
 export interface QuarantineEntry {
   sessionId: string;
+  /** As it was sent (or refused at the door: then possibly not a valid SessionPayload). */
   payload: SessionPayload;
   reason: string;
   quarantinedAt: number;
@@ -67,6 +68,8 @@ export interface PruneReport {
 export interface OutboxStore {
   /** Stores a finished session (validated first). Idempotent by sessionId. */
   put(session: SessionPayload, now?: number): void;
+  /** Keeps a session that cannot be sent (it fails validation here) in the quarantine, with why. */
+  quarantineLocally(session: unknown, reason: string, now?: number): void;
   /** The oldest sessions due for (re)sending, oldest first. */
   due(limit: number, opts: DueOptions): OutboxEntry[];
   /** Records a send of these sessions (one transaction). */
