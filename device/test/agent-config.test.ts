@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, ConfigError, configDocs, loadConfig } from '../src/agent/config.ts';
 import { applyDesired, reportedConfig } from '../src/agent/liveConfig.ts';
@@ -44,7 +45,8 @@ describe('agent config', () => {
   });
 
   it('stops the agent at start with exit 78 and a message naming the key', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'device/src/agent/main.ts', '--simulate'], {
+    const main = fileURLToPath(new URL('../src/agent/main.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--simulate'], {
       env: { ...process.env, POSE_AGENT_TELEMETRY_INTERVAL_S: '0' },
       encoding: 'utf8',
     });
