@@ -53,6 +53,20 @@ describe('agent config', () => {
     expect(r.status).toBe(78);
     expect(r.stderr).toMatch(/telemetry\.intervalS \(env POSE_AGENT_TELEMETRY_INTERVAL_S\)/);
   });
+
+  it('refuses TLS without a CA file, and a missing CA file, with exit 78', () => {
+    const main = fileURLToPath(new URL('../src/agent/main.ts', import.meta.url));
+    const t = tempDir('cfg');
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', main, '--simulate', '--port', '0'], { env: { ...process.env, POSE_AGENT_DATA_DIR: t.dir, ...env }, encoding: 'utf8' });
+    const noCa = run({ POSE_AGENT_MQTT_URL: 'mqtts://gateway.local:8883' });
+    expect(noCa.status).toBe(78);
+    expect(noCa.stderr).toMatch(/mqtt\.caFile .*required/);
+    const missing = run({ POSE_AGENT_MQTT_URL: 'mqtts://gateway.local:8883', POSE_AGENT_MQTT_CA_FILE: '/nonexistent/ca.pem' });
+    expect(missing.status).toBe(78);
+    expect(missing.stderr).toMatch(/\/nonexistent\/ca\.pem does not exist/);
+    t.cleanup();
+  });
 });
 
 describe('config/desired applied live', () => {

@@ -3,14 +3,14 @@
  * pipeline (poses → coach → events → outbox) → telemetry → watchdog. `stop()` undoes them in
  * reverse, closing and saving the session in progress first.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CommandAck, LiveEventInput, PairingMessage, SessionPayload } from '@pose-coach/protocol';
 import { createLink, readCredentials, type Link, type LinkState } from '../link/index.ts';
 import { createDrainer, InvalidSessionError, openSqliteOutbox, type Drainer } from '../outbox/index.ts';
 import { runCommand } from './commands.ts';
-import type { AgentConfig } from './config.ts';
+import { ConfigError, type AgentConfig } from './config.ts';
 import { applyDesired, reportedConfig } from './liveConfig.ts';
 import { startLiveServer, type LiveServer } from './liveServer.ts';
 import type { CoachFactory, PoseFrame, PoseSource } from './ports.ts';
@@ -58,7 +58,13 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const pruneTimer = setInterval(() => outbox.prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
 
-  // Step: identity.
+  // Step: identity and trust, checked before anything listens.
+  if (config.mqtt.url.startsWith('mqtts:') && !config.mqtt.caFile) {
+    throw new ConfigError(`mqtt.caFile (env POSE_AGENT_MQTT_CA_FILE): required with ${config.mqtt.url}, the gateway's CA is pinned`);
+  }
+  if (config.mqtt.caFile && !existsSync(config.mqtt.caFile)) {
+    throw new ConfigError(`mqtt.caFile (env POSE_AGENT_MQTT_CA_FILE): ${config.mqtt.caFile} does not exist`);
+  }
   const creds = config.mqtt.url && config.mqtt.credentialsFile ? readCredentials(config.mqtt.credentialsFile) : undefined;
   const deviceId = creds?.deviceId ?? config.mqtt.deviceId;
 
