@@ -285,3 +285,11 @@ describe('a pairing code that runs out', () => {
     expect(await t.gateway.registry.bindingOf(deviceId)).toBeUndefined();
   });
 });
+
+describe('the pairing API document', () => {
+  it('lists the mirror and phone pairing calls', async () => {
+    const { openApiDocument } = await import('../src/api/openapi.ts');
+    const paths = Object.keys(openApiDocument().paths);
+    for (const p of ['/device/pairing/authorize', '/device/pairing/token', '/device/pairing', '/api/pairing/claim', '/api/pairing/devices/{deviceId}', '/pair']) expect(paths).toContain(p);
+  });
+});

@@ -85,7 +85,8 @@ function start(): void {
     call(user, 'POST', '/api/pairing/claim', { user_code: code }).then(
       (paired) => {
         pairedDeviceId = String(paired.deviceId);
-        $('done-text').textContent = `Paired. ${mirrorName(paired)} now greets you as ${String(paired.displayName)}; your workouts on it go to your account.`;
+        const name = mirrorName(paired);
+        $('done-text').textContent = `Paired. ${name[0]!.toUpperCase()}${name.slice(1)} now greets you as ${String(paired.displayName)}; your workouts on it go to your account.`;
         show('done');
       },
       (err: Error) => show('enter-code', err.message, true),
