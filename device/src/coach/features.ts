@@ -32,6 +32,8 @@ export interface Features {
   armRaise: PerSide;
   /** How far the wrist is above the shoulder, in torso lengths (negative = below). */
   wristRise: PerSide;
+  /** How far the elbow is above the shoulder, in torso lengths (negative = below). */
+  elbowRise: PerSide;
   /** Horizontal distance elbow–shoulder in torso lengths (a curl's elbow should stay put). */
   elbowDrift: PerSide;
   /** Angle shoulder–hip–ankle: 180 is a straight body line (push-up, plank). */
@@ -78,6 +80,7 @@ export function computeFeatures(frame: PoseFrame): Features {
     elbow: {},
     armRaise: {},
     wristRise: {},
+    elbowRise: {},
     elbowDrift: {},
     bodyLine: {},
     horizontal: false,
@@ -99,6 +102,7 @@ export function computeFeatures(frame: PoseFrame): Features {
     if (sh && el && wr) f.elbow[side] = angleAt(sh, el, wr);
     if (hp && sh && el) f.armRaise[side] = angleAt(hp, sh, el);
     if (sh && wr && present) f.wristRise[side] = (sh.y - wr.y) / scale;
+    if (sh && el && present) f.elbowRise[side] = (sh.y - el.y) / scale;
     if (sh && el && present) f.elbowDrift[side] = Math.abs(el.x - sh.x) / scale;
     if (sh && hp && an) f.bodyLine[side] = angleAt(sh, hp, an);
   }

@@ -9,7 +9,11 @@ import type { PoseFrame, PoseKeypoint } from './types.ts';
 export interface SmoothingOptions {
   /** Time constant in seconds (0 = off). */
   tau: number;
-  /** A joint lost for at most this many seconds keeps its last confident place (estimators flicker). */
+  /**
+   * A torso joint (shoulder, hip) lost for at most this many seconds keeps its last confident
+   * place: estimators flicker, and the torso sets the body's scale. Limbs are not held: a hand
+   * that leaves the picture overhead must not stay where it was last seen.
+   */
   holdSeconds: number;
   /** A jump of the body centre larger than this many torso lengths between frames is a cut. */
   cutJump: number;
@@ -18,6 +22,7 @@ export interface SmoothingOptions {
 export const DEFAULT_SMOOTHING: SmoothingOptions = { tau: 0.05, holdSeconds: 0.7, cutJump: 0.8 };
 
 const SEEN = 0.25;
+const HELD = new Set(['left_shoulder', 'right_shoulder', 'left_hip', 'right_hip']);
 
 function bodyBox(kps: readonly PoseKeypoint[]): { cx: number; cy: number; size: number } | undefined {
   const seen = kps.filter((k) => k.score >= 0.25);
@@ -65,7 +70,7 @@ export class KeypointSmoother {
       if (k.score < SEEN) {
         // Lost this frame: keep the last confident place for a moment rather than drop the joint.
         const seen = this.seenAt.get(k.name);
-        return p.score >= SEEN && seen !== undefined && frame.t - seen <= this.opts.holdSeconds ? p : k;
+        return HELD.has(k.name) && p.score >= SEEN && seen !== undefined && frame.t - seen <= this.opts.holdSeconds ? p : k;
       }
       this.seenAt.set(k.name, frame.t);
       if (p.score < SEEN) return k;

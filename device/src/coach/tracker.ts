@@ -134,9 +134,10 @@ export class HoldTracker implements ExerciseTracker {
   /** False when the still angle has moved far from where it was as the hold began. */
   private steady(f: Features): boolean {
     const v = this.ex.still(f);
-    if (v === undefined) return true;
     // A new stretch in position takes a new reference from its first frames.
     if (this.lastIn === undefined || f.t - this.lastIn > this.th.hold.graceSeconds) this.stillRef = [];
+    // Unseen once the reference is set: not counted (a short gap is bridged by graceSeconds).
+    if (v === undefined) return this.stillRef.length < 5;
     if (this.stillRef.length < 5) {
       this.stillRef.push(v);
       return true;
