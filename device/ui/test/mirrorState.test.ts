@@ -99,6 +99,7 @@ describe('mirror state from the agent’s live events', () => {
     const mirror = new MirrorState({ backend, rotation: null, healthEveryMs: 0, summary: { pollMs: 20 } });
     mirror.start();
     backend.send.connection('open');
+    backend.send.event({ type: 'hello', deviceId: 'm1', appVersion: '1', source: 'camera', simulated: false, exercise: 'squat' });
     backend.send.event({ type: 'session', state: 'ended', sessionId: s.sessionId, reps: 12, summary: s });
     expect(mirror.screen).toBe('summary');
     await new Promise((r) => setTimeout(r, 300));

@@ -13,13 +13,14 @@ describe('skeleton overlay geometry', () => {
     expect(map(0.1, 0.5)).toEqual([972, 960]);
   });
 
-  it('keeps body proportions when the frame’s aspect differs from the screen’s (cover, centred)', () => {
-    // 1280×720 on a 1080×1920 portrait screen: scaled by 1920/720, cropped left and right.
+  it('keeps body proportions when the frame’s aspect differs from the screen’s (whole frame, centred)', () => {
+    // 1280×720 on a 1080×1920 portrait screen: scaled by 1080/1280, a band across the middle.
     const map = frameToScreen({ width: 1280, height: 720 }, { width: 1080, height: 1920 });
     const [x0, y0] = map(0.5, 0);
     const [x1, y1] = map(0.5 + 100 / 1280, 100 / 720);
     expect(x0).toBeCloseTo(540);
-    expect(y0).toBeCloseTo(0);
+    expect(y0).toBeCloseTo((1920 - 720 * (1080 / 1280)) / 2);
+    expect(map(0, 1)).toEqual([1080, expect.closeTo(1920 - y0)]);
     // 100 px right and 100 px down in the frame: equal distances on screen (x mirrored).
     expect(x0 - x1).toBeCloseTo(y1 - y0);
   });

@@ -32,6 +32,7 @@ describe('screens', () => {
     expect(screen.getByTestId('display-name').textContent).toBe('Ada');
     expect(screen.getByText(/Step in front of the mirror/)).toBeTruthy();
     expect(screen.getByRole('heading', { level: 1 }).textContent).toMatch(/07.05/);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).not.toMatch(/\n/);
   });
 
   it('Idle shows the pairing QR and short code while the mirror is unpaired', async () => {

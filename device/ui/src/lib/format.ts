@@ -21,8 +21,12 @@ export function percent(fraction: number): string {
   return `${Math.round(Math.min(1, Math.max(0, fraction)) * 100)}%`;
 }
 
-export function formatClock(d: Date, locale?: string): string {
-  return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+/** The time as hours:minutes, and the day period (AM/PM) apart where the locale uses one, to set smaller. */
+export function formatClock(d: Date, locale?: string): { time: string; period: string } {
+  const parts = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).formatToParts(d);
+  const period = parts.find((p) => p.type === 'dayPeriod')?.value ?? '';
+  const time = parts.filter((p) => p.type !== 'dayPeriod').map((p) => p.value).join('').trim();
+  return { time, period };
 }
 
 export function formatDate(d: Date, locale?: string): string {

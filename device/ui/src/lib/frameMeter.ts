@@ -10,7 +10,8 @@ export interface FrameReport {
   refreshMs: number;
   drawMsP95: number;
   drawMsMax: number;
-  /** Pose frames drawn (distinct camera frames reached the screen). */
+  /** Camera frames with somebody in them that arrived, and how many of them reached the screen. */
+  posesReceived: number;
   posesDrawn: number;
 }
 
@@ -18,6 +19,7 @@ export class FrameMeter {
   private intervals: number[] = [];
   private draws: number[] = [];
   private last: number | undefined;
+  posesReceived = 0;
   posesDrawn = 0;
 
   frame(now: number, drawMs: number): void {
@@ -38,6 +40,7 @@ export class FrameMeter {
     this.intervals = [];
     this.draws = [];
     this.last = undefined;
+    this.posesReceived = 0;
     this.posesDrawn = 0;
   }
 
@@ -52,6 +55,7 @@ export class FrameMeter {
       refreshMs,
       drawMsP95: dr.length ? dr[Math.floor(dr.length * 0.95)]! : 0,
       drawMsMax: dr.length ? dr[dr.length - 1]! : 0,
+      posesReceived: this.posesReceived,
       posesDrawn: this.posesDrawn,
     };
   }

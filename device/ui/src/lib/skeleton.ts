@@ -35,12 +35,13 @@ export interface Viewport {
 
 /**
  * Frame (0..1 from the camera's top-left) → screen pixels. The camera faces the person, the mirror
- * shows them flipped, so x is mirrored. With the frame's size known the frame covers the screen
- * with its proportions kept (centred, like the reflection); without it x and y stretch to fit.
+ * shows them flipped, so x is mirrored. With the frame's size known the whole frame fits the
+ * screen with its proportions kept (centred), so a body in view is never cut off; without it x
+ * and y stretch to fit.
  */
 export function frameToScreen(frame: { width?: number | undefined; height?: number | undefined }, view: Viewport): (x: number, y: number) => [number, number] {
   if (!frame.width || !frame.height) return (x, y) => [(1 - x) * view.width, y * view.height];
-  const scale = Math.max(view.width / frame.width, view.height / frame.height);
+  const scale = Math.min(view.width / frame.width, view.height / frame.height);
   const w = frame.width * scale;
   const h = frame.height * scale;
   const ox = (view.width - w) / 2;

@@ -123,6 +123,7 @@ export class MirrorState {
     },
     pose: (e: PoseEvent) => {
       this.pose.push(e, performance.now());
+      if (e.keypoints.length) this.frames.posesReceived++;
       this.presence.update(e.keypoints, this.now());
     },
     rep: (e: RepEvent) => this.workout.rep(e, this.now()),
@@ -148,7 +149,8 @@ export class MirrorState {
 
   private pickScreen(): Screen {
     const now = this.clock.now;
-    if (!this.everConnected) return 'connecting';
+    // Nothing is known until the agent has said hello (first message of every connection).
+    if (!this.hello) return 'connecting';
     if (this.workout.active) return 'workout';
     if (this.summary.payload && now - this.summary.shownAt < (this.opts.summaryHoldMs ?? 45_000)) return 'summary';
     if (this.route === 'history') return 'history';
