@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { CommandAck, LiveEventInput, PairingMessage, SessionPayload } from '@pose-coach/protocol';
 import { createLink, readCredentials, type Link, type LinkState } from '../link/index.ts';
 import { createDrainer, InvalidSessionError, openSqliteOutbox, type Drainer } from '../outbox/index.ts';
+import { createPairingClient, createPairingFlow, gatewayHttpUrlFrom, type PairingFlow, type PairingView } from '../pairing/index.ts';
 import { runCommand } from './commands.ts';
 import { ConfigError, type AgentConfig } from './config.ts';
 import { applyDesired, reportedConfig } from './liveConfig.ts';
@@ -71,6 +72,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   let linkState: LinkState | 'disabled' = config.mqtt.url ? 'connecting' : 'disabled';
   let linkError: string | undefined;
   let pairing: PairingMessage | undefined;
+  let pairingView: PairingView = { kind: 'unknown' };
   let lastSyncedAt: string | undefined;
   /** Version of the last config/desired applied (0: none yet), echoed on config/reported. */
   let configVersion = 0;
@@ -92,6 +94,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     state: linkState,
     ...(pairing ? { paired: pairing.paired, ...(pairing.displayName ? { displayName: pairing.displayName } : {}) } : {}),
     ...(linkError ? { lastError: linkError } : {}),
+    ...(pairingView.kind === 'showing-code' ? { pairingCode: pairingView.code, pairingUrl: pairingView.url } : {}),
   });
   const outboxEvent = (): LiveEventInput => {
     const d = outbox.depth();
@@ -149,6 +152,18 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     'end-session': () => endSession('remote command'),
     diagnostics: () => diagnostics(),
   };
+  // Step: QR pairing (device/src/pairing): while unpaired, a code and its link on the glass.
+  const pairingFlow: PairingFlow | undefined =
+    config.mqtt.url && creds
+      ? createPairingFlow({
+          client: createPairingClient({ baseUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url), deviceId, secret: creds.secret }),
+          log: log.child({ part: 'pairing' }),
+          onChange: (view) => {
+            pairingView = view;
+            live.broadcast(linkEvent());
+          },
+        })
+      : undefined;
   if (config.mqtt.url) {
     link = createLink({
       url: config.mqtt.url,
@@ -173,6 +188,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         onPairing: (p) => {
           pairing = p;
           drainer.onPairing(p.paired);
+          pairingFlow?.setPaired(p.paired, p.displayName);
           live.broadcast(linkEvent());
         },
         onConfigDesired: (desired) => {
@@ -358,6 +374,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         clearInterval(telemetryTimer);
         clearInterval(pruneTimer);
         drainer.stop();
+        pairingFlow?.stop();
         await link?.close();
         await live.close();
         outbox.close();

@@ -39,6 +39,8 @@ export const configSchema = z.strictObject({
         credentialsFile: z.string().optional(),
         /** Used only without a credentials file (development). */
         deviceId: z.string().default('mirror-dev'),
+        /** The gateway's HTTP API, for QR pairing (device/src/pairing); empty: the MQTT host, port 8080. */
+        gatewayHttpUrl: z.string().default(''),
         keepaliveS: positiveInt.default(30),
         reconnectMinMs: positiveInt.default(1000),
         reconnectMaxMs: positiveInt.default(60_000),
