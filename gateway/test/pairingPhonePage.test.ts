@@ -4,57 +4,31 @@
  * Firebase JS SDK against the Auth emulator stand-in, asks "Pair the mirror in <room> with <name>?",
  * and pairs on confirm; the mirror greets the person and its next workout lands in their account.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumMissing, launchHeadlessPhone, signInOnPairingPage, type HeadlessPhone } from './support/headlessChromium.ts';
 import { makeSession, startTestGateway, type TestGateway } from './support/testGateway.ts';
 import { startAuthEmulator, type AuthEmulator } from './support/authEmulator.ts';
 import { mirrorHttp, pairingMessages } from './support/pairingMirror.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(CHROMIUM))('the phone pairing page in headless Chromium', () => {
+describe.skipIf(chromiumMissing)('the phone pairing page in headless Chromium', () => {
   let t: TestGateway;
   let emulator: AuthEmulator;
-  let browser: BrowserContext;
-  let profileDir: string;
-  const outside: string[] = [];
+  let phone: HeadlessPhone;
 
   beforeAll(async () => {
     emulator = await startAuthEmulator(() => t.tokens);
     t = await startTestGateway({ FIREBASE_WEB_API_KEY: 'test-web-api-key', FIREBASE_AUTH_EMULATOR_URL: emulator.url, PAIRING_POLL_INTERVAL_S: 1 });
     emulator.addAccount({ uid: 'uid-ada', email: 'ada@example.com', password: 'correct horse', displayName: 'Ada Lovelace' });
-    profileDir = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
-    // A fresh profile directory: nothing signed in, nothing cached from another run.
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 390, height: 760 },
-      isMobile: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    phone = await launchHeadlessPhone(); // a fresh profile: nobody signed in
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
+    await phone?.close();
     await t?.stop();
     await emulator?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
-
-  async function openPage(url: string): Promise<Page> {
-    const page = await browser.newPage();
-    // Only the gateway and the Auth stand-in, both on loopback, may be reached.
-    await page.route('**/*', (route) => {
-      const host = new URL(route.request().url()).hostname;
-      if (host === '127.0.0.1') return route.continue();
-      outside.push(route.request().url());
-      return route.abort();
-    });
-    await page.goto(url);
-    return page;
-  }
+  const openPage = (url: string) => phone.open(url);
 
   it('signs in, asks to pair the mirror in its room with the person, pairs it, and the next workout is theirs', async () => {
     const { deviceId, secret } = await t.gateway.registry.create({ name: 'Hall mirror', room: 'Living room' });
@@ -65,14 +39,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the phone pairing page in headless Chrom
     expect((await mirror.poll(grant.device_code)).body).toMatchObject({ error: 'authorization_pending' });
 
     const page = await openPage(grant.verification_uri_complete);
-    await page.fill('#email', 'ada@example.com');
-    await page.fill('#password', 'wrong password');
-    await page.click('#signin-button');
+    await signInOnPairingPage(page, 'ada@example.com', 'wrong password');
     await page.waitForSelector('#message.error');
     expect(await page.textContent('#message')).toBe('Wrong email or password.');
 
-    await page.fill('#password', 'correct horse');
-    await page.click('#signin-button');
+    await signInOnPairingPage(page, 'ada@example.com', 'correct horse');
     await page.waitForSelector('#confirm:not([hidden])', { timeout: 20_000 });
     expect(await page.textContent('#question')).toBe('Pair the mirror in Living room with Ada Lovelace?');
     await page.screenshot({ path: join(tmpdir(), 'pose-coach-pairing-confirm.png') });
@@ -96,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the phone pairing page in headless Chrom
     // The SDK talked to the stand-in with the Auth emulator's REST protocol, and to nothing outside.
     expect(emulator.requests).toContain('/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword');
     expect(emulator.requests).toContain('/identitytoolkit.googleapis.com/v1/accounts:lookup');
-    expect(outside).toEqual([]);
+    expect(phone.outside).toEqual([]);
 
     // Unpair from the same page.
     messages.clear();
@@ -123,6 +94,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the phone pairing page in headless Chrom
     await page.waitForSelector('#message.error');
     expect(await page.textContent('#message')).toMatch(/already been used/);
     expect((await t.gateway.registry.bindingOf(deviceId))?.uid).toBe('uid-someone-else');
-    expect(outside).toEqual([]);
+    expect(phone.outside).toEqual([]);
   }, 60_000);
 });
