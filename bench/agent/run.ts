@@ -36,7 +36,7 @@ if (!values['skip-latency']) {
     console.log(`| frames analysed | ${r.frames} (${f(r.fps)} fps) |`);
     console.log(`| frame → pose event p50 / p95 / max | ${f(r.poseMs.p50, 0)} / ${f(r.poseMs.p95, 0)} / ${f(r.poseMs.max, 0)} ms |`);
     console.log(`| of which inference p50 / p95 | ${f(r.inferenceMs.p50, 0)} / ${f(r.inferenceMs.p95, 0)} ms |`);
-    console.log(`| of which the agent (wait for the newest frame, coach, WebSocket) p50 / p95 | ${f(r.overheadMs.p50, 0)} / ${f(r.overheadMs.p95, 0)} ms |`);
+    console.log(`| of which the rest (frame waiting for the pipeline, coach, WebSocket) p50 / p95 | ${f(r.overheadMs.p50, 0)} / ${f(r.overheadMs.p95, 0)} ms |`);
     console.log(`| frame → rep/cue event p50 / p95 / max (n=${r.repCueMs.n}) | ${f(r.repCueMs.p50, 0)} / ${f(r.repCueMs.p95, 0)} / ${f(r.repCueMs.max, 0)} ms |`);
     console.log(`| reps counted | ${r.reps} |`);
     console.log(`| CPU: agent / ffmpeg decoder (% of one core) | ${f(r.cpu.agentPct)} / ${f(r.cpu.ffmpegPct)} |`);

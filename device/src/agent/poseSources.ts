@@ -15,14 +15,23 @@ import { createSimulatedAthlete } from './simulatedAthlete.ts';
 
 export type EstimatorFactory = () => Promise<PoseEstimator>;
 
-/** Stamps each frame with the agent clock when the camera delivered it (start of the latency figure). */
-function stamped(source: LiveSource, arrivals: Map<number, number>): LiveSource {
+/**
+ * Stamps each frame with when it arrived (the start of the latency figure). The agent reads the
+ * pipe only between inferences, so for a video played as a camera the arrival is taken from the
+ * video's own timeline (start + t), which also counts the time a frame sat in the pipe while an
+ * inference ran; for a live camera it is when the agent read the frame.
+ */
+function stamped(source: LiveSource, arrivals: Map<number, number>, paced: boolean): LiveSource {
   return {
     description: source.description,
     async *frames(signal) {
       arrivals.clear();
+      let epoch = Infinity;
       for await (const frame of source.frames(signal) as AsyncIterable<SourceFrame>) {
-        arrivals.set(frame.index, Date.now());
+        const now = Date.now();
+        // The earliest start consistent with every frame so far: frames are never early.
+        if (paced) epoch = Math.min(epoch, now - frame.t * 1000);
+        arrivals.set(frame.index, paced ? Math.round(epoch + frame.t * 1000) : now);
         // Only the newest frame waits for inference; older stamps can go.
         arrivals.delete(frame.index - 120);
         yield frame;
@@ -42,7 +51,7 @@ export function estimatedPoseSource(kind: 'camera' | 'video', live: LiveSource, 
     async *poses(signal, hooks) {
       est ??= estimator();
       const arrivals = new Map<number, number>();
-      for await (const e of liveKeypoints(stamped(live, arrivals), await est, { signal })) {
+      for await (const e of liveKeypoints(stamped(live, arrivals, kind === 'video'), await est, { signal })) {
         if (e.type === 'camera-error') hooks?.onSourceError?.(`${e.error.message} (retry ${e.attempt} in ${e.retryInMs} ms)`);
         if (e.type === 'camera-ready') hooks?.onSourceError?.(undefined);
         if (e.type !== 'pose') continue;
