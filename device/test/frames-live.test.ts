@@ -77,7 +77,8 @@ describe.skipIf(!HAVE_VIDEOS)(`live loop slower than the camera ${NO_DATA}`, () 
     }
     const last = poses.at(-1)!.stats;
     expect(last.dropped, 'frames dropped').toBeGreaterThan(last.taken / 2);
-    expect(last.captured).toBe(last.taken + last.dropped + (last.captured - last.taken - last.dropped)); // bookkeeping holds
+    expect(last.captured - last.taken - last.dropped, 'frames waiting: at most the newest one').toBeLessThanOrEqual(1);
+    expect(last.captured - last.taken - last.dropped).toBeGreaterThanOrEqual(0);
     expect(last.fps, 'the rate inference reached').toBeGreaterThan(5);
     expect(last.fps).toBeLessThan(11);
     expect(last.sourceFps, 'the camera rate').toBeGreaterThan(15);
