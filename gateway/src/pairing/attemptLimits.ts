@@ -7,7 +7,8 @@
  * and the account get `maxFailures` (10) wrong codes per 15-minute window: one account or one
  * address makes at most ~1,000 guesses a day, p ≈ 4·10^-4 per day against a fleet of 10,000
  * codes always on display, and every wrong guess is logged. A single code additionally takes
- * at most `maxAttemptsPerCode` claims (pairingCodes.ts) before it stops working.
+ * at most `maxAttemptsPerCode` (10) looks and claims (pairingCodes.ts) before it stops working,
+ * so even a code seen over someone's shoulder cannot be fought over.
  */
 import type { Redis } from 'ioredis';
 
