@@ -54,7 +54,7 @@ describe('agent config', () => {
     expect(r.stderr).toMatch(/telemetry\.intervalS \(env POSE_AGENT_TELEMETRY_INTERVAL_S\)/);
   });
 
-  it('refuses TLS without a CA file, and a missing CA file, with exit 78', () => {
+  it('refuses TLS without a CA file, a missing CA file and a readable credentials file, with exit 78', () => {
     const main = fileURLToPath(new URL('../src/agent/main.ts', import.meta.url));
     const t = tempDir('cfg');
     const run = (env: Record<string, string>) =>
@@ -65,6 +65,11 @@ describe('agent config', () => {
     const missing = run({ POSE_AGENT_MQTT_URL: 'mqtts://gateway.local:8883', POSE_AGENT_MQTT_CA_FILE: '/nonexistent/ca.pem' });
     expect(missing.status).toBe(78);
     expect(missing.stderr).toMatch(/\/nonexistent\/ca\.pem does not exist/);
+    const creds = join(t.dir, 'device.json');
+    writeFileSync(creds, JSON.stringify({ deviceId: 'mirror-1', secret: 'x' }), { mode: 0o644 });
+    const open = run({ POSE_AGENT_MQTT_CREDENTIALS_FILE: creds });
+    expect(open.status).toBe(78);
+    expect(open.stderr).toMatch(/readable by group or others \(mode 644\).*chmod 600/);
     t.cleanup();
   });
 });

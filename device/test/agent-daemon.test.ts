@@ -4,6 +4,7 @@
  * config/desired, commands, health, the UI folder, and a SIGTERM that saves the session.
  */
 import { fork } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,6 +151,11 @@ describe('agent with the simulated athlete, against Mosquitto', () => {
     expect(await (await fetch(`${agent.url}history`)).text()).toContain('<title>mirror</title>');
     expect((await fetch(`${agent.url}missing.js`)).status).toBe(404);
     expect((await fetch(`${agent.url}api/history?range=year`)).status).toBe(400);
+    // A page on another name that resolves to 127.0.0.1 (DNS rebinding) gets nothing.
+    const rebound = await new Promise<number>((resolve) =>
+      get(`${agent.url}api/history`, { headers: { host: 'evil.example:80' } }, (res) => resolve(res.statusCode ?? 0)),
+    );
+    expect(rebound).toBe(403);
   });
 });
 

@@ -52,7 +52,14 @@ export async function startLiveServer(opts: LiveServerOptions): Promise<LiveServ
     '/api/outbox': (_u, res) => json(res, 200, opts.outbox.depth()),
   };
 
+  // DNS rebinding: a web page on another name resolving to 127.0.0.1 must not read the history.
+  const allowedHost = (req: IncomingMessage) => {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return host === '' || host === 'localhost' || host === '127.0.0.1' || host === '::1' || host === opts.host;
+  };
+
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (!allowedHost(req)) return json(res, 403, { error: `host ${req.headers.host} not allowed: the agent serves localhost only` });
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'only GET' });
     const route = routes[url.pathname];
@@ -67,7 +74,7 @@ export async function startLiveServer(opts: LiveServerOptions): Promise<LiveServ
 
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/live') return socket.destroy();
+    if (!allowedHost(req) || new URL(req.url ?? '/', 'http://localhost').pathname !== '/live') return socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
       for (const e of opts.snapshot()) ws.send(JSON.stringify(e));
     });
