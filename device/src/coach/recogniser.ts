@@ -16,7 +16,7 @@ export interface RecognitionOptions {
   switchReps: number;
 }
 
-export const DEFAULT_RECOGNITION: RecognitionOptions = { reps: 2, holdSeconds: 3, switchReps: 3 };
+export const DEFAULT_RECOGNITION: RecognitionOptions = { reps: 2, holdSeconds: 4, switchReps: 3 };
 
 export const EXERCISE_PRIORITY: readonly ExerciseName[] = ['jumping_jack', 'shoulder_press', 'lunge', 'squat', 'pushup', 'bicep_curl', 'plank'];
 

@@ -35,6 +35,9 @@ export interface ExerciseTracker {
   finish(): TrackerResult | undefined;
 }
 
+/** Longest step between frames in position that counts as held time (5 fps steps are 0.2 s). */
+const MAX_COUNTED_STEP = 0.3;
+
 const scoreOf = (checks: readonly Check[]): number => (checks.length ? mean(checks.map((c) => c.score)) : 1);
 
 export class RepTracker implements ExerciseTracker {
@@ -109,7 +112,8 @@ export class HoldTracker implements ExerciseTracker {
         closed = this.closeSegment();
         this.since = f.t;
         this.holding = false;
-      } else if (this.holding) {
+      } else if (this.holding && f.t - this.lastIn <= MAX_COUNTED_STEP) {
+        // A break bridged by the grace period keeps the hold going but adds no time.
         this.holdSeconds += f.t - this.lastIn;
       }
       if (!this.holding && this.since !== undefined && f.t - this.since >= h.settleSeconds) {

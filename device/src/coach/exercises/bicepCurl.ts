@@ -24,5 +24,10 @@ export const bicepCurl: RepExercise = {
     if (swing !== undefined) checks.push({ id: 'swing', score: grade(swing, form.swingGood!, form.swingBad!), cue: { say: "Don't swing your body", point: 'Avoid swinging' }, praise: { say: 'Nice and controlled!', point: 'Controlled movement' } });
     return checks;
   },
-  signature: () => true,
+  signature(trace, _view, form) {
+    // A curl is done with straight legs: elbows bending while squatting (bands, a front rack) is not a curl.
+    // Judged on the lower quartile of the knee angle, so a few misplaced knees (legs half out of the picture) do not count.
+    const knees = trace.map((f) => pick(f.knee, 'front', f.nearLeg, 'min')).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    return knees.length < trace.length / 2 || knees[Math.floor(knees.length / 4)]! >= form.minKnee!;
+  },
 };
