@@ -93,6 +93,7 @@ describe('agent with the simulated athlete, against Mosquitto', () => {
     expect(events[0]).toMatchObject({ type: 'hello', source: 'simulation', simulated: true, deviceId });
     const pose = events.find((e) => e.type === 'pose' && e.keypoints.length > 0);
     expect(pose && pose.type === 'pose' && pose.keypoints.every((k) => k.x >= 0 && k.x <= 1 && k.y >= 0 && k.y <= 1)).toBe(true);
+    expect(pose).toMatchObject({ width: 640, height: 480, simulated: true });
     expect(invalid).toEqual([]);
   });
 

@@ -255,6 +255,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       inferenceMs: f.inferenceMs,
       fps: stats.fps(f.frameAt),
       simulated: source.simulated,
+      width: f.width,
+      height: f.height,
     };
   }
 
