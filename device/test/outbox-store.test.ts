@@ -2,6 +2,7 @@
  * The one suite every OutboxStore passes (MQTT.js abstract_store style): run here against the
  * SQLite store on disk and in memory.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteOutbox, InvalidSessionError, type OutboxStore } from '../src/outbox/index.ts';
@@ -162,6 +163,20 @@ describeOutboxStore('SQLite file', (policy) => {
 describeOutboxStore('SQLite :memory:', (policy) => ({ store: openSqliteOutbox(':memory:', policy), done: () => {} }));
 
 describe('SQLite outbox durability settings', () => {
+  it('moves a damaged database aside and starts an empty one instead of failing', () => {
+    const t = tempDir('outbox');
+    const path = join(t.dir, 'o.db');
+    writeFileSync(path, 'this is not a database, but it is long enough to look like a file header'.repeat(20));
+    const moved: string[] = [];
+    const store = openSqliteOutbox(path, {}, { onCorrupt: (to) => moved.push(to) });
+    store.put(makeSession());
+    expect(store.depth().pending).toBe(1);
+    expect(moved).toHaveLength(1);
+    expect(readFileSync(moved[0]!, 'utf8')).toContain('this is not a database');
+    store.close();
+    t.cleanup();
+  });
+
   it('survives close and reopen with WAL and synchronous=FULL', async () => {
     const t = tempDir('outbox');
     const path = join(t.dir, 'o.db');

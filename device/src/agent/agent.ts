@@ -53,7 +53,9 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   let sourceError: string | undefined;
 
   // Step: the outbox, before anything can produce a session.
-  const outbox = openSqliteOutbox(join(config.dataDir, 'outbox.db'), config.outbox);
+  const outbox = openSqliteOutbox(join(config.dataDir, 'outbox.db'), config.outbox, {
+    onCorrupt: (movedTo, error) => log.error({ movedTo, error }, 'outbox database damaged: moved aside, starting an empty one'),
+  });
   const pruned = outbox.prune();
   if (pruned.pending) log.error({ dropped: pruned.pending }, 'outbox over its maxPending cap: oldest waiting sessions dropped');
   const pruneTimer = setInterval(() => outbox.prune(), PRUNE_EVERY_MS);

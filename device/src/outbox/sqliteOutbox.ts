@@ -1,6 +1,6 @@
 /** The outbox on SQLite (better-sqlite3): WAL journal, synchronous=FULL, one transaction per change. */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ackReleasesSession, describeIssues, sessionPayloadSchema } from '@pose-coach/protocol';
@@ -48,10 +48,7 @@ function toEntry(row: OutboxRow): OutboxEntry {
  * Opens (creating when missing) the outbox database at `path`; `:memory:` gives a throwaway one.
  * Constructing it does no network I/O; it only opens the file.
  */
-export function openSqliteOutbox(path: string, policy: Partial<DiskPolicy> = {}): OutboxStore {
-  const limits: DiskPolicy = { ...DEFAULT_DISK_POLICY, ...policy };
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+function configure(db: Database.Database): void {
   // auto_vacuum must be chosen before the first table exists; it lets prune() give pages back.
   db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
@@ -59,6 +56,43 @@ export function openSqliteOutbox(path: string, policy: Partial<DiskPolicy> = {})
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  const check = db.pragma('quick_check', { simple: true });
+  if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`);
+}
+
+/**
+ * Opens the database; one that is damaged (a failing SD card) is moved aside, kept for
+ * inspection, and replaced by an empty one, so the mirror keeps working instead of crash-looping.
+ */
+function openDatabase(path: string, onCorrupt?: (movedTo: string, error: string) => void): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path);
+    configure(db);
+    return db;
+  } catch (err) {
+    db?.close();
+    const code = (err as { code?: string }).code ?? '';
+    if (path === ':memory:' || !(/CORRUPT|NOTADB/.test(code) || /quick_check|malformed|not a database/i.test((err as Error).message))) throw err;
+    const movedTo = `${path}.corrupt-${Date.now()}`;
+    renameSync(path, movedTo);
+    for (const side of ['-wal', '-shm']) if (existsSync(path + side)) renameSync(path + side, movedTo + side);
+    onCorrupt?.(movedTo, (err as Error).message);
+    const fresh = new Database(path);
+    configure(fresh);
+    return fresh;
+  }
+}
+
+export interface OpenOutboxOptions {
+  /** Told when a damaged database was moved aside (the agent logs it as an error). */
+  onCorrupt?(movedTo: string, error: string): void;
+}
+
+export function openSqliteOutbox(path: string, policy: Partial<DiskPolicy> = {}, opts: OpenOutboxOptions = {}): OutboxStore {
+  const limits: DiskPolicy = { ...DEFAULT_DISK_POLICY, ...policy };
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = openDatabase(path, opts.onCorrupt);
 
   const q = {
     insertOutbox: db.prepare(
