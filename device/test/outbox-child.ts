@@ -30,7 +30,6 @@ const link = createLink({
     onAck: (ack) => {
       freezeAt('ack-received');
       drainer.onAck(ack);
-      freezeAt('ack-applied');
     },
   },
 });
@@ -46,6 +45,7 @@ const drainer = createDrainer({
     freezeAt('after-puback');
   },
   onChange: (depth) => process.send!({ depth }),
+  onAckApplied: () => freezeAt('ack-applied'),
 });
 
 function put(session: SessionPayload): void {

@@ -40,6 +40,19 @@ function describeOutboxStore(name: string, open: (policy?: Partial<DiskPolicy>) 
       expect(h).toMatchObject({ sync: 'synced', motivationalFeedback: 'Great work' });
     });
 
+    it('applies several acks at once, each with its own outcome', () => {
+      const [a, b, c] = [makeSession(), makeSession(), makeSession()];
+      for (const s of [a, b, c]) store.put(s!);
+      const out = store.applyAcks([
+        { sessionId: a!.sessionId, status: 'queued' },
+        { sessionId: b!.sessionId, status: 'rejected', error: 'bad' },
+        { sessionId: c!.sessionId, status: 'unpaired' },
+        { sessionId: a!.sessionId, status: 'stored' },
+      ]);
+      expect(out).toEqual(['released', 'quarantined', 'unpaired', 'unknown']);
+      expect(store.depth()).toMatchObject({ pending: 1, unpaired: 1, quarantined: 1 });
+    });
+
     it('is idempotent by sessionId', () => {
       const s = makeSession();
       store.put(s);

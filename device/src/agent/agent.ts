@@ -148,6 +148,9 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     unpairedRetryMs: config.outbox.unpairedRetryS * 1000,
     log,
     onChange: () => live.broadcast(outboxEvent()),
+    onAckApplied: (_ack, outcome) => {
+      if (outcome === 'released') lastSyncedAt = new Date().toISOString();
+    },
   });
   const commandHandlers = {
     'restart-camera': () => (restartSource(), { source: source.description }),
@@ -183,10 +186,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           if (state === 'online') link?.publishConfigReported({ version: configVersion, config: reportedConfig(config) }).catch(() => undefined);
           live.broadcast(linkEvent());
         },
-        onAck: (ack) => {
-          const outcome = drainer.onAck(ack);
-          if (outcome === 'released') lastSyncedAt = new Date().toISOString();
-        },
+        onAck: (ack) => drainer.onAck(ack),
         onPairing: (p) => {
           pairing = p;
           drainer.onPairing(p.paired);

@@ -19,6 +19,8 @@ export interface DrainerOptions {
   log: Logger;
   /** Called after every change of the outbox's depth. */
   onChange?(depth: OutboxDepth): void;
+  /** Called for each ack once it is applied (on disk). */
+  onAckApplied?(ack: SessionAck, outcome: AckOutcome): void;
   now?(): number;
 }
 
@@ -26,7 +28,8 @@ export interface Drainer {
   setOnline(online: boolean): void;
   /** A session was put, or something else may have become due. */
   kick(): void;
-  onAck(ack: SessionAck): AckOutcome;
+  /** Queues an ack; acks arriving together are applied in one transaction on the next tick. */
+  onAck(ack: SessionAck): void;
   onPairing(paired: boolean): void;
   inFlight(): number;
   stop(): void;
@@ -74,6 +77,28 @@ export function createDrainer(opts: DrainerOptions): Drainer {
     }
   }
 
+  // Acks that came in during this tick, applied together: one disk sync instead of one each.
+  const acks: SessionAck[] = [];
+  function applyAcks(): void {
+    const batch = acks.splice(0);
+    if (!batch.length || stopped) return;
+    const outcomes = store.applyAcks(batch, now());
+    let changedDepth = false;
+    batch.forEach((ack, i) => {
+      const outcome = outcomes[i]!;
+      inflight.delete(ack.sessionId);
+      if (outcome === 'quarantined') log.warn({ sessionId: ack.sessionId, reason: ack.error }, 'gateway rejected the session; quarantined');
+      else if (outcome === 'unpaired') {
+        unpairedAt = now();
+        log.info({ sessionId: ack.sessionId }, 'mirror not paired yet; sessions wait in the outbox');
+      } else if (outcome === 'released') unpairedAt = undefined;
+      if (outcome !== 'unknown') changedDepth = true;
+      opts.onAckApplied?.(ack, outcome);
+    });
+    if (changedDepth) changed();
+    kick();
+  }
+
   function kick(): void {
     if (scheduled || stopped) return;
     scheduled = true;
@@ -99,16 +124,8 @@ export function createDrainer(opts: DrainerOptions): Drainer {
     },
     kick,
     onAck(ack) {
-      const outcome = store.applyAck(ack, now());
-      inflight.delete(ack.sessionId);
-      if (outcome === 'quarantined') log.warn({ sessionId: ack.sessionId, reason: ack.error }, 'gateway rejected the session; quarantined');
-      else if (outcome === 'unpaired') {
-        unpairedAt = now();
-        log.info({ sessionId: ack.sessionId }, 'mirror not paired yet; sessions wait in the outbox');
-      } else if (outcome === 'released') unpairedAt = undefined;
-      if (outcome !== 'unknown') changed();
-      kick();
-      return outcome;
+      acks.push(ack);
+      if (acks.length === 1) setImmediate(applyAcks);
     },
     onPairing(paired) {
       if (!paired) return;

@@ -191,6 +191,8 @@ export function openSqliteOutbox(path: string, policy: Partial<DiskPolicy> = {},
     return 'unpaired';
   });
 
+  const applyAcks = db.transaction((acks: readonly SessionAck[], now: number): AckOutcome[] => acks.map((a) => applyAck(a, now)));
+
   const releaseUnpaired = db.transaction((): number => {
     const n = q.releaseUnpaired.run().changes;
     q.historyUnpairedToPending.run();
@@ -233,6 +235,9 @@ export function openSqliteOutbox(path: string, policy: Partial<DiskPolicy> = {},
     },
     applyAck(ack, now = Date.now()) {
       return applyAck(ack, now);
+    },
+    applyAcks(acks, now = Date.now()) {
+      return applyAcks(acks, now);
     },
     releaseUnpaired() {
       return releaseUnpaired();

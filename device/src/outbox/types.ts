@@ -75,6 +75,8 @@ export interface OutboxStore {
   /** Records a send of these sessions (one transaction). */
   markAttempt(sessionIds: readonly string[], now?: number): void;
   applyAck(ack: SessionAck, now?: number): AckOutcome;
+  /** Several acks in one transaction (one disk sync: what keeps a drain fast on an SD card). */
+  applyAcks(acks: readonly SessionAck[], now?: number): AckOutcome[];
   /** The mirror got paired: unpaired sessions become pending again. Returns how many. */
   releaseUnpaired(): number;
   depth(): OutboxDepth;
