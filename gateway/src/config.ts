@@ -47,6 +47,10 @@ export const GATEWAY_ENV = {
   FIREBASE_WEB_API_KEY: [z.string().optional(), undefined, "web API key of the Firebase project, for the phone pairing page's sign-in"],
   FIREBASE_AUTH_DOMAIN: [z.string().optional(), undefined, 'Firebase Auth domain for the pairing page; default <project>.firebaseapp.com'],
   FIREBASE_AUTH_EMULATOR_URL: [z.string().url().optional(), undefined, 'Firebase Auth emulator the pairing page signs in with (connectAuthEmulator), e.g. http://127.0.0.1:9099'],
+  FLEET_ADMIN_TOKEN: [z.string().min(16).optional(), undefined, 'bearer credential of fleet operators (fleet API, page, `pose-coach fleet`); unset: fleet administration refused (never logged)'],
+  FLEET_OFFLINE_AFTER_S: [z.coerce.number().min(1), '90', 'a mirror silent this long (no telemetry, no status) is offline; 1.5x the mirrors\' telemetry interval (agent default 60 s)'],
+  FLEET_COMMAND_TIMEOUT_MS: [z.coerce.number().int().min(100), '30000', 'how long a remote command waits for its cmd/ack when the caller gives no timeout'],
+  FLEET_FLUSH_S: [z.coerce.number().min(0.1), '10', 'how often last-seen times and versions are written to MySQL (in one batch)'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
 } as const;
 

@@ -20,6 +20,9 @@ import { buildApi } from './api/buildApi.ts';
 import { createFirebaseTokenVerifier } from './api/firebaseAuth.ts';
 import { loadOrCreateTlsCertificate } from './tlsCertificate.ts';
 import { startPairing } from './pairing/startPairing.ts';
+import { startFleet } from './fleet/startFleet.ts';
+import { unpairMirror } from './pairing/pairingService.ts';
+import { PairingError } from './pairing/pairingErrors.ts';
 
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
@@ -48,6 +51,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
 
     const ingest = createSessionIngest({ registry, queues, metrics, log });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
+    const fleet = await startFleet(config, { pool, registry, log, scope });
     const broker = await createMqttBroker({
       host: config.GATEWAY_HOST,
       port: config.GATEWAY_MQTT_PORT,
@@ -58,8 +62,10 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       ingest,
       metrics,
       log,
+      fleet: fleet.inbox,
     });
     scope.add(() => broker.close());
+    fleet.attach(broker);
 
     // Both stores written: tell the mirror, with its motivational feedback.
     events.onStored((e) => {
@@ -91,6 +97,17 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       log,
       apiWaitMs: config.API_WAIT_MS,
       pairing: { service: pairing.service, registry, page: pairing.page, publicUrl: pairing.publicUrl },
+      fleet: {
+        fleet,
+        adminToken: config.FLEET_ADMIN_TOKEN,
+        unpair: (deviceId) =>
+          unpairMirror({ registry, announce: (c) => pairing.state.reflect(c), log }, deviceId, { kind: 'admin' }).then(
+            () => undefined,
+            (err: Error) => {
+              if (!(err instanceof PairingError && err.code === 'NOT_PAIRED')) throw err;
+            },
+          ),
+      },
     });
     await api.listen({ port: config.GATEWAY_HTTP_PORT, host: config.GATEWAY_HOST });
     scope.add(() => api.close());
@@ -108,6 +125,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       firestore,
       broker,
       pairing,
+      fleet,
       api,
       mqttPort: broker.port,
       mqttsPort: broker.tlsPort,

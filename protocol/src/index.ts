@@ -5,3 +5,4 @@ export * from './device.ts';
 export * from './api.ts';
 export * from './validation.ts';
 export * from './liveEvents.ts';
+export * from './fleet.ts';

@@ -17,6 +17,7 @@ import { registerPoseSummaryRoute } from './routes/poseSummary.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerPairingRoutes, type PairingRouteDeps } from './routes/pairing.ts';
+import { registerFleetRoutes, type FleetRouteDeps } from '../fleet/fleetRoutes.ts';
 
 export interface ApiDeps {
   verifyIdToken: VerifyIdToken;
@@ -33,6 +34,8 @@ export interface ApiDeps {
   apiWaitMs: number;
   /** QR pairing (mirror endpoints, phone API, phone page); absent: no pairing routes. */
   pairing?: PairingRouteDeps;
+  /** Fleet management (claims, operators' API and page); absent: no fleet routes. */
+  fleet?: FleetRouteDeps;
 }
 
 declare module 'fastify' {
@@ -76,6 +79,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerPoseSummaryRoute(app, deps);
   registerSessionRoutes(app, deps);
   if (deps.pairing) registerPairingRoutes(app, deps.pairing);
+  if (deps.fleet) registerFleetRoutes(app, deps.fleet);
 
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/healthz', async () => ({ ok: true }));

@@ -10,7 +10,8 @@ import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { createAccessControl } from './accessControl.ts';
-import { dispatch, type HandlerContext, type Presence } from './dispatch.ts';
+import { dispatch, type HandlerContext } from './dispatch.ts';
+import type { FleetInbox } from '../fleet/fleetInbox.ts';
 import type { SessionIngest } from '../ingest/ingestSession.ts';
 
 export interface BrokerOptions {
@@ -24,6 +25,8 @@ export interface BrokerOptions {
   ingest: SessionIngest;
   metrics: Metrics;
   log: Logger;
+  /** Presence, config reports and command acks go to the fleet. */
+  fleet: FleetInbox;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -35,7 +38,6 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 export async function createMqttBroker(opts: BrokerOptions) {
   const access = createAccessControl(opts);
-  const presence = new Map<string, Presence>();
   const log = opts.log.child({ part: 'broker' });
 
   const aedes = await Aedes.createBroker({
@@ -51,7 +53,7 @@ export async function createMqttBroker(opts: BrokerOptions) {
   const ctx: HandlerContext = {
     ingest: opts.ingest,
     log,
-    presence,
+    fleet: opts.fleet,
     publish: (topic, payload, o = {}) =>
       new Promise((resolve, reject) =>
         aedes.publish(
@@ -74,7 +76,7 @@ export async function createMqttBroker(opts: BrokerOptions) {
     if (!client) return done();
     const parsed = parseTopic(packet.topic);
     if (!parsed) return done();
-    dispatch(ctx, parsed.kind, parsed.deviceId, Buffer.from(packet.payload)).then(
+    dispatch(ctx, parsed.kind, parsed.deviceId, Buffer.from(packet.payload), connectionOf(client)).then(
       () => done(),
       (err: Error) => {
         log.error({ topic: packet.topic, err: err.message }, 'handler failed');
@@ -83,8 +85,26 @@ export async function createMqttBroker(opts: BrokerOptions) {
     );
   };
 
-  aedes.on('clientReady', () => opts.metrics.connectedDevices.set(aedes.connectedClients));
-  aedes.on('clientDisconnect', () => opts.metrics.connectedDevices.set(aedes.connectedClients));
+  // Serial numbers of connections, in the order the broker first sees them: a Will or a
+  // disconnect of a connection older than a mirror's newest is stale (fleet/presence.ts).
+  const connections = new WeakMap<object, number>();
+  let connectionSerial = 0;
+  const connectionOf = (client: object): number => {
+    let n = connections.get(client);
+    if (n === undefined) connections.set(client, (n = ++connectionSerial));
+    return n;
+  };
+  const deviceOf = (client: object) => (client as { deviceId?: string }).deviceId;
+  aedes.on('clientReady', (client) => {
+    opts.metrics.connectedDevices.set(aedes.connectedClients);
+    const deviceId = deviceOf(client);
+    if (deviceId) opts.fleet.presence.connected(deviceId, connectionOf(client));
+  });
+  aedes.on('clientDisconnect', (client) => {
+    opts.metrics.connectedDevices.set(aedes.connectedClients);
+    const deviceId = deviceOf(client);
+    if (deviceId) opts.fleet.presence.disconnected(deviceId, connectionOf(client));
+  });
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'));
 
   const tcp = createTcpServer((socket) => aedes.handle(socket));
@@ -97,7 +117,6 @@ export async function createMqttBroker(opts: BrokerOptions) {
     aedes,
     port,
     tlsPort,
-    presence,
     publish: ctx.publish,
     async close(): Promise<void> {
       await new Promise<void>((r) => aedes.close(() => r()));

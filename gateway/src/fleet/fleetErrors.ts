@@ -1,0 +1,25 @@
+/** The fleet's refusals, each with its HTTP status; answered as `{error, message}`. */
+export const FLEET_ERRORS = {
+  FLEET_DISABLED: 503,
+  ADMIN_REQUIRED: 401,
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  claim_unknown: 403,
+  claim_revoked: 403,
+  claim_expired: 403,
+  claim_exhausted: 403,
+} as const;
+
+export type FleetErrorCode = keyof typeof FLEET_ERRORS;
+
+export class FleetError extends Error {
+  override name = 'FleetError';
+  readonly status: number;
+  constructor(
+    readonly code: FleetErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = FLEET_ERRORS[code];
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The fleet's HTTP API.
+ *   POST   /fleet/claim                          a mirror trades its image's claim token for credentials
+ * Operators only (Authorization: Bearer FLEET_ADMIN_TOKEN; refused when it is unset):
+ *   GET    /fleet/api/devices[?group=&status=]   every mirror with status, versions, last seen
+ *   GET    /fleet/api/devices/:id                one mirror, its desired/reported config, recent commands
+ *   PATCH  /fleet/api/devices/:id                {group}
+ *   POST   /fleet/api/devices/:id/commands       {name, args?, timeoutMs?} → waits for the ack or the timeout
+ *   GET    /fleet/api/config                     every layer of desired config
+ *   PATCH  /fleet/api/config/:scope              {set: {key: value|null}} on fleet | group:<g> | device:<id>
+ *   GET|POST /fleet/api/claims, DELETE /fleet/api/claims/:id
+ * Refusals are `{error, message}` with the status from fleetErrors.ts.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { claimRequestSchema, configLayerSchema, describeIssues, fleetCommandRequestSchema, FLEET_GROUP_PATTERN } from '@pose-coach/protocol';
+import { createAdminCheck } from './adminAuth.ts';
+import { FleetError } from './fleetErrors.ts';
+import type { Fleet } from './startFleet.ts';
+
+export interface FleetRouteDeps {
+  fleet: Fleet;
+  adminToken: string | undefined;
+  /** Gateway-side commands: run here, not sent to the mirror. */
+  unpair(deviceId: string): Promise<void>;
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw new FleetError('BAD_REQUEST', describeIssues(r.error));
+  return r.data;
+}
+
+const claimCreateSchema = z.object({
+  maxUses: z.number().int().min(1).max(1_000_000),
+  ttlS: z.number().int().positive().optional(),
+  group: z.string().regex(FLEET_GROUP_PATTERN).optional(),
+});
+const devicePatchSchema = z.object({ group: z.string().regex(FLEET_GROUP_PATTERN).nullable() });
+const configPatchSchema = z.object({ set: configLayerSchema });
+
+export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps): void {
+  const { fleet } = deps;
+  const requireAdmin = createAdminCheck(deps.adminToken);
+
+  void app.register(async (scoped) => {
+    scoped.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+      if (err instanceof FleetError) return reply.status(err.status).send({ error: err.code, message: err.message });
+      const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) req.log.error({ err: err.message }, 'fleet request failed');
+      return reply.status(status).send({ error: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message });
+    });
+
+    scoped.post('/fleet/claim', async (req, reply) => {
+      const body = parse(claimRequestSchema, req.body);
+      const creds = await fleet.claims.redeem(body);
+      req.log.info({ deviceId: creds.deviceId }, 'mirror provisioned by claim');
+      return reply.header('cache-control', 'no-store').send(creds);
+    });
+
+    scoped.register(async (admin) => {
+      admin.addHook('onRequest', async (req) => requireAdmin(req.headers.authorization));
+      const known = async (id: string) => {
+        const v = await fleet.views.one(id);
+        if (!v) throw new FleetError('NOT_FOUND', `no mirror ${id} in the fleet`);
+        return v;
+      };
+
+      admin.get('/fleet/api/devices', async (req) => {
+        const q = req.query as { group?: string; status?: string };
+        return { devices: await fleet.views.list(q) };
+      });
+      admin.get('/fleet/api/devices/:id', async (req) => {
+        const { id } = req.params as { id: string };
+        return {
+          device: await known(id),
+          desired: fleet.shadow.desiredFor(id),
+          reported: fleet.shadow.reportedOf(id) ?? null,
+          commands: fleet.commands.recent(id),
+        };
+      });
+      admin.patch('/fleet/api/devices/:id', async (req) => {
+        const { id } = req.params as { id: string };
+        await known(id);
+        const body = parse(devicePatchSchema, req.body);
+        await fleet.shadow.setGroup(id, body.group ?? undefined);
+        return { device: await known(id), desired: fleet.shadow.desiredFor(id) };
+      });
+      admin.post('/fleet/api/devices/:id/commands', async (req) => {
+        const { id } = req.params as { id: string };
+        await known(id);
+        const body = parse(fleetCommandRequestSchema, req.body);
+        if (body.name === 'unpair') {
+          await deps.unpair(id);
+          return { command: { id: 'gateway', deviceId: id, name: 'unpair', state: 'ok', sentAt: new Date().toISOString() } };
+        }
+        return { command: await fleet.commands.send(id, body) };
+      });
+      admin.get('/fleet/api/config', async () => ({ layers: fleet.shadow.layers() }));
+      admin.patch('/fleet/api/config/:scope', async (req) => {
+        const { scope } = req.params as { scope: string };
+        const body = parse(configPatchSchema, req.body);
+        const version = await fleet.shadow.update(scope, body.set);
+        return { scope, version, layer: fleet.shadow.layer(scope) };
+      });
+      admin.get('/fleet/api/claims', async () => ({ claims: await fleet.claims.list() }));
+      admin.post('/fleet/api/claims', async (req, reply) => {
+        const body = parse(claimCreateSchema, req.body);
+        return reply.status(201).header('cache-control', 'no-store').send(await fleet.claims.create(body));
+      });
+      admin.delete('/fleet/api/claims/:id', async (req) => {
+        const { id } = req.params as { id: string };
+        await fleet.claims.revoke(id);
+        return { claimId: id, revoked: true };
+      });
+    });
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Wires fleet management into the gateway: the presence registry with its heartbeat sweep and
+ * batched last-seen writes, the device shadow (loaded from MySQL, re-published on every connect),
+ * remote commands, claims. Created before the broker (its handlers feed it) with a publish that
+ * reaches the broker once `attach` is called.
+ */
+import type { Aedes, Client } from 'aedes';
+import type { Pool } from 'mysql2/promise';
+import type { GatewayConfig } from '../config.ts';
+import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
+import type { Logger } from '../log.ts';
+import type { Scope } from '../scope.ts';
+import { createClaims } from './claims.ts';
+import { createCommands } from './commands.ts';
+import { createFleetViews } from './fleetViews.ts';
+import { createPresence } from './presence.ts';
+import { createShadow, type Publish } from './shadow.ts';
+
+export async function startFleet(config: GatewayConfig, deps: { pool: Pool; registry: DeviceRegistry; log: Logger; scope: Scope }) {
+  const log = deps.log.child({ part: 'fleet' });
+  let brokerPublish: Publish | undefined;
+  const publish: Publish = (topic, payload, opts) => {
+    if (!brokerPublish) return Promise.reject(new Error('the MQTT broker is not running yet'));
+    return brokerPublish(topic, payload, opts);
+  };
+
+  const presence = createPresence({
+    heartbeatTimeoutMs: config.FLEET_OFFLINE_AFTER_S * 1000,
+    onChange: (deviceId, p) => log.debug({ deviceId, status: p.status, reason: p.offlineReason }, 'mirror presence'),
+  });
+  const shadow = createShadow({ pool: deps.pool, publish, log });
+  await shadow.load();
+  const commands = createCommands({ publish, defaultTimeoutMs: config.FLEET_COMMAND_TIMEOUT_MS });
+  deps.scope.add(async () => commands.close());
+  const claims = createClaims({ pool: deps.pool, registry: deps.registry, onProvisioned: (deviceId, group) => shadow.track(deviceId, group) });
+  const views = createFleetViews({ pool: deps.pool, presence, shadow });
+
+  /** Last seen and versions into MySQL in one statement per batch, not one write per heartbeat. */
+  async function flush(): Promise<void> {
+    const ids = presence.takeDirty();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = ids.slice(i, i + 500).map((id) => {
+        const p = presence.get(id)!;
+        return [id, new Date(p.lastHeard), p.telemetry?.model ?? null, p.telemetry?.appVersion ?? null];
+      });
+      // IGNORE: a mirror deleted meanwhile fails the foreign key; it is skipped, not the batch.
+      await deps.pool.query(
+        `INSERT IGNORE INTO fleet_devices (device_id, last_seen_at, model, app_version) VALUES ?
+         ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at), model = COALESCE(VALUES(model), model), app_version = COALESCE(VALUES(app_version), app_version)`,
+        [rows],
+      );
+    }
+  }
+
+  const sweepMs = Math.max(500, Math.min(5000, (config.FLEET_OFFLINE_AFTER_S * 1000) / 10));
+  const sweeper = setInterval(() => {
+    const silent = presence.sweep();
+    if (silent.length) log.info({ count: silent.length, sample: silent.slice(0, 5) }, 'mirrors offline: telemetry stopped');
+  }, sweepMs);
+  sweeper.unref();
+  const flusher = setInterval(() => void flush().catch((err: Error) => log.warn({ err: err.message }, 'last-seen not saved')), config.FLEET_FLUSH_S * 1000);
+  flusher.unref();
+  deps.scope.add(async () => {
+    clearInterval(sweeper);
+    clearInterval(flusher);
+    await flush().catch(() => undefined);
+  });
+
+  return {
+    presence,
+    shadow,
+    commands,
+    claims,
+    views,
+    inbox: { presence, shadow, commands },
+    flush,
+    /** Connects the fleet to the running broker: publishes, and the desired config on every connect. */
+    attach(broker: { aedes: Aedes; publish: Publish }): void {
+      brokerPublish = broker.publish;
+      broker.aedes.on('clientReady', (client: Client) => {
+        const deviceId = (client as Client & { deviceId?: string }).deviceId;
+        if (!deviceId) return;
+        shadow.track(deviceId);
+        shadow.publishTo(deviceId).catch((err: Error) => log.warn({ deviceId, err: err.message }, 'config/desired not re-sent'));
+      });
+    },
+  };
+}
+
+export type Fleet = Awaited<ReturnType<typeof startFleet>>;

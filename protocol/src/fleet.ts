@@ -1,0 +1,68 @@
+/**
+ * Fleet management payloads (provisioning by claim, the device shadow, commands) shared by the
+ * mirror, the gateway's fleet API and the `pose-coach fleet` CLI.
+ */
+import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from './topics.ts';
+
+/** `POST /fleet/claim`: a mirror trades the claim token of its image for its own credentials. */
+export const claimRequestSchema = z.object({
+  claimToken: z.string().min(16).max(200),
+  /** Proposed id (e.g. from the board's serial); the gateway makes one when absent or taken. */
+  deviceId: z.string().regex(DEVICE_ID_PATTERN).optional(),
+  name: z.string().max(255).optional(),
+  model: z.string().max(100).optional(),
+  appVersion: z.string().max(50).optional(),
+});
+export type ClaimRequest = z.infer<typeof claimRequestSchema>;
+
+export const claimResponseSchema = z.object({ deviceId: z.string().regex(DEVICE_ID_PATTERN), secret: z.string().min(1) });
+export type ClaimResponse = z.infer<typeof claimResponseSchema>;
+
+/** Why a claim was refused; the body is `{error, message}`. */
+export const CLAIM_REFUSALS = ['claim_unknown', 'claim_revoked', 'claim_expired', 'claim_exhausted'] as const;
+export type ClaimRefusal = (typeof CLAIM_REFUSALS)[number];
+
+/** A group name is part of a config scope (`group:<name>`). */
+export const FLEET_GROUP_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Desired-configuration layers, later ones winning: fleet defaults, the mirror's group, the mirror. */
+export const configLayerSchema = z.record(z.string().min(1).max(100), z.unknown());
+
+/** `config/reported` as the agent sends it: the version it applied and the values now in force. */
+export const configReportedSchema = z.object({
+  version: z.number().int().nonnegative(),
+  config: z.record(z.string(), z.unknown()),
+  error: z.string().optional(),
+});
+export type ConfigReported = z.infer<typeof configReportedSchema>;
+
+/** A command the fleet API sends: the gateway adds the id. */
+export const fleetCommandRequestSchema = z.object({
+  name: z.string().min(1).max(50),
+  args: z.record(z.string(), z.unknown()).optional(),
+  timeoutMs: z.number().int().positive().max(600_000).optional(),
+});
+export type FleetCommandRequest = z.infer<typeof fleetCommandRequestSchema>;
+
+export const FLEET_PRESENCE = ['online', 'offline', 'unknown'] as const;
+export type FleetPresence = (typeof FLEET_PRESENCE)[number];
+
+/** One mirror as the fleet API lists it. */
+export interface FleetDeviceView {
+  deviceId: string;
+  name?: string;
+  room?: string;
+  group?: string;
+  owner?: string;
+  status: FleetPresence;
+  /** Why it is offline: its Will / a clean `offline`, or its telemetry stopped. */
+  offlineReason?: 'will' | 'heartbeat' | 'never-seen';
+  lastSeen?: string;
+  model?: string;
+  appVersion?: string;
+  outboxDepth?: number;
+  desiredVersion: number;
+  reportedVersion?: number;
+  configError?: string;
+}
