@@ -18,6 +18,7 @@ import type { CoachFactory, PoseFrame, PoseSource } from './ports.ts';
 import { SessionTracker, type TrackerEvent } from './sessionTracker.ts';
 import { collectTelemetry, FrameStats, readCpuTempC } from './telemetry.ts';
 import { startWatchdog } from './watchdog.ts';
+import { credentialsByClaim } from '../fleet/claimCredentials.ts';
 
 export const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -68,7 +69,20 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   if (config.mqtt.caFile && !existsSync(config.mqtt.caFile)) {
     throw new ConfigError(`mqtt.caFile (env POSE_AGENT_MQTT_CA_FILE): ${config.mqtt.caFile} does not exist`);
   }
-  const creds = config.mqtt.url && config.mqtt.credentialsFile ? readCredentials(config.mqtt.credentialsFile) : undefined;
+  // A mirror with a claim token and no credentials yet trades the claim for them first (once).
+  const creds =
+    config.mqtt.url && config.mqtt.credentialsFile
+      ? config.mqtt.claimTokenFile
+        ? (
+            await credentialsByClaim({
+              gatewayHttpUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url),
+              credentialsFile: config.mqtt.credentialsFile,
+              claimTokenFile: config.mqtt.claimTokenFile,
+              describe: { model: config.inference.model, appVersion: APP_VERSION },
+            })
+          ).credentials
+        : readCredentials(config.mqtt.credentialsFile)
+      : undefined;
   const deviceId = creds?.deviceId ?? config.mqtt.deviceId;
 
   let linkState: LinkState | 'disabled' = config.mqtt.url ? 'connecting' : 'disabled';

@@ -37,6 +37,8 @@ export const configSchema = z.strictObject({
         caFile: z.string().optional(),
         /** JSON {deviceId, password}, mode 600. Without it the agent connects anonymously as `deviceId`. */
         credentialsFile: z.string().optional(),
+        /** Claim token baked into the image: on first boot, traded with the gateway for the credentials file (device/src/fleet). */
+        claimTokenFile: z.string().optional(),
         /** Used only without a credentials file (development). */
         deviceId: z.string().default('mirror-dev'),
         /** The gateway's HTTP API, for QR pairing (device/src/pairing); empty: the MQTT host, port 8080. */

@@ -1,0 +1,1 @@
+export { credentialsByClaim, ClaimError, type ClaimOptions } from './claimCredentials.ts';

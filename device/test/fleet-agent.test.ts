@@ -1,0 +1,133 @@
+/**
+ * The real agent in a fleet, against the real gateway: first boot with only a claim token
+ * (credentials obtained once, stored mode 600, the claim never used again), a refused claim that
+ * stops the agent with the reason, a fleet-wide config change applied live and reported back,
+ * and remote commands acknowledged by the agent.
+ */
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent, type Agent } from '../src/agent/agent.ts';
+import { loadConfig } from '../src/agent/config.ts';
+import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
+import { realCoach } from '../src/agent/coachAdapter.ts';
+import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
+import { tempDir } from './outbox-fixtures.ts';
+
+const ADMIN = 'fleet-admin-token-for-agent-tests-0123';
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}; last ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('agent in a fleet', () => {
+  let tg: TestGateway;
+  const t = tempDir('fleet-agent');
+  const agents: Agent[] = [];
+  let http: string;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${http}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return (await res.json()) as Record<string, any>;
+  };
+
+  beforeAll(async () => {
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN });
+    http = `http://127.0.0.1:${tg.gateway.httpPort}`;
+  }, 60_000);
+  afterAll(async () => {
+    for (const a of agents) await a.stop('test over');
+    await tg?.stop();
+    t.cleanup();
+  });
+
+  function boot(name: string, claimToken: string) {
+    const dir = join(t.dir, name);
+    const claimTokenFile = join(t.dir, `${name}.claim`);
+    writeFileSync(claimTokenFile, `${claimToken}\n`);
+    const credentialsFile = join(dir, 'credentials', 'device.json');
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir: join(dir, 'data'),
+        logLevel: process.env.TEST_LOG_LEVEL ?? 'silent', // applied again with each config/desired
+        'http.port': 0,
+        'mqtt.url': `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
+        'mqtt.caFile': tg.gateway.caCertPath,
+        'mqtt.gatewayHttpUrl': http,
+        'mqtt.credentialsFile': credentialsFile,
+        'mqtt.claimTokenFile': claimTokenFile,
+        'mqtt.reconnectMinMs': 200,
+        'mqtt.reconnectMaxMs': 1000,
+      },
+    });
+    const start = async () => {
+      const agent = await createAgent({
+        config,
+        log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+        source: createSimulatedAthlete({ speed: 4, repsPerSet: 3, repPeriodS: 2, restS: 12 }),
+        createCoach: realCoach,
+      });
+      agents.push(agent);
+      return agent;
+    };
+    return { credentialsFile, start };
+  }
+
+  it('claims its identity on first boot, keeps it private, and never uses the claim again', async () => {
+    const claim = await api('POST', '/fleet/api/claims', { maxUses: 1, group: 'lobby' });
+    const mirror = boot('first-boot', claim.claimToken);
+    const agent = await mirror.start();
+    expect(statSync(mirror.credentialsFile).mode & 0o777).toBe(0o600);
+    await until('online in the fleet', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.status === 'online');
+    expect((await api('GET', `/fleet/api/devices/${agent.deviceId}`)).device.group).toBe('lobby');
+
+    // A restart reuses the stored credentials: the one-use claim is not spent again.
+    await agent.stop('restart');
+    agents.splice(agents.indexOf(agent), 1);
+    const again = await mirror.start();
+    expect(again.deviceId).toBe(agent.deviceId);
+    const claims = (await api('GET', '/fleet/api/claims')).claims as { claimId: string; usedCount: number }[];
+    expect(claims.find((c) => c.claimId === claim.claimId)?.usedCount).toBe(1);
+  });
+
+  it('stops with the reason when its claim was revoked', async () => {
+    const claim = await api('POST', '/fleet/api/claims', { maxUses: 3 });
+    await api('DELETE', `/fleet/api/claims/${claim.claimId}`);
+    await expect(boot('revoked', claim.claimToken).start()).rejects.toThrow(/claim_revoked/);
+  });
+
+  it('applies a fleet-wide config change live, reports it, and answers commands', async () => {
+    const claim = await api('POST', '/fleet/api/claims', { maxUses: 1 });
+    const agent = await boot('configured', claim.claimToken).start();
+    await until('online', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.status === 'online');
+
+    const { version } = await api('PATCH', '/fleet/api/config/fleet', { set: { 'coach.idleEndS': 25, 'telemetry.intervalS': 5 } });
+    const shown = await until('reported', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.reported?.version === version);
+    expect(shown.reported.config).toMatchObject({ 'coach.idleEndS': 25, 'telemetry.intervalS': 5 });
+    expect(shown.reported.error).toBeUndefined();
+
+    const diag = await api('POST', `/fleet/api/devices/${agent.deviceId}/commands`, { name: 'diagnostics', timeoutMs: 5000 });
+    expect(diag.command).toMatchObject({ state: 'ok', name: 'diagnostics' });
+    expect(diag.command.result).toMatchObject({ deviceId: agent.deviceId });
+    const unknown = await api('POST', `/fleet/api/devices/${agent.deviceId}/commands`, { name: 'reformat-disk', timeoutMs: 5000 });
+    expect(unknown.command).toMatchObject({ state: 'failed' });
+    expect(unknown.command.error).toMatch(/unknown command reformat-disk/);
+
+    // A key the mirror cannot change live is refused whole and the refusal reported.
+    const bad = await api('PATCH', '/fleet/api/config/fleet', { set: { 'inference.model': 'movenet-thunder' } });
+    const refused = await until('refusal reported', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.reported?.version === bad.version);
+    expect(refused.device.configError).toMatch(/not changeable live: inference.model/);
+    await api('PATCH', '/fleet/api/config/fleet', { set: { 'inference.model': null } });
+  });
+});
