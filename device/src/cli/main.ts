@@ -10,6 +10,7 @@ commands:
           [--no-smoothing] [--no-tracking] [--max-side N] [--quiet]
   live [--source csi|webcam[:/dev/videoN]|video:<file>] [--seconds N]
                                             camera → keypoints, printing the frame rate reached
+  fleet <list|show|group|config|cmd|claim> …   the fleet of mirrors, through the gateway (pose-coach fleet --help)
 
 Run \`npm run models:install\` once to install the models.`;
 
@@ -22,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
         return await analyzeCommand(rest);
       case 'live':
         return await liveCommand(rest);
+      case 'fleet':
+        return await (await import('../fleet/fleetCommand.ts')).fleetCommand(rest);
       case undefined:
       case '-h':
       case '--help':

@@ -1,1 +1,3 @@
 export { credentialsByClaim, ClaimError, type ClaimOptions } from './claimCredentials.ts';
+export { fleetCommand, formatDeviceTable, parseAssignments } from './fleetCommand.ts';
+export { createFleetApiClient, FleetApiError, type FleetApiClient } from './fleetApiClient.ts';

@@ -1,0 +1,162 @@
+/**
+ * `pose-coach fleet …`: the operator's view of the fleet, through the gateway's fleet API.
+ * The gateway address and the admin token come from the environment (the token is never printed).
+ */
+import { parseArgs } from 'node:util';
+import type { FleetDeviceView } from '@pose-coach/protocol';
+import { createFleetApiClient, FleetApiError } from './fleetApiClient.ts';
+
+export const FLEET_USAGE = `usage: pose-coach fleet <command> [--json]
+  list [--group G] [--status online|offline|unknown]   every mirror: status, versions, last seen, outbox
+  show <deviceId>                                      one mirror: desired/reported config, recent commands
+  group <deviceId> <group|->                           moves a mirror to a group ('-': none)
+  config                                               every layer of desired configuration
+  config set <scope> key=value ...                     scope: fleet | group:<name> | device:<id>; values are JSON or text
+  config unset <scope> key ...
+  cmd <deviceId> <name> [key=value ...] [--timeout MS] restart-camera, end-session, diagnostics, unpair
+  claim create --uses N [--ttl SECONDS] [--group G]    a claim token for mirror images (shown once)
+  claim list | claim revoke <claimId>
+environment: POSE_COACH_FLEET_URL (default http://127.0.0.1:8080), FLEET_ADMIN_TOKEN (required)`;
+
+/** `key=value` pairs; a value that parses as JSON (numbers, booleans, lists) is taken as such. */
+export function parseAssignments(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new Error(`expected key=value, got ${JSON.stringify(p)}`);
+    const raw = p.slice(i + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // plain text
+    }
+    out[p.slice(0, i)] = value;
+  }
+  return out;
+}
+
+function ago(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+export function formatDeviceTable(devices: FleetDeviceView[]): string {
+  const head = ['DEVICE', 'NAME', 'GROUP', 'STATUS', 'LAST SEEN', 'MODEL', 'APP', 'OUTBOX', 'CONFIG'];
+  const rows = devices.map((d) => [
+    d.deviceId,
+    d.name ?? '-',
+    d.group ?? '-',
+    d.status === 'offline' && d.offlineReason ? `offline (${d.offlineReason})` : d.status,
+    ago(d.lastSeen),
+    d.model ?? '-',
+    d.appVersion ?? '-',
+    d.outboxDepth === undefined ? '-' : String(d.outboxDepth),
+    d.configError ? `v${d.reportedVersion} refused` : d.reportedVersion === d.desiredVersion ? `v${d.desiredVersion}` : `v${d.reportedVersion ?? '-'}→v${d.desiredVersion}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, out: (s: string) => void = console.log): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      group: { type: 'string' },
+      status: { type: 'string' },
+      timeout: { type: 'string' },
+      uses: { type: 'string' },
+      ttl: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || values.help) {
+    out(FLEET_USAGE);
+    return command ? 0 : 2;
+  }
+  const adminToken = env.FLEET_ADMIN_TOKEN;
+  if (!adminToken) throw new Error('FLEET_ADMIN_TOKEN is not set: the fleet API only lets operators in with it');
+  const api = createFleetApiClient({ baseUrl: env.POSE_COACH_FLEET_URL || 'http://127.0.0.1:8080', adminToken });
+  const print = (v: unknown, text: () => string) => out(values.json ? JSON.stringify(v, null, 2) : text());
+
+  try {
+    switch (command) {
+      case 'list': {
+        const { devices } = await api.list({ group: values.group, status: values.status });
+        const online = devices.filter((d) => d.status === 'online').length;
+        print(devices, () => `${formatDeviceTable(devices)}\n${devices.length} mirror(s), ${online} online`);
+        return 0;
+      }
+      case 'show': {
+        if (!rest[0]) break;
+        const r = await api.show(rest[0]);
+        print(r, () => JSON.stringify(r, null, 2));
+        return 0;
+      }
+      case 'group': {
+        if (rest.length !== 2) break;
+        const r = await api.setGroup(rest[0]!, rest[1] === '-' ? null : rest[1]!);
+        print(r, () => `${rest[0]} is in group ${r.device.group ?? '(none)'}; desired config v${r.desired.version}`);
+        return 0;
+      }
+      case 'config': {
+        if (rest.length === 0) {
+          const r = await api.layers();
+          print(r, () => r.layers.map((l: { scope: string; version: number; config: unknown }) => `${l.scope}\tv${l.version}\t${JSON.stringify(l.config)}`).join('\n') || 'no configuration layers');
+          return 0;
+        }
+        const [verb, scope, ...pairs] = rest;
+        if (!scope || pairs.length === 0 || (verb !== 'set' && verb !== 'unset')) break;
+        const set = verb === 'set' ? parseAssignments(pairs) : Object.fromEntries(pairs.map((k) => [k, null]));
+        const r = await api.setConfig(scope, set);
+        print(r, () => `${scope} is now v${r.version}: ${JSON.stringify(r.layer.config)}`);
+        return 0;
+      }
+      case 'cmd': {
+        const [deviceId, name, ...pairs] = rest;
+        if (!deviceId || !name) break;
+        const timeoutMs = values.timeout ? Number(values.timeout) : undefined;
+        if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new Error(`--timeout must be milliseconds, got ${values.timeout}`);
+        const r = await api.command(deviceId, name, pairs.length ? parseAssignments(pairs) : undefined, timeoutMs);
+        print(r, () => `${name} on ${deviceId}: ${r.command.state}${r.command.error ? ` — ${r.command.error}` : ''}${r.command.result !== undefined ? `\n${JSON.stringify(r.command.result, null, 2)}` : ''}`);
+        return r.command.state === 'ok' ? 0 : 1;
+      }
+      case 'claim': {
+        const [verb, id] = rest;
+        if (verb === 'list') {
+          const r = await api.claims();
+          print(r, () =>
+            r.claims
+              .map((c: { claimId: string; usedCount: number; maxUses: number; group?: string; expiresAt?: string; revokedAt?: string }) =>
+                `${c.claimId}\t${c.usedCount}/${c.maxUses} used\t${c.group ?? '-'}\t${c.revokedAt ? 'revoked' : c.expiresAt ? `expires ${c.expiresAt}` : 'no expiry'}`,
+              )
+              .join('\n') || 'no claims',
+          );
+          return 0;
+        }
+        if (verb === 'create') {
+          const maxUses = Number(values.uses);
+          if (!Number.isInteger(maxUses) || maxUses < 1) throw new Error('claim create needs --uses N (how many mirrors may use it)');
+          const r = await api.createClaim({ maxUses, ...(values.ttl ? { ttlS: Number(values.ttl) } : {}), ...(values.group ? { group: values.group } : {}) });
+          print(r, () => `claim ${r.claimId} (${maxUses} use(s)${r.expiresAt ? `, until ${r.expiresAt}` : ''}); token, shown once:\n${r.claimToken}`);
+          return 0;
+        }
+        if (verb === 'revoke' && id) {
+          await api.revokeClaim(id);
+          print({ claimId: id, revoked: true }, () => `claim ${id} revoked`);
+          return 0;
+        }
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof FleetApiError) throw new Error(err.message);
+    throw err;
+  }
+  out(FLEET_USAGE);
+  return 2;
+}

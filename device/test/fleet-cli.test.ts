@@ -1,0 +1,81 @@
+/**
+ * `pose-coach fleet` against a real gateway: claims, the device table, config layers and
+ * commands, refusals without the admin token, and the command wired into the `pose-coach` binary.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicFor, type Command } from '@pose-coach/protocol';
+import { fleetCommand } from '../src/fleet/fleetCommand.ts';
+import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
+
+const ADMIN = 'fleet-admin-token-for-cli-tests-012345';
+const repoRoot = resolve(import.meta.dirname, '../..');
+
+describe('pose-coach fleet', () => {
+  let tg: TestGateway;
+  let env: NodeJS.ProcessEnv;
+  const run = async (...argv: string[]) => {
+    const lines: string[] = [];
+    const code = await fleetCommand(argv, env, (s) => lines.push(s));
+    return { code, text: lines.join('\n') };
+  };
+
+  beforeAll(async () => {
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN });
+    env = { POSE_COACH_FLEET_URL: `http://127.0.0.1:${tg.gateway.httpPort}`, FLEET_ADMIN_TOKEN: ADMIN };
+  }, 60_000);
+  afterAll(async () => tg?.stop(), 30_000);
+
+  it('creates a claim, lists the claimed mirror with its status and versions, and runs a command on it', async () => {
+    const created = await run('claim', 'create', '--uses', '2', '--group', 'gym-north');
+    const token = created.text.split('\n').at(-1)!;
+    expect(token).toMatch(/^pcclaim_/);
+    const res = await fetch(`${env.POSE_COACH_FLEET_URL}/fleet/claim`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ claimToken: token, name: 'North-1' }),
+    });
+    const { deviceId, secret } = (await res.json()) as { deviceId: string; secret: string };
+    const mirror = await tg.connect(deviceId, secret);
+    mirror.publish(topicFor('telemetry', deviceId), JSON.stringify({ model: 'movenet-thunder', appVersion: '0.3.1', outboxDepth: 2 }));
+    await mirror.subscribeAsync(topicFor('cmd', deviceId), { qos: 1 });
+    mirror.on('message', (topic, payload) => {
+      if (topic !== topicFor('cmd', deviceId)) return;
+      const cmd = JSON.parse(payload.toString()) as Command;
+      mirror.publish(topicFor('cmdAck', deviceId), JSON.stringify({ id: cmd.id, ok: true, result: { args: cmd.args } }), { qos: 1 });
+    });
+    await new Promise((r) => setTimeout(r, 300));
+
+    const list = await run('list', '--group', 'gym-north');
+    expect(list.code).toBe(0);
+    const row = list.text.split('\n').find((l) => l.startsWith(deviceId))!;
+    expect(row).toMatch(/North-1\s+gym-north\s+online\s+\d+s ago\s+movenet-thunder\s+0\.3\.1\s+2/);
+    expect(list.text).toContain('1 mirror(s), 1 online');
+
+    const set = await run('config', 'set', 'group:gym-north', 'coach.idleEndS=12', 'coach.exercise=squat');
+    expect(set.text).toMatch(/group:gym-north is now v\d+: \{"coach.idleEndS":12,"coach.exercise":"squat"\}/);
+    const shown = JSON.parse((await run('show', deviceId)).text);
+    expect(shown.desired.config).toEqual({ 'coach.idleEndS': 12, 'coach.exercise': 'squat' });
+
+    const cmd = await run('cmd', deviceId, 'diagnostics', 'verbose=true', '--timeout', '3000');
+    expect(cmd.code).toBe(0);
+    expect(cmd.text).toContain('diagnostics on');
+    expect(cmd.text).toContain('"verbose": true');
+    await mirror.endAsync();
+  });
+
+  it('refuses without the admin token, and passes on the gateway\'s reason for a refusal', async () => {
+    await expect(fleetCommand(['list'], { POSE_COACH_FLEET_URL: env.POSE_COACH_FLEET_URL })).rejects.toThrow(/FLEET_ADMIN_TOKEN is not set/);
+    await expect(fleetCommand(['list'], { ...env, FLEET_ADMIN_TOKEN: 'a-wrong-token-of-some-length' }, () => undefined)).rejects.toThrow(/wrong fleet admin token \(401 ADMIN_REQUIRED\)/);
+    await expect(run('config', 'set', 'nonsense', 'a=1')).rejects.toThrow(/expected fleet, group:<name> or device:<deviceId> \(400 BAD_REQUEST\)/);
+    expect((await run('config', 'set', 'fleet')).code).toBe(2); // nothing to set: the usage
+  });
+
+  it('is a subcommand of the pose-coach binary', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [resolve(repoRoot, 'bin/pose-coach.js'), 'fleet', 'list', '--json'], { env: { ...process.env, ...env }, cwd: repoRoot });
+    const devices = JSON.parse(stdout) as { deviceId: string }[];
+    expect(devices.length).toBeGreaterThan(0);
+  }, 30_000);
+});
