@@ -5,7 +5,9 @@
  *    ../shared/data photos (decoded once beforehand at the size the mirror decodes, long side 384).
  * 2. Whole path on real videos: ffmpeg decode (scaled in ffmpeg) → crop → model → keypoints,
  *    frames/s and CPU of node and of ffmpeg, with decode alone as the baseline of the same run.
- * CPU: 100% = one core busy. The machine is shared, so the load average is printed with the figures.
+ * CPU: 100% = one core busy. The machine is shared, so the load average is printed with the figures,
+ * and CPU milliseconds per frame are given too: they hardly change with other load, and
+ * 1000 / (node CPU ms per frame) is the frame rate the path reaches with one core of its own.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -48,7 +50,7 @@ async function modelAlone(backend: BackendName, model: ModelName): Promise<strin
   const wall = (performance.now() - t0) / 1000;
   const c1 = cpu();
   estimator.dispose();
-  return `| ${backend} | ${model} | ${f1(pct(ms, 50))} | ${f1(pct(ms, 95))} | ${f1(ms.length / wall)} | ${((100 * (c1.self - c0.self)) / wall).toFixed(0)}% |`;
+  return `| ${backend} | ${model} | ${f1(pct(ms, 50))} | ${f1(pct(ms, 95))} | ${f1(ms.length / wall)} | ${((100 * (c1.self - c0.self)) / wall).toFixed(0)}% | ${f1((1000 * (c1.self - c0.self)) / ms.length)} |`;
 }
 
 async function wholePath(file: string, model: ModelName, maxSide: number, label: string): Promise<string> {
@@ -63,7 +65,7 @@ async function wholePath(file: string, model: ModelName, maxSide: number, label:
   }
   const wall = (performance.now() - t0) / 1000;
   const c1 = cpu();
-  return `| ${file} | ${label} | ${model} | ${n} | ${f1(n / wall)} | ${f1(pct(ms, 50))} | ${((100 * (c1.self - c0.self)) / wall).toFixed(0)}% | ${((100 * (c1.children - c0.children)) / wall).toFixed(0)}% |`;
+  return `| ${file} | ${label} | ${model} | ${n} | ${f1(n / wall)} | ${f1(pct(ms, 50))} | ${((100 * (c1.self - c0.self)) / wall).toFixed(0)}% | ${((100 * (c1.children - c0.children)) / wall).toFixed(0)}% | ${f1((1000 * (c1.self - c0.self)) / n)} | ${f1((1000 * (c1.children - c0.children)) / n)} |`;
 }
 
 async function decodeOnly(file: string, maxSide: number, label: string): Promise<string> {
@@ -73,7 +75,7 @@ async function decodeOnly(file: string, maxSide: number, label: string): Promise
   for await (const _ of videoFileFrames(path.join(DATA, 'videos', file), { maxSide, maxFrames: quick ? 150 : undefined })) n++;
   const wall = (performance.now() - t0) / 1000;
   const c1 = cpu();
-  return `| ${file} | ${label} | decode only | ${n} | ${f1(n / wall)} | – | ${((100 * (c1.self - c0.self)) / wall).toFixed(0)}% | ${((100 * (c1.children - c0.children)) / wall).toFixed(0)}% |`;
+  return `| ${file} | ${label} | decode only | ${n} | ${f1(n / wall)} | – | ${((100 * (c1.self - c0.self)) / wall).toFixed(0)}% | ${((100 * (c1.children - c0.children)) / wall).toFixed(0)}% | ${f1((1000 * (c1.self - c0.self)) / n)} | ${f1((1000 * (c1.children - c0.children)) / n)} |`;
 }
 
 installModels();
@@ -82,13 +84,13 @@ const backends = await availableBackends();
 for (const b of backends.filter((x) => !x.available)) console.log(`backend ${b.backend} absent: ${b.reason}`);
 
 console.log('\n## Model alone on the photos (frames decoded beforehand, long side 384; tracking and smoothing off)\n');
-console.log('| backend | model | ms/frame p50 | ms/frame p95 | frames/s | CPU (100% = 1 core) |');
-console.log('|---|---|---|---|---|---|');
+console.log('| backend | model | ms/frame p50 | ms/frame p95 | frames/s | CPU (100% = 1 core) | CPU ms/frame |');
+console.log('|---|---|---|---|---|---|---|');
 for (const b of backends.filter((x) => x.available)) for (const m of MODELS) console.log(await modelAlone(b.backend, m));
 
 console.log('\n## Whole path: ffmpeg decode → crop → MoveNet → keypoints (tfjs-wasm; tracking and smoothing on)\n');
-console.log('| video | decoded at | model | frames | frames/s | inference ms p50 | node CPU | ffmpeg CPU |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| video | decoded at | model | frames | frames/s | inference ms p50 | node CPU | ffmpeg CPU | node CPU ms/frame | ffmpeg CPU ms/frame |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const v of VIDEOS) {
   console.log(await decodeOnly(v, 384, 'long side 384'));
   console.log(await wholePath(v, 'movenet-lightning', 384, 'long side 384'));
