@@ -1,6 +1,7 @@
 /**
  * The fleet's HTTP API.
  *   POST   /fleet/claim                          a mirror trades its image's claim token for credentials
+ *   GET    /fleet, /fleet/app.js                 the operators' page (its data comes from the API below)
  * Operators only (Authorization: Bearer FLEET_ADMIN_TOKEN; refused when it is unset):
  *   GET    /fleet/api/devices[?group=&status=]   every mirror with status, versions, last seen
  *   GET    /fleet/api/devices/:id                one mirror, its desired/reported config, recent commands
@@ -17,6 +18,7 @@ import { claimRequestSchema, configLayerSchema, describeIssues, fleetCommandRequ
 import { createAdminCheck } from './adminAuth.ts';
 import { FleetError } from './fleetErrors.ts';
 import type { Fleet } from './startFleet.ts';
+import { createFleetPage } from './fleetPage.ts';
 
 export interface FleetRouteDeps {
   fleet: Fleet;
@@ -57,6 +59,11 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
       req.log.info({ deviceId: creds.deviceId }, 'mirror provisioned by claim');
       return reply.header('cache-control', 'no-store').send(creds);
     });
+
+    const page = createFleetPage();
+    const PAGE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+    scoped.get('/fleet', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).send(await page.html()));
+    scoped.get('/fleet/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await page.script()));
 
     scoped.register(async (admin) => {
       admin.addHook('onRequest', async (req) => requireAdmin(req.headers.authorization));

@@ -1,0 +1,65 @@
+/**
+ * The operators' fleet page in headless Chromium against a real gateway: refused without the
+ * admin token, then every mirror with its status, versions, outbox depth and config state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicFor } from '@pose-coach/protocol';
+import { startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { chromiumMissing, launchHeadlessPhone, type HeadlessPhone } from './support/headlessChromium.ts';
+
+const ADMIN = 'fleet-admin-token-for-page-tests-01234';
+
+describe.skipIf(chromiumMissing)('fleet page', () => {
+  let t: TestGateway;
+  let browser: HeadlessPhone;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_OFFLINE_AFTER_S: 60 });
+    browser = await launchHeadlessPhone();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  }, 30_000);
+
+  it('lets in only the admin token, then shows each mirror with status, versions, outbox and config', async () => {
+    const online = await t.provision();
+    const offline = await t.provision(null);
+    const c = await t.connect(online.deviceId, online.secret);
+    c.publish(topicFor('telemetry', online.deviceId), JSON.stringify({ model: 'movenet-lightning', appVersion: '0.4.2', outboxDepth: 7 }));
+    const gone = await t.connect(offline.deviceId, offline.secret);
+    await gone.endAsync(); // a clean end: offline
+
+    const page = await browser.open(`http://127.0.0.1:${t.gateway.httpPort}/fleet`);
+    await page.fill('#admin-token', 'not-the-admin-token-0000000');
+    await page.click('#signin');
+    await page.getByRole('alert').getByText('wrong fleet admin token').waitFor();
+    expect(await page.locator('table').count()).toBe(0);
+
+    await page.fill('#admin-token', ADMIN);
+    await page.click('#signin');
+    const row = page.locator(`tr[data-device="${online.deviceId}"]`);
+    await row.waitFor();
+    await expect.poll(() => row.locator('.status').textContent()).toBe('online');
+    expect(await row.textContent()).toContain('movenet-lightning');
+    expect(await row.textContent()).toContain('0.4.2');
+    expect(await row.locator('.outbox').textContent()).toBe('7');
+    expect(await row.textContent()).toContain('Test Person');
+    expect(await page.locator(`tr[data-device="${offline.deviceId}"] .status`).textContent()).toBe('offline');
+    expect(await page.locator('#summary').textContent()).toMatch(/2\s*mirrors · 1 online · 1 offline/);
+
+    // A config change shows as pending until the mirror reports it.
+    const res = await fetch(`http://127.0.0.1:${t.gateway.httpPort}/fleet/api/config/device:${online.deviceId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ set: { 'coach.minReps': 2 } }),
+    });
+    const { version } = (await res.json()) as { version: number };
+    await page.selectOption('#status', 'online'); // the filter reloads at once
+    await expect.poll(() => row.locator('.config').textContent(), { timeout: 10_000 }).toBe(`v? → v${version}`);
+    expect(await page.locator(`tr[data-device="${offline.deviceId}"]`).count()).toBe(0);
+    c.publish(topicFor('configReported', online.deviceId), JSON.stringify({ version, config: { 'coach.minReps': 2 } }), { qos: 1 });
+    await expect.poll(() => row.locator('.config').textContent(), { timeout: 10_000 }).toBe(`v${version}`);
+    expect(browser.outside).toEqual([]);
+  }, 60_000);
+});
