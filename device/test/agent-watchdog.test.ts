@@ -1,4 +1,5 @@
 /** sd_notify through systemd-notify: READY once, WATCHDOG while healthy, nothing outside systemd. */
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -40,5 +41,35 @@ describe('systemd watchdog', () => {
     expect(wd.intervalMs).toBeUndefined();
     await new Promise((r) => setTimeout(r, 200));
     expect(readFileSync(calls, 'utf8')).toBe('');
+  });
+});
+
+const haveTools = spawnSync('sh', ['-c', 'command -v systemd-notify && command -v python3'], { stdio: 'ignore' }).status === 0;
+if (!haveTools) console.warn('agent-watchdog: systemd-notify or python3 missing: the real-datagram test is skipped');
+
+describe.skipIf(!haveTools)('systemd watchdog with the real systemd-notify', () => {
+  it('delivers READY=1 and WATCHDOG=1 datagrams with our pid to NOTIFY_SOCKET', async () => {
+    const t = tempDir('sdnotify');
+    const sock = join(t.dir, 'notify');
+    // Node cannot bind a unix datagram socket; python plays systemd's end of NOTIFY_SOCKET.
+    const listener = spawn('python3', ['-u', '-c', `
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(${JSON.stringify(sock)})
+print("ready", flush=True)
+while True:
+    print(s.recv(4096).decode().replace("\\n", " "), flush=True)
+`]);
+    let out = '';
+    listener.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));
+    const wd = startWatchdog({ env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '1000000' }, healthy: () => true, log });
+    wd.ready('serving');
+    await new Promise((r) => setTimeout(r, 1300));
+    wd.stop();
+    listener.kill();
+    expect(out).toMatch(new RegExp(`READY=1 STATUS=serving MAINPID=${process.pid}`));
+    expect(out).toMatch(new RegExp(`MAINPID=${process.pid} WATCHDOG=1`));
+    t.cleanup();
   });
 });
