@@ -66,3 +66,19 @@ export interface FleetDeviceView {
   reportedVersion?: number;
   configError?: string;
 }
+
+/** A model or app release a rollout installs; signed by the fleet's Ed25519 key. */
+export const releaseManifestSchema = z.object({
+  kind: z.enum(['model', 'app']),
+  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,49}$/, 'letters, digits, . _ + - (up to 50)'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex sha256'),
+  size: z.number().int().positive(),
+  /** Base64 Ed25519 signature of `releaseSigningText(manifest)`. */
+  signature: z.string().min(1),
+});
+export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;
+
+/** The exact text a release signature covers: what is installed, in which version, and its digest. */
+export function releaseSigningText(m: Pick<ReleaseManifest, 'kind' | 'version' | 'sha256' | 'size'>): string {
+  return `pose-coach-release\n${m.kind}\n${m.version}\n${m.sha256}\n${m.size}\n`;
+}

@@ -1,3 +1,4 @@
 export { credentialsByClaim, ClaimError, type ClaimOptions } from './claimCredentials.ts';
 export { fleetCommand, formatDeviceTable, parseAssignments } from './fleetCommand.ts';
 export { createFleetApiClient, FleetApiError, type FleetApiClient } from './fleetApiClient.ts';
+export { installRelease, verifyRelease, UpdateError, type InstallOptions, type Installed, type UpdateFailure } from './installRelease.ts';

@@ -1,0 +1,116 @@
+/**
+ * Installs a signed release (models or app files) on the mirror, as named steps:
+ *   verify  — the bundle's size and sha256 match the manifest, and the manifest carries a valid
+ *             Ed25519 signature by the fleet's key (nothing unsigned is ever unpacked);
+ *   unpack  — into `releases/<kind>-<version>` under a temporary name, renamed when complete;
+ *   swap    — the `<kind>-current` symlink is replaced atomically (a new link renamed over it);
+ *   selfTest— the caller's check of the new slot (a frame through inference for a model);
+ *   rollback— on a failed self-test the previous link is put back and the new slot removed.
+ * A bundle is JSON `{files: {relativePath: base64}}`.
+ */
+import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
+import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { z } from 'zod';
+import { releaseSigningText, type ReleaseManifest } from '@pose-coach/protocol';
+
+export type UpdateFailure = 'size_mismatch' | 'sha256_mismatch' | 'bad_signature' | 'bad_bundle' | 'self_test_failed';
+
+export class UpdateError extends Error {
+  override name = 'UpdateError';
+  constructor(
+    readonly code: UpdateFailure,
+    message: string,
+    /** True when a swap had happened and the previous release was put back. */
+    readonly rolledBack = false,
+  ) {
+    super(message);
+  }
+}
+
+const bundleSchema = z.object({ files: z.record(z.string().min(1), z.string()) });
+
+export interface InstallOptions {
+  /** Where releases and the `<kind>-current` links live, e.g. <dataDir>/releases. */
+  root: string;
+  manifest: ReleaseManifest;
+  bundle: Buffer;
+  /** PEM of the fleet's Ed25519 public key. */
+  publicKeyPem: string;
+  /** Throws when the newly installed directory does not work. */
+  selfTest(dir: string): Promise<void>;
+}
+
+export interface Installed {
+  dir: string;
+  previous?: string;
+}
+
+export function verifyRelease(manifest: ReleaseManifest, bundle: Buffer, publicKeyPem: string): void {
+  if (bundle.length !== manifest.size) throw new UpdateError('size_mismatch', `release ${manifest.version}: ${bundle.length} bytes, the manifest says ${manifest.size}`);
+  const digest = createHash('sha256').update(bundle).digest('hex');
+  if (digest !== manifest.sha256) throw new UpdateError('sha256_mismatch', `release ${manifest.version}: sha256 ${digest} is not the manifest's ${manifest.sha256}`);
+  let ok = false;
+  try {
+    ok = verifySignature(null, Buffer.from(releaseSigningText(manifest)), createPublicKey(publicKeyPem), Buffer.from(manifest.signature, 'base64'));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UpdateError('bad_signature', `release ${manifest.version} is not signed by this fleet's key`);
+}
+
+function unpack(bundle: Buffer, into: string): void {
+  let parsed;
+  try {
+    parsed = bundleSchema.parse(JSON.parse(bundle.toString('utf8')));
+  } catch {
+    throw new UpdateError('bad_bundle', 'the release bundle is not JSON {files: {path: base64}}');
+  }
+  for (const [rel, data] of Object.entries(parsed.files)) {
+    const clean = normalize(rel);
+    if (isAbsolute(clean) || clean.startsWith(`..${sep}`) || clean === '..') throw new UpdateError('bad_bundle', `the release bundle names a file outside its folder: ${rel}`);
+    const target = join(into, clean);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, Buffer.from(data, 'base64'));
+  }
+}
+
+/** Points `link` at `target` atomically: a fresh link renamed over the old one (rename(2) is atomic). */
+function swapLink(link: string, target: string): void {
+  const tmp = `${link}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  symlinkSync(target, tmp);
+  renameSync(tmp, link);
+}
+
+export async function installRelease(o: InstallOptions): Promise<Installed> {
+  verifyRelease(o.manifest, o.bundle, o.publicKeyPem);
+  const name = `${o.manifest.kind}-${o.manifest.version}`;
+  const releases = join(o.root, 'releases');
+  const dir = join(releases, name);
+  const link = join(o.root, `${o.manifest.kind}-current`);
+  mkdirSync(releases, { recursive: true });
+
+  const staging = `${dir}.${process.pid}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    unpack(o.bundle, staging);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+
+  const previous = existsSync(link) ? readlinkSync(link) : undefined;
+  swapLink(link, dir);
+  try {
+    await o.selfTest(link);
+  } catch (err) {
+    if (previous) swapLink(link, previous);
+    else rmSync(link, { force: true });
+    if (previous !== dir) rmSync(dir, { recursive: true, force: true });
+    throw new UpdateError('self_test_failed', `release ${o.manifest.version} failed its self-test (${(err as Error).message}); ${previous ? 'the previous release is back' : 'nothing installed'}`, true);
+  }
+  return { dir, ...(previous ? { previous } : {}) };
+}
