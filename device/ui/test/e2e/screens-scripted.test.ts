@@ -108,13 +108,16 @@ describe.skipIf(chromiumMissing)(`mirror UI in Chromium, scripted input${chromiu
     await agent.close();
   });
 
-  it('replays a recorded stream without an agent (development mode), labelled SIMULATION', async () => {
+  it('replays a recorded stream without an agent (development mode), labelled SIMULATION, with reduced motion respected', async () => {
     mkdirSync(join(ui.dir, 'fixtures'), { recursive: true });
     copyFileSync(FIXTURE, join(ui.dir, 'fixtures', 'simulated-squats.jsonl'));
     const lastCount = recording().filter((e) => e.event.type === 'rep').at(-1)!.event;
     const page = await open(PORTRAIT, 'replay=./fixtures/simulated-squats.jsonl&speed=2&rotate=0&summaryHold=600');
+    await page.emulateMedia({ reducedMotion: 'reduce' });
     await waitForScreen(page, 'workout', 15_000);
     expect(await page.textContent('.simulation')).toBe('SIMULATION');
+    // Screens appear without fading when the person asked for less motion.
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.screen')!).animationName)).toBe('none');
     await waitForScreen(page, 'summary', 30_000);
     expect(await page.textContent('[data-testid="summary-reps"]')).toBe(String(lastCount.type === 'rep' && lastCount.count));
     await shoot(page, 'replay-summary');
@@ -130,6 +133,7 @@ describe.skipIf(chromiumMissing)(`mirror UI in Chromium, scripted input${chromiu
         expect(await seriousViolations(page), `${name}: axe`).toEqual([]);
       };
       await page.waitForSelector('main[data-screen="connecting"]');
+      expect(await page.evaluate(() => getComputedStyle(document.querySelector('.screen')!).animationName)).toBe('appear');
       await check('connecting');
 
       // Unpaired: the QR code and the short code the agent reports.
