@@ -50,6 +50,9 @@ export const GATEWAY_ENV = {
   FLEET_ADMIN_TOKEN: [z.string().min(16).optional(), undefined, 'bearer credential of fleet operators (fleet API, page, `pose-coach fleet`); unset: fleet administration refused (never logged)'],
   FLEET_OFFLINE_AFTER_S: [z.coerce.number().min(1), '90', 'a mirror silent this long (no telemetry, no status) is offline; 1.5x the mirrors\' telemetry interval (agent default 60 s)'],
   FLEET_COMMAND_TIMEOUT_MS: [z.coerce.number().int().min(100), '30000', 'how long a remote command waits for its cmd/ack when the caller gives no timeout'],
+  FLEET_RELEASES_DIR: [z.string().optional(), undefined, 'where signed model/app releases are kept for mirrors to download; default <GATEWAY_DATA_DIR>/releases'],
+  FLEET_UPDATE_TIMEOUT_MS: [z.coerce.number().int().min(1000), '600000', 'how long a rollout waits for one mirror to download, verify, install and self-test a release'],
+  FLEET_RELEASE_MAX_MB: [z.coerce.number().int().min(1).max(2048), '200', 'largest release bundle accepted on upload'],
   FLEET_FLUSH_S: [z.coerce.number().min(0.1), '10', 'how often last-seen times and versions are written to MySQL (in one batch)'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
 } as const;

@@ -100,6 +100,8 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       fleet: {
         fleet,
         adminToken: config.FLEET_ADMIN_TOKEN,
+        registry,
+        releaseMaxBytes: config.FLEET_RELEASE_MAX_MB * 1024 * 1024,
         unpair: (deviceId) =>
           unpairMirror({ registry, announce: (c) => pairing.state.reflect(c), log }, deviceId, { kind: 'admin' }).then(
             () => undefined,

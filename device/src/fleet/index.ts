@@ -2,3 +2,5 @@ export { credentialsByClaim, ClaimError, type ClaimOptions } from './claimCreden
 export { fleetCommand, formatDeviceTable, parseAssignments } from './fleetCommand.ts';
 export { createFleetApiClient, FleetApiError, type FleetApiClient } from './fleetApiClient.ts';
 export { installRelease, verifyRelease, UpdateError, type InstallOptions, type Installed, type UpdateFailure } from './installRelease.ts';
+export { createUpdateCommand, type UpdateCommandOptions } from './updateCommand.ts';
+export { bundleFolder, signRelease, newFleetKeyPair } from './signRelease.ts';

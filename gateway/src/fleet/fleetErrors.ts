@@ -4,6 +4,8 @@ export const FLEET_ERRORS = {
   ADMIN_REQUIRED: 401,
   BAD_REQUEST: 400,
   NOT_FOUND: 404,
+  CONFLICT: 409,
+  DEVICE_AUTH_REQUIRED: 401,
   claim_unknown: 403,
   claim_revoked: 403,
   claim_expired: 403,

@@ -10,6 +10,10 @@
  *   GET    /fleet/api/config                     every layer of desired config
  *   PATCH  /fleet/api/config/:scope              {set: {key: value|null}} on fleet | group:<g> | device:<id>
  *   GET|POST /fleet/api/claims, DELETE /fleet/api/claims/:id
+ *   GET|POST /fleet/api/releases                 {manifest, bundle (base64)}: a signed release
+ *   GET|POST /fleet/api/rollouts, GET /fleet/api/rollouts/:id   {release, group?, percent?, maxFailures?}
+ * Mirrors (HTTP Basic with their own id and secret):
+ *   GET    /fleet/releases/:name/bundle          the bundle of a release, for the mirror to verify
  * Refusals are `{error, message}` with the status from fleetErrors.ts.
  */
 import type { FastifyInstance } from 'fastify';
@@ -17,12 +21,17 @@ import { z } from 'zod';
 import { claimRequestSchema, configLayerSchema, describeIssues, fleetCommandRequestSchema, FLEET_GROUP_PATTERN } from '@pose-coach/protocol';
 import { createAdminCheck } from './adminAuth.ts';
 import { FleetError } from './fleetErrors.ts';
+import { releaseManifestSchema } from '@pose-coach/protocol';
+import { authenticateDevice } from '../pairing/deviceBasicAuth.ts';
+import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Fleet } from './startFleet.ts';
 import { createFleetPage } from './fleetPage.ts';
 
 export interface FleetRouteDeps {
   fleet: Fleet;
   adminToken: string | undefined;
+  registry: DeviceRegistry;
+  releaseMaxBytes: number;
   /** Gateway-side commands: run here, not sent to the mirror. */
   unpair(deviceId: string): Promise<void>;
 }
@@ -40,6 +49,14 @@ const claimCreateSchema = z.object({
 });
 const devicePatchSchema = z.object({ group: z.string().regex(FLEET_GROUP_PATTERN).nullable() });
 const configPatchSchema = z.object({ set: configLayerSchema });
+const releaseUploadSchema = z.object({ manifest: releaseManifestSchema, bundle: z.string().min(1) });
+const rolloutSchema = z.object({
+  release: z.string().min(1).max(120),
+  group: z.string().regex(FLEET_GROUP_PATTERN).optional(),
+  percent: z.number().min(1).max(100).optional(),
+  maxFailures: z.number().int().min(0).optional(),
+  concurrency: z.number().int().min(1).max(500).optional(),
+});
 
 export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps): void {
   const { fleet } = deps;
@@ -64,6 +81,17 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
     const PAGE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
     scoped.get('/fleet', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).send(await page.html()));
     scoped.get('/fleet/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await page.script()));
+
+    scoped.get('/fleet/releases/:name/bundle', async (req, reply) => {
+      try {
+        await authenticateDevice(req.headers.authorization, deps.registry);
+      } catch (err) {
+        throw new FleetError('DEVICE_AUTH_REQUIRED', (err as Error).message);
+      }
+      const bundle = fleet.releases.bundle((req.params as { name: string }).name);
+      if (!bundle) throw new FleetError('NOT_FOUND', `no release ${(req.params as { name: string }).name}`);
+      return reply.type('application/octet-stream').send(bundle);
+    });
 
     scoped.register(async (admin) => {
       admin.addHook('onRequest', async (req) => requireAdmin(req.headers.authorization));
@@ -115,6 +143,18 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
         const body = parse(claimCreateSchema, req.body);
         return reply.status(201).header('cache-control', 'no-store').send(await fleet.claims.create(body));
       });
+      admin.get('/fleet/api/releases', async () => ({ releases: fleet.releases.list() }));
+      admin.post('/fleet/api/releases', { bodyLimit: deps.releaseMaxBytes * 1.4 }, async (req, reply) => {
+        const body = parse(releaseUploadSchema, req.body);
+        return reply.status(201).send({ release: fleet.releases.add(body.manifest, Buffer.from(body.bundle, 'base64')) });
+      });
+      admin.get('/fleet/api/rollouts', async () => ({ rollouts: fleet.rollouts.list() }));
+      admin.get('/fleet/api/rollouts/:id', async (req) => {
+        const r = fleet.rollouts.get((req.params as { id: string }).id);
+        if (!r) throw new FleetError('NOT_FOUND', `no rollout ${(req.params as { id: string }).id}`);
+        return { rollout: r };
+      });
+      admin.post('/fleet/api/rollouts', async (req, reply) => reply.status(202).send({ rollout: fleet.rollouts.start(parse(rolloutSchema, req.body)) }));
       admin.delete('/fleet/api/claims/:id', async (req) => {
         const { id } = req.params as { id: string };
         await fleet.claims.revoke(id);

@@ -15,6 +15,9 @@ import { createCommands } from './commands.ts';
 import { createFleetViews } from './fleetViews.ts';
 import { createPresence } from './presence.ts';
 import { createShadow, type Publish } from './shadow.ts';
+import { createReleases } from './releases.ts';
+import { createRollouts } from './rollouts.ts';
+import { join } from 'node:path';
 
 export async function startFleet(config: GatewayConfig, deps: { pool: Pool; registry: DeviceRegistry; log: Logger; scope: Scope }) {
   const log = deps.log.child({ part: 'fleet' });
@@ -34,6 +37,8 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
   deps.scope.add(async () => commands.close());
   const claims = createClaims({ pool: deps.pool, registry: deps.registry, onProvisioned: (deviceId, group) => shadow.track(deviceId, group) });
   const views = createFleetViews({ pool: deps.pool, presence, shadow });
+  const releases = createReleases(config.FLEET_RELEASES_DIR ?? join(config.GATEWAY_DATA_DIR, 'releases'));
+  const rollouts = createRollouts({ releases, shadow, presence, commands, updateTimeoutMs: config.FLEET_UPDATE_TIMEOUT_MS });
 
   /** Last seen and versions into MySQL in one statement per batch, not one write per heartbeat. */
   async function flush(): Promise<void> {
@@ -72,6 +77,8 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
     commands,
     claims,
     views,
+    releases,
+    rollouts,
     inbox: { presence, shadow, commands },
     flush,
     /** Connects the fleet to the running broker: publishes, and the desired config on every connect. */

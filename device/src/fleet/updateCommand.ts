@@ -1,0 +1,35 @@
+/**
+ * The mirror's `update` command: download the release the rollout names from the gateway (HTTP
+ * Basic with the mirror's own credentials), then install it (installRelease.ts: signature and
+ * sha256 checked, atomic swap, self-test, rollback by itself). The ack carries what is installed,
+ * or why not.
+ */
+import { releaseManifestSchema, describeIssues } from '@pose-coach/protocol';
+import { installRelease } from './installRelease.ts';
+
+export interface UpdateCommandOptions {
+  gatewayHttpUrl: string;
+  deviceId: string;
+  secret: string;
+  /** Where releases and the `<kind>-current` links live. */
+  root: string;
+  publicKeyPem: string;
+  selfTest(kind: 'model' | 'app', dir: string): Promise<void>;
+  downloadTimeoutMs?: number;
+}
+
+export function createUpdateCommand(o: UpdateCommandOptions) {
+  const auth = `Basic ${Buffer.from(`${o.deviceId}:${o.secret}`).toString('base64')}`;
+  return async (args: Record<string, unknown>) => {
+    const m = releaseManifestSchema.safeParse(args.manifest);
+    if (!m.success) throw new Error(`update without a valid release manifest: ${describeIssues(m.error)}`);
+    const path = args.path;
+    if (typeof path !== 'string' || !path.startsWith('/fleet/releases/')) throw new Error('update without the path of the release on the gateway');
+    const url = `${o.gatewayHttpUrl.replace(/\/$/, '')}${path}`;
+    const res = await fetch(url, { headers: { authorization: auth }, signal: AbortSignal.timeout(o.downloadTimeoutMs ?? 300_000) });
+    if (!res.ok) throw new Error(`download of ${url} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    const bundle = Buffer.from(await res.arrayBuffer());
+    const installed = await installRelease({ root: o.root, manifest: m.data, bundle, publicKeyPem: o.publicKeyPem, selfTest: (dir) => o.selfTest(m.data.kind, dir) });
+    return { kind: m.data.kind, version: m.data.version, dir: installed.dir, ...(installed.previous ? { previous: installed.previous } : {}) };
+  };
+}
