@@ -59,8 +59,9 @@ export class SummaryState {
     if (!p || this.inFlight) return;
     this.inFlight = true;
     try {
-      const h = await this.backend.history('today');
-      const mine = h.sessions.find((s) => s.session.sessionId === p.sessionId);
+      // The history is by start time: a workout begun before midnight is in this week's, not today's.
+      const find = async (range: 'today' | 'week') => (await this.backend.history(range)).sessions.find((s) => s.session.sessionId === p.sessionId);
+      const mine = (await find('today')) ?? (await find('week'));
       if (mine && this.payload === p) {
         this.sync = mine.sync;
         if (mine.motivationalFeedback) this.feedback = mine.motivationalFeedback;
