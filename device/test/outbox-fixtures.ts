@@ -4,18 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionPayload } from '@pose-coach/protocol';
+import { exampleSession } from '@pose-coach/protocol/testing';
 
+/** Sessions as the coach would finish them; the test's own fields override. */
 export function makeSession(over: Partial<SessionPayload> = {}): SessionPayload {
-  return {
-    sessionId: randomUUID(),
-    exercise: 'squat',
-    reps: 10,
-    accuracy: 0.82,
-    timestamp: new Date().toISOString(),
-    duration: 95,
-    feedbackPoints: ['Keep your chest up'],
-    ...over,
-  };
+  return exampleSession({ reps: 10, accuracy: 0.82, timestamp: new Date().toISOString(), feedbackPoints: ['Keep your chest up'], ...over });
 }
 
 export function tempDir(prefix: string): { dir: string; cleanup(): void } {

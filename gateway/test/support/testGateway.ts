@@ -2,14 +2,14 @@
  * A whole gateway for one test file, against the real servers: a throwaway MariaDB database,
  * a random BullMQ prefix on the local Redis, an in-process Firestore emulator, random ports.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync';
-import type { SessionAck, SessionPayload } from '@pose-coach/protocol';
+import type { SessionAck } from '@pose-coach/protocol';
 import { topicFor } from '@pose-coach/protocol';
 import { createGateway, loadGatewayConfig, type Gateway, type GatewayConfig } from '../../src/index.ts';
 import { createLogger } from '../../src/log.ts';
@@ -30,18 +30,7 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export function makeSession(overrides: Partial<SessionPayload> = {}): SessionPayload {
-  return {
-    sessionId: randomUUID(),
-    exercise: 'squat',
-    reps: 12,
-    accuracy: 0.83,
-    timestamp: new Date(Date.now() - 60_000).toISOString(),
-    duration: 95,
-    feedbackPoints: ['Keep knees aligned', 'Great depth'],
-    ...overrides,
-  };
-}
+export { exampleSession as makeSession } from '@pose-coach/protocol/testing';
 
 export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, opts: { mysqlUrl?: (dbUrl: string) => Promise<string> | string } = {}): Promise<TestGateway> {
   const db = await createTestDatabase();
