@@ -4,7 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor, type Command } from '@pose-coach/protocol';
 import { fleetCommand } from '../src/fleet/fleetCommand.ts';
@@ -71,6 +73,26 @@ describe('pose-coach fleet', () => {
     await expect(fleetCommand(['list'], { ...env, FLEET_ADMIN_TOKEN: 'a-wrong-token-of-some-length' }, () => undefined)).rejects.toThrow(/wrong fleet admin token \(401 ADMIN_REQUIRED\)/);
     await expect(run('config', 'set', 'nonsense', 'a=1')).rejects.toThrow(/expected fleet, group:<name> or device:<deviceId> \(400 BAD_REQUEST\)/);
     expect((await run('config', 'set', 'fleet')).code).toBe(2); // nothing to set: the usage
+  });
+
+  it('makes a fleet key, signs and uploads a release, and rolls it out (offline mirrors skipped)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-fleet-cli-'));
+    try {
+      expect((await run('release', 'keygen', join(dir, 'fleet'))).code).toBe(0);
+      expect(statSync(join(dir, 'fleet.key')).mode & 0o777).toBe(0o600);
+      mkdirSync(join(dir, 'model'));
+      writeFileSync(join(dir, 'model', 'model.json'), '{"format":"graph-model"}');
+      const added = await run('release', 'add', join(dir, 'model'), '--kind', 'model', '--version', '5.0.0', '--key', join(dir, 'fleet.key'));
+      expect(added.text).toMatch(/release model-5\.0\.0 uploaded \(\d+ bytes, sha256 [0-9a-f]{64}\)/);
+      const { deviceId } = await tg.provision();
+      await run('group', deviceId, 'cli-rollout');
+      const rolled = await run('rollout', 'model-5.0.0', '--group', 'cli-rollout', '--max-failures', '0');
+      expect(rolled.code).toBe(0);
+      expect(rolled.text.split('\n').at(-1)).toMatch(/model-5\.0\.0 group cli-rollout 100%: done — 0 ok, 0 failed, 1 offline skipped, 0\/1 sent/);
+      await expect(run('rollout', 'model-9.9.9')).rejects.toThrow(/no release model-9\.9\.9/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is a subcommand of the pose-coach binary', async () => {

@@ -10,7 +10,8 @@ commands:
           [--no-smoothing] [--no-tracking] [--max-side N] [--quiet]
   live [--source csi|webcam[:/dev/videoN]|video:<file>] [--seconds N]
                                             camera → keypoints, printing the frame rate reached
-  fleet <list|show|group|config|cmd|claim> …   the fleet of mirrors, through the gateway (pose-coach fleet --help)
+  fleet <list|show|config|cmd|claim|release|rollout> …
+                                            the fleet of mirrors, through the gateway (pose-coach fleet --help)
 
 Run \`npm run models:install\` once to install the models.`;
 

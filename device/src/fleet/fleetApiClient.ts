@@ -46,6 +46,11 @@ export function createFleetApiClient(opts: { baseUrl: string; adminToken: string
     claims: () => call('GET', '/fleet/api/claims'),
     createClaim: (body: { maxUses: number; ttlS?: number; group?: string }) => call('POST', '/fleet/api/claims', body),
     revokeClaim: (claimId: string) => call('DELETE', `/fleet/api/claims/${enc(claimId)}`),
+    releases: () => call('GET', '/fleet/api/releases'),
+    addRelease: (manifest: unknown, bundle: Buffer) => call('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') }, 300_000),
+    startRollout: (body: { release: string; group?: string; percent?: number; maxFailures?: number }) => call('POST', '/fleet/api/rollouts', body),
+    rollout: (id: string) => call('GET', `/fleet/api/rollouts/${enc(id)}`),
+    rollouts: () => call('GET', '/fleet/api/rollouts'),
   };
 }
 

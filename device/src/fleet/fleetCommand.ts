@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { FleetDeviceView } from '@pose-coach/protocol';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createFleetApiClient, FleetApiError } from './fleetApiClient.ts';
+import { bundleFolder, newFleetKeyPair, signRelease } from './signRelease.ts';
 
 export const FLEET_USAGE = `usage: pose-coach fleet <command> [--json]
   list [--group G] [--status online|offline|unknown]   every mirror: status, versions, last seen, outbox
@@ -16,6 +18,11 @@ export const FLEET_USAGE = `usage: pose-coach fleet <command> [--json]
   cmd <deviceId> <name> [key=value ...] [--timeout MS] restart-camera, end-session, diagnostics, unpair
   claim create --uses N [--ttl SECONDS] [--group G]    a claim token for mirror images (shown once)
   claim list | claim revoke <claimId>
+  release keygen <path>                                a fleet key pair: <path>.key (private, mode 600) and <path>.pub (for images)
+  release add <folder> --kind model|app --version V --key <path>.key   signs the folder and uploads it
+  release list
+  rollout <release> [--group G] [--percent P] [--max-failures N]        e.g. model-1.2.0; waits and prints progress
+  rollout status [rolloutId]
 environment: POSE_COACH_FLEET_URL (default http://127.0.0.1:8080), FLEET_ADMIN_TOKEN (required)`;
 
 /** `key=value` pairs; a value that parses as JSON (numbers, booleans, lists) is taken as such. */
@@ -70,6 +77,11 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
       timeout: { type: 'string' },
       uses: { type: 'string' },
       ttl: { type: 'string' },
+      kind: { type: 'string' },
+      version: { type: 'string' },
+      key: { type: 'string' },
+      percent: { type: 'string' },
+      'max-failures': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +89,14 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   if (!command || values.help) {
     out(FLEET_USAGE);
     return command ? 0 : 2;
+  }
+  if (command === 'release' && rest[0] === 'keygen' && rest[1]) {
+    // Offline: needs neither the gateway nor the admin token.
+    const pair = newFleetKeyPair();
+    writeFileSync(`${rest[1]}.key`, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
+    writeFileSync(`${rest[1]}.pub`, pair.publicKeyPem, { flag: 'wx' });
+    out(`fleet key pair: ${rest[1]}.key (keep it with the operators) and ${rest[1]}.pub (goes into mirror images)`);
+    return 0;
   }
   const adminToken = env.FLEET_ADMIN_TOKEN;
   if (!adminToken) throw new Error('FLEET_ADMIN_TOKEN is not set: the fleet API only lets operators in with it');
@@ -151,6 +171,43 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
           return 0;
         }
         break;
+      }
+      case 'release': {
+        const [verb, folder] = rest;
+        if (verb === 'list') {
+          const r = await api.releases();
+          print(r, () => r.releases.map((m: { kind: string; version: string; size: number; sha256: string }) => `${m.kind}-${m.version}\t${m.size} bytes\tsha256 ${m.sha256}`).join('\n') || 'no releases');
+          return 0;
+        }
+        if (verb !== 'add' || !folder) break;
+        if (values.kind !== 'model' && values.kind !== 'app') throw new Error('release add needs --kind model or --kind app');
+        if (!values.version) throw new Error('release add needs --version');
+        if (!values.key) throw new Error('release add needs --key <fleet private key file> (pose-coach fleet release keygen makes one)');
+        const bundle = bundleFolder(folder);
+        const manifest = signRelease({ kind: values.kind, version: values.version, bundle, privateKeyPem: readFileSync(values.key, 'utf8') });
+        const r = await api.addRelease(manifest, bundle);
+        print(r, () => `release ${manifest.kind}-${manifest.version} uploaded (${manifest.size} bytes, sha256 ${manifest.sha256})`);
+        return 0;
+      }
+      case 'rollout': {
+        const progress = (r: Record<string, any>) =>
+          `${r.id} ${r.release}${r.group ? ` group ${r.group}` : ''} ${r.percent}%: ${r.state} — ${r.succeeded} ok, ${r.failed} failed, ${r.skippedOffline} offline skipped, ${r.sent}/${r.targets} sent`;
+        if (rest[0] === 'status') {
+          const list = rest[1] ? [(await api.rollout(rest[1])).rollout] : (await api.rollouts()).rollouts;
+          print(list, () => list.map(progress).join('\n') || 'no rollouts');
+          return 0;
+        }
+        if (!rest[0]) break;
+        const percent = values.percent ? Number(values.percent) : undefined;
+        const maxFailures = values['max-failures'] ? Number(values['max-failures']) : undefined;
+        let r = (await api.startRollout({ release: rest[0], ...(values.group ? { group: values.group } : {}), ...(percent ? { percent } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}) })).rollout;
+        if (!values.json) out(progress(r));
+        while (r.state === 'running') {
+          await new Promise((res) => setTimeout(res, 1000));
+          r = (await api.rollout(r.id)).rollout;
+        }
+        print(r, () => `${progress(r)}${r.failures.length ? `\n${r.failures.map((f: { deviceId: string; error: string }) => `  ${f.deviceId}: ${f.error}`).join('\n')}` : ''}`);
+        return r.state === 'done' ? 0 : 1;
       }
     }
   } catch (err) {
