@@ -1,0 +1,102 @@
+// @vitest-environment node
+/**
+ * Pairing as the person sees it: a new mirror (the real agent, linked to a real gateway) shows the
+ * QR code and short code the gateway issued; once a phone claims the code, the mirror greets the
+ * person by name and the pairing panel goes away.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { liveEventSchema, type LiveEvent } from '@pose-coach/protocol';
+import { createAgent, type Agent } from '../../../src/agent/agent.ts';
+import { realCoach } from '../../../src/agent/coachAdapter.ts';
+import { loadConfig } from '../../../src/agent/config.ts';
+import type { PoseFrame, PoseSource } from '../../../src/agent/ports.ts';
+import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
+import { seriousViolations } from './axe.ts';
+import { buildUi, chromiumMissing, launchChromium, PORTRAIT, shoot, waitForScreen, type TestBrowser } from './browser.ts';
+
+/** A camera looking at an empty room: frames with nobody in them, at 10 fps. */
+const emptyRoom: PoseSource = {
+  kind: 'camera',
+  simulated: false,
+  description: 'empty room (test)',
+  async *poses(signal) {
+    const t0 = Date.now();
+    while (!signal.aborted) {
+      await new Promise((r) => setTimeout(r, 100));
+      const frame: PoseFrame = { frameAt: Date.now(), t: (Date.now() - t0) / 1000, width: 640, height: 480, keypoints: [], score: 0, inferenceMs: 0 };
+      yield frame;
+    }
+  },
+};
+
+describe.skipIf(chromiumMissing)(`pairing on the mirror UI${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
+  let tg: TestGateway;
+  let ui: Awaited<ReturnType<typeof buildUi>>;
+  let chrome: TestBrowser;
+  let agent: Agent | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'pc-ui-pair-'));
+
+  beforeAll(async () => {
+    [tg, ui, chrome] = await Promise.all([startTestGateway({ PAIRING_POLL_INTERVAL_S: 1 }), buildUi(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await agent?.stop('test over');
+    await chrome?.close();
+    await tg?.stop();
+    ui?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the gateway’s pairing code and QR while unpaired, then the person’s name once a phone claims it', async () => {
+    const { deviceId, secret } = await tg.gateway.registry.create({ name: 'Hall mirror', room: 'Hall' });
+    const credentialsFile = join(dir, 'device.json');
+    writeFileSync(credentialsFile, JSON.stringify({ deviceId, secret }));
+    chmodSync(credentialsFile, 0o600);
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir: join(dir, 'data'),
+        'http.port': 0,
+        'http.uiDir': ui.dir,
+        'mqtt.url': `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
+        'mqtt.caFile': tg.gateway.caCertPath,
+        'mqtt.credentialsFile': credentialsFile,
+        'mqtt.gatewayHttpUrl': `http://127.0.0.1:${tg.gateway.httpPort}`,
+        'mqtt.reconnectMinMs': 200,
+      },
+    });
+    agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source: emptyRoom, createCoach: realCoach });
+    const events: LiveEvent[] = [];
+    const ws = new WebSocket(`${agent.url.replace('http', 'ws')}live`);
+    ws.on('message', (d) => events.push(liveEventSchema.parse(JSON.parse(String(d)))));
+
+    const page = await chrome.newPage(PORTRAIT);
+    await page.goto(`${agent.url}?rotate=0`);
+    await waitForScreen(page, 'idle', 30_000);
+    await page.waitForSelector('[data-testid="pairing-code"]', { timeout: 30_000 });
+    await page.waitForSelector('.qr svg');
+    const shown = await page.textContent('[data-testid="pairing-code"]');
+    const offered = events.filter((e): e is Extract<LiveEvent, { type: 'link' }> => e.type === 'link' && !!e.pairingCode).at(-1);
+    expect(shown).toBe(offered?.pairingCode);
+    expect(offered?.pairingUrl).toContain(encodeURIComponent(shown!).replace(/%2D/g, '-'));
+    await shoot(page, 'agent-idle-unpaired');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The phone: signed in, claims the code the person read off the mirror.
+    const token = await tg.tokens.sign('uid-grace', { name: 'Grace Hopper' });
+    const res = await tg.gateway.api.inject({ method: 'POST', url: '/api/pairing/claim', headers: { authorization: `Bearer ${token}` }, payload: { user_code: shown } });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+
+    await page.waitForSelector('[data-testid="display-name"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="display-name"]')).toBe('Grace Hopper');
+    expect(await page.locator('[data-testid="pairing-code"]').count()).toBe(0);
+    await shoot(page, 'agent-idle-paired');
+    ws.close();
+    await page.close();
+  }, 180_000);
+});
