@@ -75,11 +75,13 @@ describe.skipIf(!HAVE_VIDEOS)(`live loop slower than the camera ${NO_DATA}`, () 
       poses.push(e);
       if (performance.now() - started > 3000) controller.abort();
     }
+    const elapsedS = (performance.now() - started) / 1000;
     const last = poses.at(-1)!.stats;
     expect(last.dropped, 'frames dropped').toBeGreaterThan(last.taken / 2);
     expect(last.captured - last.taken - last.dropped, 'frames waiting: at most the newest one').toBeLessThanOrEqual(1);
     expect(last.captured - last.taken - last.dropped).toBeGreaterThanOrEqual(0);
-    expect(last.fps, 'the rate inference reached').toBeGreaterThan(5);
+    // The reported rate is the rate reached: what this loop saw (a loaded machine may reach less than 10/s).
+    expect(last.fps, 'the rate inference reached').toBeGreaterThan((0.6 * poses.length) / elapsedS);
     expect(last.fps).toBeLessThan(11);
     expect(last.sourceFps, 'the camera rate').toBeGreaterThan(15);
     // No backlog: every frame inference got was the newest one the camera had sent by then.
