@@ -2,6 +2,7 @@
  * The operators' fleet page in headless Chromium against a real gateway: refused without the
  * admin token, then every mirror with its status, versions, outbox depth and config state.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor } from '@pose-coach/protocol';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
@@ -22,7 +23,7 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     await t?.stop();
   }, 30_000);
 
-  it('lets in only the admin token, then shows each mirror with status, versions, outbox and config', async () => {
+  it('lets in only the admin token, then shows each mirror with status, versions, outbox and config, and rollout progress', async () => {
     const online = await t.provision();
     const offline = await t.provision(null);
     const c = await t.connect(online.deviceId, online.secret);
@@ -60,6 +61,22 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     expect(await page.locator(`tr[data-device="${offline.deviceId}"]`).count()).toBe(0);
     c.publish(topicFor('configReported', online.deviceId), JSON.stringify({ version, config: { 'coach.minReps': 2 } }), { qos: 1 });
     await expect.poll(() => row.locator('.config').textContent(), { timeout: 10_000 }).toBe(`v${version}`);
+
+    // Rollout progress: a release to the offline mirror's group is done with it skipped.
+    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    const base = `http://127.0.0.1:${t.gateway.httpPort}`;
+    await fetch(`${base}/fleet/api/devices/${offline.deviceId}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ group: 'lobby' }) });
+    const bundle = Buffer.from(JSON.stringify({ files: { 'model.json': Buffer.from('{}').toString('base64') } }));
+    const manifest = { kind: 'model', version: '7.0.0', sha256: createHash('sha256').update(bundle).digest('hex'), size: bundle.length, signature: 'c2lnbmVk' };
+    await fetch(`${base}/fleet/api/releases`, { method: 'POST', headers: admin, body: JSON.stringify({ manifest, bundle: bundle.toString('base64') }) });
+    await fetch(`${base}/fleet/api/rollouts`, { method: 'POST', headers: admin, body: JSON.stringify({ release: 'model-7.0.0', group: 'lobby' }) });
+    await page.selectOption('#status', ''); // reload now
+    const rollout = page.locator('#rollouts li');
+    await rollout.waitFor({ timeout: 10_000 });
+    await expect.poll(() => rollout.locator('.state').textContent(), { timeout: 10_000 }).toBe('done');
+    expect(await rollout.textContent()).toMatch(/model-7\.0\.0 to group lobby \(100 %\)/);
+    expect(await rollout.locator('.counts').textContent()).toBe('0 installed, 0 failed (stops above 0), 1 offline skipped, 1 targeted');
+    expect(await rollout.locator('progress').getAttribute('value')).toBe('100');
     expect(browser.outside).toEqual([]);
   }, 60_000);
 });

@@ -21,6 +21,32 @@ export async function fetchDevices(token: string, filter: { group?: string; stat
   return body.devices ?? [];
 }
 
+export interface RolloutView {
+  id: string;
+  release: string;
+  group?: string;
+  percent: number;
+  state: 'running' | 'done' | 'stopped';
+  targets: number;
+  sent: number;
+  succeeded: number;
+  failed: number;
+  skippedOffline: number;
+  maxFailures: number;
+}
+
+export async function fetchRollouts(token: string): Promise<RolloutView[]> {
+  const res = await fetch('/fleet/api/rollouts', { headers: { authorization: `Bearer ${token}` } });
+  const body = (await res.json().catch(() => ({}))) as { rollouts?: RolloutView[]; message?: string };
+  if (!res.ok) throw new FleetRefusal(body.message ?? `the gateway answered ${res.status}`, res.status);
+  return body.rollouts ?? [];
+}
+
+/** Share of the targets dealt with (installed, failed or skipped), 0..100. */
+export function rolloutPercentDone(r: RolloutView): number {
+  return r.targets ? Math.round(((r.succeeded + r.failed + r.skippedOffline) / r.targets) * 100) : 100;
+}
+
 export interface FleetSummary {
   total: number;
   online: number;
