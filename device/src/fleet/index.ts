@@ -4,3 +4,4 @@ export { createFleetApiClient, FleetApiError, type FleetApiClient } from './flee
 export { installRelease, verifyRelease, UpdateError, type InstallOptions, type Installed, type UpdateFailure } from './installRelease.ts';
 export { createUpdateCommand, type UpdateCommandOptions } from './updateCommand.ts';
 export { bundleFolder, signRelease, newFleetKeyPair } from './signRelease.ts';
+export { modelSelfTest, type ModelSelfTestOptions } from './modelSelfTest.ts';
