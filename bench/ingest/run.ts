@@ -9,7 +9,7 @@
  * have written it. Phase 1 publishes all sessions at once (throughput); phase 2 publishes at a
  * fixed rate (latency under a steady load).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,11 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+function pidOf(name: string): number | undefined {
+  const out = spawnSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).stdout.trim();
+  return out ? Number(out) : undefined;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -172,6 +177,8 @@ async function main() {
     workers: cpuSeconds(workers?.child.pid),
     emulator: cpuSeconds(emulator.child.pid),
     mirrors: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    mariadb: cpuSeconds(pidOf('mariadbd')),
+    redis: cpuSeconds(pidOf('redis-server')),
   });
   const cpu0 = procs();
   const t0 = performance.now();
@@ -181,10 +188,10 @@ async function main() {
   }
   await waitAll(SESSIONS, 'burst    ', 180_000);
   const burstSeconds = (performance.now() - t0) / 1000;
-  const cpu1 = procs();
-  const cpuMsPerSession = (k: keyof typeof cpu0) => (((cpu1[k] - cpu0[k]) * 1000) / Math.max(1, stored)).toFixed(2);
-  const burst = [...latencies].sort((a, b) => a - b);
   const burstStored = stored;
+  const cpu1 = procs();
+  const cpuMsPerSession = (k: keyof typeof cpu0) => (((cpu1[k] - cpu0[k]) * 1000) / Math.max(1, burstStored)).toFixed(2);
+  const burst = [...latencies].sort((a, b) => a - b);
 
   // Phase 2: steady rate.
   latencies.length = 0;
@@ -208,7 +215,7 @@ bench/ingest: ${DEVICES} connected mirrors, gateway${args['split-workers'] ? ' (
 | burst (all at once) | ${SESSIONS} | ${burstStored} | ${(burstStored / burstSeconds).toFixed(0)} | ${percentile(burst, 50).toFixed(0)} | ${percentile(burst, 95).toFixed(0)} | ${percentile(burst, 99).toFixed(0)} |
 | steady ${RATE}/s for ${RATE_SECONDS}s | ${steadyTotal} | ${steady.length} | ${RATE} offered | ${percentile(steady, 50).toFixed(0)} | ${percentile(steady, 95).toFixed(0)} | ${percentile(steady, 99).toFixed(0)} |
 MySQL rows written: ${rows[0]!.n} of ${SESSIONS + steadyTotal}
-CPU ms per stored session in the burst (load-independent): gateway ${cpuMsPerSession('gateway')}${workers ? `, workers ${cpuMsPerSession('workers')}` : ''}, Firestore emulator ${cpuMsPerSession('emulator')}, simulated mirrors ${cpuMsPerSession('mirrors')}
+CPU ms per stored session in the burst (load-independent): gateway ${cpuMsPerSession('gateway')}${workers ? `, workers ${cpuMsPerSession('workers')}` : ''}, Firestore emulator ${cpuMsPerSession('emulator')}, MariaDB ${cpuMsPerSession('mariadb')}, Redis ${cpuMsPerSession('redis')}, simulated mirrors ${cpuMsPerSession('mirrors')}
 Load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
   await Promise.all(clients.map((c) => c.endAsync(true)));
