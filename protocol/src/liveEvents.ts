@@ -91,6 +91,8 @@ export const linkEventSchema = z.object({
   pairingCode: z.string().optional(),
   /** While unpaired: what the QR code encodes (the phone's claim link). */
   pairingUrl: z.string().optional(),
+  /** While paired: someone pressed "Unpair" on the glass; a confirmation is awaited until this ISO time. */
+  unpairConfirmUntil: z.iso.datetime().optional(),
 });
 
 /** The durable outbox: what still waits to reach the gateway. */
