@@ -14,6 +14,7 @@ function handBackend(history: Partial<HistoryAnswer> = {}): MirrorBackend & { se
     },
     history: async () => ({ range: 'today', since: '', sessions: [], stats: { totalSessions: 0, totalReps: 0, averageAccuracy: 0, totalDuration: 0 }, ...history }) as HistoryAnswer,
     health: async () => ({ ok: true }),
+    unpair: async () => ({ ok: true }),
   };
   return b;
 }

@@ -1,4 +1,4 @@
-import { cleanup, render, screen } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import App from '../src/App.svelte';
@@ -10,6 +10,7 @@ import Workout from '../src/screens/Workout.svelte';
 import { HistoryState } from '../src/state/history.svelte.ts';
 import { MirrorState } from '../src/state/mirror.svelte.ts';
 import { SummaryState } from '../src/state/summary.svelte.ts';
+import { UnpairState } from '../src/state/unpair.svelte.ts';
 import { WorkoutState } from '../src/state/workout.svelte.ts';
 import { session } from './support.ts';
 
@@ -22,6 +23,7 @@ const quiet: MirrorBackend = {
     stats: { totalSessions: range === 'today' ? 1 : 4, totalReps: range === 'today' ? 12 : 48, averageAccuracy: 0.8, totalDuration: 380 },
   }),
   health: async () => ({ ok: true }),
+  unpair: async () => ({ ok: true }),
 };
 
 afterEach(() => cleanup());
@@ -40,6 +42,26 @@ describe('screens', () => {
     expect(screen.getByTestId('pairing-code').textContent).toBe('K7P-4QX');
     const qr = await screen.findByRole('img', { name: /QR code/ });
     await expect.poll(() => qr.querySelector('svg path')).toBeTruthy();
+  });
+
+  it('Idle offers “Unpair this mirror”, then asks, and passes the answer to the agent', async () => {
+    const steps: string[] = [];
+    const backend: MirrorBackend = { ...quiet, unpair: async (step) => (steps.push(step), step === 'confirm' ? { ok: false, error: 'too late: press "Unpair this mirror" again' } : { ok: true }) };
+    const unpair = new UnpairState(backend);
+    const now = Date.now();
+    const paired = { type: 'link', state: 'online', paired: true, displayName: 'Ada' } as const;
+    const { rerender } = render(Idle, { now, name: 'Ada', link: paired, unpair });
+    await fireEvent.click(screen.getByRole('button', { name: 'Unpair this mirror' }));
+    expect(steps).toEqual(['request']);
+    // The agent's link event now carries the question's deadline.
+    await rerender({ now, name: 'Ada', link: { ...paired, unpairConfirmUntil: new Date(now + 20_500).toISOString() }, unpair });
+    expect(screen.getByRole('alertdialog').textContent).toMatch(/Unpair this mirror from Ada\?.*20 s to confirm/);
+    await fireEvent.click(screen.getByRole('button', { name: 'Unpair' }));
+    expect(steps).toEqual(['request', 'confirm']);
+    await expect.poll(() => screen.queryByRole('alert')?.textContent).toBe('too late: press "Unpair this mirror" again');
+    // Past the deadline the question is gone.
+    await rerender({ now: now + 30_000, name: 'Ada', link: { ...paired, unpairConfirmUntil: new Date(now + 20_500).toISOString() }, unpair });
+    expect(screen.queryByRole('alertdialog')).toBeNull();
   });
 
   it('Workout shows the count, the recognised exercise, a mark per rep and the live cue', () => {

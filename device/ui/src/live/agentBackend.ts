@@ -5,7 +5,7 @@
  */
 import { liveEventSchema } from '@pose-coach/protocol';
 import { backoffDelay, type BackoffOptions } from '../../../src/link/backoff.ts';
-import type { HealthAnswer, HistoryAnswer, HistoryRange, LiveHandlers, MirrorBackend } from './backend.ts';
+import type { ActionResult, HealthAnswer, HistoryAnswer, HistoryRange, LiveHandlers, MirrorBackend, UnpairStep } from './backend.ts';
 
 export interface AgentBackendOptions {
   /** http(s) base of the agent; the WebSocket is `<base>live`. */
@@ -86,6 +86,16 @@ export class AgentBackend implements MirrorBackend {
     // 503 still carries the report (frames stalled): read the body either way.
     const res = await fetch(`${this.base}healthz`, { cache: 'no-store' });
     return (await res.json()) as HealthAnswer;
+  }
+
+  async unpair(step: UnpairStep): Promise<ActionResult> {
+    try {
+      const res = await fetch(`${this.base}api/pairing/unpair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step }) });
+      const body = (await res.json().catch(() => ({}))) as { error?: string };
+      return res.ok ? { ok: true } : { ok: false, error: body.error ?? `the mirror answered HTTP ${res.status}` };
+    } catch (err) {
+      return { ok: false, error: `the mirror's agent did not answer (${(err as Error).message})` };
+    }
   }
 
   private async getJson<T>(path: string): Promise<T> {

@@ -31,11 +31,20 @@ export interface LiveHandlers {
   connection(state: ConnectionState, detail?: string): void;
 }
 
+/** The glass's two-step unpair (agent `POST /api/pairing/unpair`). */
+export type UnpairStep = 'request' | 'confirm' | 'cancel';
+/** `error`: the agent's refusal, said as it gave it. */
+export interface ActionResult {
+  ok: boolean;
+  error?: string;
+}
+
 export interface MirrorBackend {
   /** Starts delivering events; the returned function stops (and stops reconnecting). */
   connect(handlers: LiveHandlers): () => void;
   history(range: HistoryRange): Promise<HistoryAnswer>;
   health(): Promise<HealthAnswer>;
+  unpair(step: UnpairStep): Promise<ActionResult>;
 }
 
 export function summaryStats(sessions: readonly SessionPayload[]): SessionStats {

@@ -5,7 +5,7 @@
  * now so clocks and timers read right. History is what the replay has finished so far.
  */
 import { liveEventSchema, type LiveEvent, type SessionPayload } from '@pose-coach/protocol';
-import { summaryStats, type HealthAnswer, type HistoryAnswer, type HistoryEntry, type HistoryRange, type LiveHandlers, type MirrorBackend } from './backend.ts';
+import { summaryStats, type ActionResult, type HealthAnswer, type HistoryAnswer, type HistoryEntry, type HistoryRange, type LiveHandlers, type MirrorBackend } from './backend.ts';
 
 export interface RecordedEvent {
   t: number;
@@ -89,5 +89,9 @@ export class ReplayBackend implements MirrorBackend {
 
   async health(): Promise<HealthAnswer> {
     return { ok: true, source: 'replay' };
+  }
+
+  async unpair(): Promise<ActionResult> {
+    return { ok: false, error: 'a replayed recording cannot be unpaired' };
   }
 }

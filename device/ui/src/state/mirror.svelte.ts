@@ -11,6 +11,7 @@ import { Clock } from './clock.svelte.ts';
 import { HistoryState } from './history.svelte.ts';
 import { Presence } from './presence.svelte.ts';
 import { SummaryState, type SummaryOptions } from './summary.svelte.ts';
+import { UnpairState } from './unpair.svelte.ts';
 import { WorkoutState } from './workout.svelte.ts';
 
 export type Screen = 'connecting' | 'idle' | 'framing' | 'workout' | 'summary' | 'history';
@@ -50,6 +51,7 @@ export class MirrorState {
   readonly workout = new WorkoutState();
   readonly summary: SummaryState;
   readonly history: HistoryState;
+  readonly unpair: UnpairState;
 
   private readonly now: () => number;
   private stops: (() => void)[] = [];
@@ -59,6 +61,7 @@ export class MirrorState {
     this.clock = new Clock(this.now);
     this.summary = new SummaryState(opts.backend, opts.summary);
     this.history = new HistoryState(opts.backend);
+    this.unpair = new UnpairState(opts.backend);
   }
 
   readonly screen: Screen = $derived.by(() => this.pickScreen());

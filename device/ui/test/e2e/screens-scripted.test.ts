@@ -148,6 +148,13 @@ describe.skipIf(chromiumMissing)(`mirror UI in Chromium, scripted input${chromiu
       await page.waitForSelector('[data-testid="display-name"]');
       await check('idle');
 
+      // "Unpair this mirror" pressed: the agent holds the question open for a while.
+      agent.send({ type: 'link', state: 'online', paired: true, displayName: 'Ada', unpairConfirmUntil: new Date(Date.now() + 30_000).toISOString() });
+      await page.waitForSelector('[role="alertdialog"]');
+      await check('idle-unpair-confirm');
+      agent.send({ type: 'link', state: 'online', paired: true, displayName: 'Ada' });
+      await page.waitForSelector('[role="alertdialog"]', { state: 'detached' });
+
       // Somebody on the mirror's right with their feet cut off, then well placed.
       const pose = (kps: ReturnType<typeof standing>) => agent.send({ type: 'pose', frameAt: Date.now(), keypoints: kps, score: 0.9, inferenceMs: 20, fps: 30, simulated: false, width: 720, height: 1280 });
       pose(standing(0.5, 0.25, 1.2, ['left_ankle', 'right_ankle']));
