@@ -14,6 +14,7 @@ import { runCommand } from './commands.ts';
 import { ConfigError, type AgentConfig } from './config.ts';
 import { applyDesired, reportedConfig } from './liveConfig.ts';
 import { startLiveServer, type LiveServer } from './liveServer.ts';
+import { unpairAction } from './unpairAction.ts';
 import type { CoachFactory, PoseFrame, PoseSource } from './ports.ts';
 import { SessionTracker, type TrackerEvent } from './sessionTracker.ts';
 import { collectTelemetry, FrameStats, readCpuTempC } from './telemetry.ts';
@@ -111,6 +112,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     ...(pairing ? { paired: pairing.paired, ...(pairing.displayName ? { displayName: pairing.displayName } : {}) } : {}),
     ...(linkError ? { lastError: linkError } : {}),
     ...(pairingView.kind === 'showing-code' ? { pairingCode: pairingView.code, pairingUrl: pairingView.url } : {}),
+    ...(pairingView.kind === 'confirm-unpair' ? { unpairConfirmUntil: new Date(pairingView.until).toISOString() } : {}),
   });
   const outboxEvent = (): LiveEventInput => {
     const d = outbox.depth();
@@ -150,6 +152,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       linkEvent(),
       outboxEvent(),
     ],
+    // The pairing flow exists only once the link is set up below; looked up per call.
+    actions: { '/api/pairing/unpair': unpairAction(() => pairingFlow) },
   });
 
   // Step: the MQTT link and the drainer that empties the outbox through it.
@@ -177,6 +181,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       ? createPairingFlow({
           client: createPairingClient({ baseUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url), deviceId, secret: creds.secret }),
           log: log.child({ part: 'pairing' }),
+          confirmWindowMs: config.mqtt.unpairConfirmS * 1000,
           onChange: (view) => {
             pairingView = view;
             live.broadcast(linkEvent());

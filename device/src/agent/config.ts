@@ -43,6 +43,8 @@ export const configSchema = z.strictObject({
         deviceId: z.string().default('mirror-dev'),
         /** The gateway's HTTP API, for QR pairing (device/src/pairing); empty: the MQTT host, port 8080. */
         gatewayHttpUrl: z.string().default(''),
+        /** How long "Unpair from …?" on the glass waits for Confirm before it lapses. */
+        unpairConfirmS: z.number().positive().default(30),
         keepaliveS: positiveInt.default(30),
         reconnectMinMs: positiveInt.default(1000),
         reconnectMaxMs: positiveInt.default(60_000),

@@ -1,6 +1,7 @@
 /**
- * The agent's localhost HTTP server: health, the mirror UI's history, the built UI itself, and
- * the WebSocket of live events on `/live` (types in @pose-coach/protocol liveEvents).
+ * The agent's localhost HTTP server: health, the mirror UI's history, the built UI itself, the
+ * WebSocket of live events on `/live` (types in @pose-coach/protocol liveEvents), and a few JSON
+ * POST actions the glass triggers (unpair).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -18,7 +19,17 @@ export interface LiveServerOptions {
   health(): { ok: boolean } & Record<string, unknown>;
   /** Messages every new WebSocket client gets first (hello, current session, link, outbox). */
   snapshot(): LiveEventInput[];
+  /** POST endpoints taking and answering JSON, by path (e.g. `/api/pairing/unpair`). */
+  actions?: Record<string, (body: unknown) => Promise<ActionAnswer>>;
 }
+
+export interface ActionAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** An action's JSON body is a few words; anything larger is refused unread. */
+const MAX_ACTION_BYTES = 4096;
 
 export interface LiveServer {
   readonly url: string;
@@ -30,6 +41,14 @@ export interface LiveServer {
 
 /** A client this far behind gets no more pose frames until it catches up (rep/cue still go). */
 const SLOW_CLIENT_BYTES = 1 << 20;
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false; // `null` (sandboxed frames, files) and garbage
+  }
+}
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -58,10 +77,40 @@ export async function startLiveServer(opts: LiveServerOptions): Promise<LiveServ
     return host === '' || host === 'localhost' || host === '127.0.0.1' || host === '::1' || host === opts.host;
   };
 
+  // Another site's page in a browser on this machine must not press the glass's buttons: only a
+  // JSON body (a cross-site one needs a CORS preflight we never grant) from this host's own origin.
+  async function runAction(req: IncomingMessage, res: ServerResponse, action: (body: unknown) => Promise<ActionAnswer>): Promise<void> {
+    if (req.method !== 'POST') return json(res, 405, { error: 'only POST, with a JSON body' });
+    const origin = req.headers.origin;
+    if (origin !== undefined && !sameOrigin(origin, req.headers.host)) return json(res, 403, { error: `origin ${origin} not allowed` });
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return json(res, 415, { error: 'content-type must be application/json' });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_ACTION_BYTES) return json(res, 413, { error: `body over ${MAX_ACTION_BYTES} bytes` });
+      chunks.push(chunk);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return json(res, 400, { error: 'body is not JSON' });
+    }
+    try {
+      const answer = await action(body);
+      json(res, answer.status, answer.body);
+    } catch (err) {
+      json(res, 500, { error: (err as Error).message });
+    }
+  }
+
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (!allowedHost(req)) return json(res, 403, { error: `host ${req.headers.host} not allowed: the agent serves localhost only` });
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'only GET' });
+    const action = opts.actions?.[url.pathname];
+    if (action) return void runAction(req, res, action);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `only GET here; POST goes to ${Object.keys(opts.actions ?? {}).join(', ') || 'nothing'}` });
     const route = routes[url.pathname];
     if (route) return route(url, res);
     if (serveStatic(opts.uiDir, url.pathname, res)) return;

@@ -35,8 +35,11 @@ export function createPairingFlow(opts: PairingFlowOptions) {
   let displayName: string | undefined;
   let loop: AbortController | undefined;
   let stopped = false;
+  /** Takes an unanswered "Unpair?" off the glass when its window closes. */
+  let confirmTimer: NodeJS.Timeout | undefined;
 
   const set = (next: PairingView) => {
+    if (next.kind !== 'confirm-unpair') clearTimeout(confirmTimer);
     view = next;
     opts.onChange(next);
   };
@@ -103,6 +106,9 @@ export function createPairingFlow(opts: PairingFlowOptions) {
       if (loop === controller) loop = undefined;
     });
   }
+  function cancelUnpair(): void {
+    if (view.kind === 'confirm-unpair') set(paired ? { kind: 'paired', ...(displayName ? { displayName } : {}) } : { kind: 'requesting' });
+  }
   function stopLoop(): void {
     loop?.abort();
     loop = undefined;
@@ -128,23 +134,26 @@ export function createPairingFlow(opts: PairingFlowOptions) {
     requestUnpair(): PairingView {
       if (!paired) return view;
       set({ kind: 'confirm-unpair', until: Date.now() + confirmWindowMs, ...(displayName ? { displayName } : {}) });
+      clearTimeout(confirmTimer);
+      confirmTimer = setTimeout(cancelUnpair, confirmWindowMs + 1);
+      confirmTimer.unref();
       return view;
     },
 
-    cancelUnpair(): void {
-      if (view.kind === 'confirm-unpair') set(paired ? { kind: 'paired', ...(displayName ? { displayName } : {}) } : { kind: 'requesting' });
-    },
+    cancelUnpair,
 
     /** Step two: only within the window of a `requestUnpair`. Resolves true when the gateway unpaired. */
     async confirmUnpair(): Promise<boolean> {
       if (view.kind !== 'confirm-unpair' || Date.now() > view.until) {
-        this.cancelUnpair();
+        cancelUnpair();
         return false;
       }
       try {
         const done = await opts.client.unpair();
         opts.log.info({ done }, 'unpaired from the glass');
-        return done; // the retained message (paired: false) then starts a new code
+        // The question is answered; the retained message (paired: false) then starts a new code.
+        if (done && view.kind === 'confirm-unpair') set({ kind: 'requesting' });
+        return done;
       } catch (err) {
         set({ kind: 'error', message: (err as Error).message });
         return false;
@@ -153,6 +162,7 @@ export function createPairingFlow(opts: PairingFlowOptions) {
 
     stop(): void {
       stopped = true;
+      clearTimeout(confirmTimer);
       stopLoop();
     },
   };
