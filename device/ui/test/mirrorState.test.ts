@@ -108,4 +108,23 @@ describe('mirror state from the agent’s live events', () => {
     expect(mirror.summary.feedback).toBe('Best week yet!');
     mirror.stop();
   });
+
+  it('alternates Idle with History while paired, and never while unpaired', () => {
+    const backend = handBackend();
+    let t = 999_999_999_000; // a whole multiple of the 3 s cycle
+    const mirror = new MirrorState({ backend, rotation: { idleS: 2, historyS: 1 }, healthEveryMs: 0, now: () => t });
+    mirror.start();
+    backend.send.connection('open');
+    backend.send.event({ type: 'hello', deviceId: 'm1', appVersion: '1', source: 'camera', simulated: false, exercise: 'auto' });
+    const at = (ms: number) => {
+      t = 999_999_999_000 + ms;
+      mirror.clock.now = t;
+      return mirror.screen;
+    };
+    backend.send.event({ type: 'link', state: 'online', paired: false });
+    expect([at(0), at(2500)]).toEqual(['idle', 'idle']);
+    backend.send.event({ type: 'link', state: 'online', paired: true, displayName: 'Ada' });
+    expect([at(0), at(1900), at(2100), at(3100)]).toEqual(['idle', 'idle', 'history', 'idle']);
+    mirror.stop();
+  });
 });
