@@ -156,6 +156,9 @@ export class MirrorState {
     if (!this.hello) return 'connecting';
     if (this.workout.active) return 'workout';
     if (this.summary.payload && now - this.summary.shownAt < (this.opts.summaryHoldMs ?? 45_000)) return 'summary';
+    // "Unpair from …?" stays up until answered or lapsed: the person who pressed it stands in view.
+    const ask = this.link?.unpairConfirmUntil;
+    if (ask && Date.parse(ask) > now) return 'idle';
     if (this.route === 'history') return 'history';
     if (this.presence.inView) return 'framing';
     const r = this.opts.rotation === undefined ? { idleS: 40, historyS: 15 } : this.opts.rotation;
