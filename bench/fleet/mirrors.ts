@@ -28,13 +28,22 @@ interface Mirror {
 }
 
 const mirrors: Mirror[] = [];
+let stopping = false;
 let connected = 0;
 let failed = 0;
+/** Connections closed before their CONNACK (the gateway busy checking secrets), retried like a real mirror would. */
+let retries = 0;
 
-function start(id: string): Mirror {
+function start(id: string, m: Mirror = { id, socket: undefined as unknown as Socket, silent: false, lastTelemetryAt: 0, nextMessageId: 1, configAt: new Map() }): Mirror {
   const socket = connect(PORT, '127.0.0.1');
   socket.setNoDelay(true);
-  const m: Mirror = { id, socket, silent: false, lastTelemetryAt: 0, nextMessageId: 1, configAt: new Map() };
+  m.socket = socket;
+  let acked = false;
+  socket.on('close', () => {
+    if (acked || stopping) return;
+    retries++;
+    setTimeout(() => start(id, m), 1000 + Math.random() * 4000);
+  });
   const write = (p: mqttPacket.Packet) => socket.write(mqttPacket.generate(p));
   const mid = () => (m.nextMessageId = (m.nextMessageId % 65535) + 1);
   const topic = (suffix: string) => `mirrors/${id}/${suffix}`;
@@ -48,6 +57,7 @@ function start(id: string): Mirror {
   };
   parser.on('packet', (p) => {
     if (p.cmd === 'connack') {
+      acked = true;
       if (p.returnCode !== 0) {
         failed++;
         return;
@@ -93,6 +103,7 @@ process.on('message', (msg: { type: string; count?: number; version?: number; si
     const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? NaN;
     send({ type: 'configStats', received: lat.length, maxMs: lat.at(-1) ?? NaN, p50Ms: pct(50), p99Ms: pct(99) });
   } else if (msg.type === 'stop') {
+    stopping = true;
     for (const m of mirrors) m.socket.destroy();
     process.exit(0);
   }
@@ -104,4 +115,4 @@ for (let i = 0; i < N; i++) {
   if (i % 50 === 49) await new Promise((r) => setTimeout(r, (50 * 1000) / CONNECTS_PER_S));
 }
 while (connected + failed < N && Date.now() - t0 < 600_000) await new Promise((r) => setTimeout(r, 100));
-send({ type: 'connected', n: connected, failed, seconds: (Date.now() - t0) / 1000 });
+send({ type: 'connected', n: connected, failed, retries, seconds: (Date.now() - t0) / 1000 });
