@@ -8,7 +8,6 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveEventSchema, type LiveEvent } from '@pose-coach/protocol';
@@ -40,7 +39,6 @@ describe.skipIf(chromiumMissing)(`pairing on the mirror UI${chromiumMissing ? ` 
   let ui: Awaited<ReturnType<typeof buildUi>>;
   let chrome: TestBrowser;
   let agent: Agent | undefined;
-  let page: Page | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pc-ui-pair-'));
 
   beforeAll(async () => {
@@ -77,7 +75,7 @@ describe.skipIf(chromiumMissing)(`pairing on the mirror UI${chromiumMissing ? ` 
     const ws = new WebSocket(`${agent.url.replace('http', 'ws')}live`);
     ws.on('message', (d) => events.push(liveEventSchema.parse(JSON.parse(String(d)))));
 
-    page = await chrome.newPage(PORTRAIT);
+    const page = await chrome.newPage(PORTRAIT);
     await page.goto(`${agent.url}?rotate=0`);
     await waitForScreen(page, 'idle', 30_000);
     await page.waitForSelector('[data-testid="pairing-code"]', { timeout: 30_000 });
@@ -99,19 +97,6 @@ describe.skipIf(chromiumMissing)(`pairing on the mirror UI${chromiumMissing ? ` 
     expect(await page.locator('[data-testid="pairing-code"]').count()).toBe(0);
     await shoot(page, 'agent-idle-paired');
     ws.close();
-  }, 180_000);
-
-  it('unpairs from the glass in two steps, then offers a new code', async (ctx) => {
-    if (!page || !agent) return ctx.skip('the pairing test above did not get the mirror paired');
-    // Built against the agent's interface: skip, saying so, while the agent lacks the endpoint.
-    const probe = await fetch(`${agent.url}api/pairing/unpair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":"cancel"}' });
-    if (probe.status === 404 || probe.status === 405) return ctx.skip(`the agent has no POST /api/pairing/unpair yet (HTTP ${probe.status})`);
-    await page.getByRole('button', { name: 'Unpair this mirror' }).click();
-    await page.waitForSelector('[role="alertdialog"]', { timeout: 10_000 });
-    await shoot(page, 'agent-idle-unpair-confirm');
-    await page.getByRole('button', { name: 'Unpair', exact: true }).click();
-    await page.waitForSelector('[data-testid="pairing-code"]', { timeout: 30_000 });
-    expect(await page.locator('[data-testid="display-name"]').count()).toBe(0);
     await page.close();
-  }, 120_000);
+  }, 180_000);
 });
