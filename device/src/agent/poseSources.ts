@@ -41,7 +41,13 @@ function stamped(source: LiveSource, arrivals: Map<number, number>, paced: boole
 }
 
 /** A live source behind the estimator, as the agent's PoseSource. The estimator is made once and kept. */
-export function estimatedPoseSource(kind: 'camera' | 'video', live: LiveSource, estimator: EstimatorFactory, model: string): PoseSource {
+export function estimatedPoseSource(
+  kind: 'camera' | 'video',
+  live: LiveSource,
+  estimator: EstimatorFactory,
+  model: string,
+  opts: { endWithSource?: boolean } = {},
+): PoseSource {
   let est: Promise<PoseEstimator> | undefined;
   return {
     kind,
@@ -51,7 +57,8 @@ export function estimatedPoseSource(kind: 'camera' | 'video', live: LiveSource, 
     async *poses(signal, hooks) {
       est ??= estimator();
       const arrivals = new Map<number, number>();
-      for await (const e of liveKeypoints(stamped(live, arrivals, kind === 'video'), await est, { signal })) {
+      // A video played once ends the stream; a camera (or a looping video) that stops is retried.
+      for await (const e of liveKeypoints(stamped(live, arrivals, kind === 'video'), await est, { signal, endWithSource: opts.endWithSource })) {
         if (e.type === 'camera-error') hooks?.onSourceError?.(`${e.error.message} (retry ${e.attempt} in ${e.retryInMs} ms)`);
         if (e.type === 'camera-ready') hooks?.onSourceError?.(undefined);
         if (e.type !== 'pose') continue;
@@ -97,7 +104,7 @@ export function choosePoseSource(config: AgentConfig, estimator: EstimatorFactor
   const model = config.inference.model;
   const fromVideo = (file: string): PoseSource => {
     probeVideo(file); // fail now, naming the file, rather than inside the pipeline
-    return estimatedPoseSource('video', videoAsCamera(file, { loop: loopVideo }), estimator, model);
+    return estimatedPoseSource('video', videoAsCamera(file, { loop: loopVideo }), estimator, model, { endWithSource: !loopVideo });
   };
   const simulation = () => createSimulatedAthlete({ fps: Math.min(fps, 30) });
 
