@@ -78,7 +78,9 @@ export function loadGatewayConfig(
     const raw = env[key] === '' ? undefined : (env[key] ?? def);
     const parsed = (schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError(`${key}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
+      // Credentials are named, never echoed: the message ends up in logs.
+      const shown = /TOKEN|SECRET|API_KEY/.test(key) ? '(hidden)' : JSON.stringify(raw);
+      throw new ConfigError(`${key}=${shown} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
     }
     out[key] = parsed.data;
   }

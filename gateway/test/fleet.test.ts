@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topicFor, type Command, type ConfigMessage, type FleetDeviceView } from '@pose-coach/protocol';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { loadGatewayConfig } from '../src/config.ts';
+import { createAdminCheck } from '../src/fleet/adminAuth.ts';
 
 const ADMIN = 'fleet-admin-token-for-tests-0123456789';
 
@@ -56,6 +58,15 @@ describe('operator authentication', () => {
     const wrong = await api('GET', '/fleet/api/devices', undefined, 'not-the-token-at-all-xxxxxxxx');
     expect(wrong).toMatchObject({ status: 401, body: { error: 'ADMIN_REQUIRED' } });
     expect((await api('GET', '/fleet/api/devices')).status).toBe(200);
+  });
+
+  it('refuses every operator call when no admin token is configured', () => {
+    expect(() => createAdminCheck(undefined)(`Bearer ${ADMIN}`)).toThrow(/fleet administration is switched off: set FLEET_ADMIN_TOKEN/);
+  });
+
+  it('refuses a too short admin token at start without echoing it', () => {
+    expect(() => loadGatewayConfig({ FLEET_ADMIN_TOKEN: 'short-secret' })).toThrow(/^FLEET_ADMIN_TOKEN=\(hidden\) is invalid/);
+    expect(() => loadGatewayConfig({ FLEET_ADMIN_TOKEN: 'short-secret' })).not.toThrow(/short-secret/);
   });
 });
 
