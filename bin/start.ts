@@ -6,7 +6,7 @@
  * Needs the local MariaDB and Redis (MYSQL_URL, REDIS_URL).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, createGateway, loadGatewayConfig } from '@pose-coach/gateway';
@@ -23,10 +23,18 @@ const { values: args } = parseArgs({
   },
 });
 
-/** The mirror UI is built once (Vite) and then served by the agent. */
+/** Newest modification time of the files under `dir`. */
+function newestMtime(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .reduce((newest, e) => Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs), 0);
+}
+
+/** The mirror UI is built (Vite) when its sources are newer than the build, then served by the agent. */
 function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'device/ui/dist/index.html'))) return;
-  console.log('Building the mirror UI (once)…');
+  const built = join(ROOT, 'device/ui/dist/index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(join(ROOT, 'device/ui/src')), statSync(join(ROOT, 'device/ui/index.html')).mtimeMs)) return;
+  console.log('Building the mirror UI…');
   const res = spawnSync('npm', ['run', '--silent', 'ui:build'], { cwd: ROOT, stdio: 'inherit' });
   if (res.status !== 0) throw new Error('building the mirror UI failed (npm run ui:build)');
 }
