@@ -56,6 +56,8 @@ describe('pose-coach fleet', () => {
     expect(row).toMatch(/North-1\s+gym-north\s+online\s+\d+s ago\s+movenet-thunder\s+0\.3\.1\s+2/);
     expect(list.text).toContain('1 mirror(s), 1 online');
 
+    expect((await run('label', deviceId, '--room', 'Studio 2')).text).toBe(`${deviceId}: name North-1, room Studio 2`);
+    expect((await run('list', '--json')).text).toContain('"room": "Studio 2"');
     const set = await run('config', 'set', 'group:gym-north', 'coach.idleEndS=12', 'coach.exercise=squat');
     expect(set.text).toMatch(/group:gym-north is now v\d+: \{"coach.idleEndS":12,"coach.exercise":"squat"\}/);
     const shown = JSON.parse((await run('show', deviceId)).text);

@@ -101,6 +101,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
         fleet,
         adminToken: config.FLEET_ADMIN_TOKEN,
         registry,
+        pool,
         releaseMaxBytes: config.FLEET_RELEASE_MAX_MB * 1024 * 1024,
         unpair: (deviceId) =>
           unpairMirror({ registry, announce: (c) => pairing.state.reflect(c), log }, deviceId, { kind: 'admin' }).then(

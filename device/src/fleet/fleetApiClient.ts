@@ -39,6 +39,7 @@ export function createFleetApiClient(opts: { baseUrl: string; adminToken: string
       call<{ devices: FleetDeviceView[] }>('GET', `/fleet/api/devices?${new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][])}`),
     show: (deviceId: string) => call('GET', `/fleet/api/devices/${enc(deviceId)}`),
     setGroup: (deviceId: string, group: string | null) => call('PATCH', `/fleet/api/devices/${enc(deviceId)}`, { group }),
+    label: (deviceId: string, labels: { name?: string | null; room?: string | null }) => call('PATCH', `/fleet/api/devices/${enc(deviceId)}`, labels),
     layers: () => call('GET', '/fleet/api/config'),
     setConfig: (scope: string, set: Record<string, unknown>) => call('PATCH', `/fleet/api/config/${enc(scope)}`, { set }),
     command: (deviceId: string, name: string, args?: Record<string, unknown>, timeoutMs?: number) =>

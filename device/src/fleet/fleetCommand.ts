@@ -12,6 +12,7 @@ export const FLEET_USAGE = `usage: pose-coach fleet <command> [--json]
   list [--group G] [--status online|offline|unknown]   every mirror: status, versions, last seen, outbox
   show <deviceId>                                      one mirror: desired/reported config, recent commands
   group <deviceId> <group|->                           moves a mirror to a group ('-': none)
+  label <deviceId> [--name N] [--room R]               names a mirror and its room ('-': clear)
   config                                               every layer of desired configuration
   config set <scope> key=value ...                     scope: fleet | group:<name> | device:<id>; values are JSON or text
   config unset <scope> key ...
@@ -78,6 +79,8 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
       uses: { type: 'string' },
       ttl: { type: 'string' },
       kind: { type: 'string' },
+      name: { type: 'string' },
+      room: { type: 'string' },
       version: { type: 'string' },
       key: { type: 'string' },
       percent: { type: 'string' },
@@ -121,6 +124,13 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
         if (rest.length !== 2) break;
         const r = await api.setGroup(rest[0]!, rest[1] === '-' ? null : rest[1]!);
         print(r, () => `${rest[0]} is in group ${r.device.group ?? '(none)'}; desired config v${r.desired.version}`);
+        return 0;
+      }
+      case 'label': {
+        if (!rest[0] || (values.name === undefined && values.room === undefined)) break;
+        const clear = (v: string | undefined) => (v === undefined ? undefined : v === '-' ? null : v);
+        const r = await api.label(rest[0], { name: clear(values.name), room: clear(values.room) });
+        print(r, () => `${rest[0]}: name ${r.device.name ?? '(none)'}, room ${r.device.room ?? '(none)'}`);
         return 0;
       }
       case 'config': {

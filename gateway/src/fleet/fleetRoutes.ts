@@ -5,7 +5,7 @@
  * Operators only (Authorization: Bearer FLEET_ADMIN_TOKEN; refused when it is unset):
  *   GET    /fleet/api/devices[?group=&status=]   every mirror with status, versions, last seen
  *   GET    /fleet/api/devices/:id                one mirror, its desired/reported config, recent commands
- *   PATCH  /fleet/api/devices/:id                {group}
+ *   PATCH  /fleet/api/devices/:id                {group?, name?, room?} (null clears)
  *   POST   /fleet/api/devices/:id/commands       {name, args?, timeoutMs?} → waits for the ack or the timeout
  *   GET    /fleet/api/config                     every layer of desired config
  *   PATCH  /fleet/api/config/:scope              {set: {key: value|null}} on fleet | group:<g> | device:<id>
@@ -25,12 +25,15 @@ import { releaseManifestSchema } from '@pose-coach/protocol';
 import { authenticateDevice } from '../pairing/deviceBasicAuth.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Fleet } from './startFleet.ts';
+import { labelDevice } from './deviceLabels.ts';
+import type { Pool } from 'mysql2/promise';
 import { createFleetPage } from './fleetPage.ts';
 
 export interface FleetRouteDeps {
   fleet: Fleet;
   adminToken: string | undefined;
   registry: DeviceRegistry;
+  pool: Pool;
   releaseMaxBytes: number;
   /** Gateway-side commands: run here, not sent to the mirror. */
   unpair(deviceId: string): Promise<void>;
@@ -47,7 +50,13 @@ const claimCreateSchema = z.object({
   ttlS: z.number().int().positive().optional(),
   group: z.string().regex(FLEET_GROUP_PATTERN).optional(),
 });
-const devicePatchSchema = z.object({ group: z.string().regex(FLEET_GROUP_PATTERN).nullable() });
+const devicePatchSchema = z
+  .object({
+    group: z.string().regex(FLEET_GROUP_PATTERN).nullable().optional(),
+    name: z.string().min(1).max(255).nullable().optional(),
+    room: z.string().min(1).max(255).nullable().optional(),
+  })
+  .refine((b) => b.group !== undefined || b.name !== undefined || b.room !== undefined, 'give group, name or room (null clears it)');
 const configPatchSchema = z.object({ set: configLayerSchema });
 const releaseUploadSchema = z.object({ manifest: releaseManifestSchema, bundle: z.string().min(1) });
 const rolloutSchema = z.object({
@@ -118,7 +127,8 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
         const { id } = req.params as { id: string };
         await known(id);
         const body = parse(devicePatchSchema, req.body);
-        await fleet.shadow.setGroup(id, body.group ?? undefined);
+        if (body.group !== undefined) await fleet.shadow.setGroup(id, body.group ?? undefined);
+        await labelDevice(deps.pool, id, { name: body.name, room: body.room });
         return { device: await known(id), desired: fleet.shadow.desiredFor(id) };
       });
       admin.post('/fleet/api/devices/:id/commands', async (req) => {
