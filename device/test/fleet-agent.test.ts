@@ -14,6 +14,8 @@ import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
+import { credentialsByClaim } from '../src/fleet/claimCredentials.ts';
+import { loadOrCreateTlsCertificate } from '../../gateway/src/tlsCertificate.ts';
 
 const ADMIN = 'fleet-admin-token-for-agent-tests-0123';
 
@@ -42,7 +44,7 @@ describe('agent in a fleet', () => {
   };
 
   beforeAll(async () => {
-    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN });
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
     http = `http://127.0.0.1:${tg.gateway.httpPort}`;
   }, 60_000);
   afterAll(async () => {
@@ -97,6 +99,22 @@ describe('agent in a fleet', () => {
     agents.splice(agents.indexOf(agent), 1);
     const again = await mirror.start();
     expect(again.deviceId).toBe(agent.deviceId);
+    const claims = (await api('GET', '/fleet/api/claims')).claims as { claimId: string; usedCount: number }[];
+    expect(claims.find((c) => c.claimId === claim.claimId)?.usedCount).toBe(1);
+  });
+
+  it('claims over HTTPS trusting only the pinned gateway CA', async () => {
+    const claim = await api('POST', '/fleet/api/claims', { maxUses: 3 });
+    const tokenFile = join(t.dir, 'https.claim');
+    writeFileSync(tokenFile, claim.claimToken);
+    const gatewayHttpUrl = `https://127.0.0.1:${tg.gateway.httpsPort}`;
+    const over = (ca: string | undefined, file: string) =>
+      credentialsByClaim({ gatewayHttpUrl, claimTokenFile: tokenFile, credentialsFile: join(t.dir, file), ...(ca ? { ca } : {}) });
+    const ok = await over(tg.gateway.caCert, 'https-ok.json');
+    expect(ok.claimed).toBe(true);
+    const foreignCa = loadOrCreateTlsCertificate(join(t.dir, 'foreign-ca')).cert;
+    await expect(over(foreignCa, 'https-foreign.json')).rejects.toThrow(/could not be reached to claim this mirror: .*(self.signed|verify)/i);
+    await expect(over(undefined, 'https-none.json')).rejects.toThrow(/uses TLS but no CA file is configured/);
     const claims = (await api('GET', '/fleet/api/claims')).claims as { claimId: string; usedCount: number }[];
     expect(claims.find((c) => c.claimId === claim.claimId)?.usedCount).toBe(1);
   });

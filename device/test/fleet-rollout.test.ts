@@ -52,8 +52,10 @@ describe('rollouts', () => {
     const { deviceId, secret } = await tg.provision();
     await api('PATCH', `/fleet/api/devices/${deviceId}`, { group });
     const root = join(t.dir, deviceId);
+    // Releases travel over HTTPS, the gateway's CA pinned.
     const update = createUpdateCommand({
-      gatewayHttpUrl: http,
+      gatewayHttpUrl: `https://127.0.0.1:${tg.gateway.httpsPort}`,
+      ca: tg.gateway.caCert,
       deviceId,
       secret,
       root,
@@ -73,7 +75,7 @@ describe('rollouts', () => {
   }
 
   beforeAll(async () => {
-    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN });
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
     http = `http://127.0.0.1:${tg.gateway.httpPort}`;
   }, 60_000);
   afterAll(async () => {

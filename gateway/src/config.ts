@@ -13,6 +13,7 @@ export const GATEWAY_ENV = {
   GATEWAY_MQTT_PORT: [port, '1884', 'plain MQTT (TCP) port; 1883 is left to a system Mosquitto'],
   GATEWAY_MQTTS_PORT: [port, '8883', 'MQTT over TLS port'],
   GATEWAY_HTTP_PORT: [port, '8080', 'HTTP API port'],
+  GATEWAY_HTTPS_PORT: [port.optional(), undefined, 'the same HTTP API over TLS (the MQTTS certificate), for mirrors claiming credentials and downloading releases; unset: no HTTPS listener'],
   MQTT_CONCURRENCY: [z.coerce.number().int().min(10), '10000', 'messages the broker delivers at once before queueing (aedes concurrency)'],
   GATEWAY_DATA_DIR: [z.string(), 'var/gateway', 'where the gateway keeps its TLS key and certificate'],
   GATEWAY_TLS_CERT: [z.string().optional(), undefined, 'PEM certificate for MQTTS; default: a self-signed one made in the data dir'],

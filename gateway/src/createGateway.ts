@@ -2,6 +2,7 @@
  * Wires the gateway: stores → queues → workers → broker → API. An async factory (constructors
  * never connect); `close()` undoes it in reverse order.
  */
+import { createServer as createHttpsServer } from 'node:https';
 import { GENERIC_MESSAGE } from '@pose-coach/cloud-sync';
 import { topicFor } from '@pose-coach/protocol';
 import type { GatewayConfig } from './config.ts';
@@ -115,7 +116,22 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     await api.listen({ port: config.GATEWAY_HTTP_PORT, host: config.GATEWAY_HOST });
     scope.add(() => api.close());
     const httpPort = (api.server.address() as { port: number }).port;
-    log.info({ httpPort }, 'HTTP API listening');
+    // The same routes over TLS with the MQTTS certificate (mirrors pin its CA): claims hand out
+    // secrets and releases travel, which plain HTTP would expose on the way.
+    let httpsPort: number | undefined;
+    if (config.GATEWAY_HTTPS_PORT !== undefined) {
+      const https = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => api.server.emit('request', req, res));
+      await new Promise<void>((resolve, reject) => {
+        https.once('error', reject);
+        https.listen(config.GATEWAY_HTTPS_PORT, config.GATEWAY_HOST, () => resolve());
+      });
+      scope.add(() => new Promise<void>((r) => {
+        https.close(() => r());
+        https.closeAllConnections();
+      }));
+      httpsPort = (https.address() as { port: number }).port;
+    }
+    log.info({ httpPort, httpsPort }, 'HTTP API listening');
 
     return {
       config,
@@ -133,6 +149,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       mqttPort: broker.port,
       mqttsPort: broker.tlsPort,
       httpPort,
+      httpsPort,
       caCertPath: tls.certPath,
       caCert: tls.cert,
       emulatorHost,

@@ -80,6 +80,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
               credentialsFile: config.mqtt.credentialsFile,
               claimTokenFile: config.mqtt.claimTokenFile,
               describe: { model: config.inference.model, appVersion: APP_VERSION },
+              ...(config.mqtt.caFile ? { ca: readFileSync(config.mqtt.caFile) } : {}),
             })
           ).credentials
         : readCredentials(config.mqtt.credentialsFile)

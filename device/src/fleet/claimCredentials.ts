@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { claimResponseSchema, type ClaimRequest } from '@pose-coach/protocol';
 import { readCredentials, type DeviceCredentials } from '../link/credentials.ts';
+import { gatewayRequest } from './gatewayRequest.ts';
 
 export class ClaimError extends Error {
   override name = 'ClaimError';
@@ -22,7 +23,7 @@ export class ClaimError extends Error {
 }
 
 export interface ClaimOptions {
-  /** The gateway's HTTP base, e.g. http://gateway.local:8080. */
+  /** The gateway's HTTP base: https://gateway.local:8443 (CA pinned), or http:// for development. */
   gatewayHttpUrl: string;
   credentialsFile: string;
   /** File holding the image's claim token (one line). */
@@ -30,6 +31,8 @@ export interface ClaimOptions {
   /** What the mirror tells the fleet about itself. */
   describe?: Omit<ClaimRequest, 'claimToken'>;
   timeoutMs?: number;
+  /** PEM of the gateway's CA, for an https gatewayHttpUrl. */
+  ca?: Buffer | string;
 }
 
 /** The mirror's credentials: the stored ones, or new ones obtained with the claim token. */
@@ -42,19 +45,25 @@ export async function credentialsByClaim(opts: ClaimOptions): Promise<{ credenti
     throw new ClaimError(`no credentials at ${opts.credentialsFile} and no claim token at ${opts.claimTokenFile}: this mirror cannot join the fleet`);
   }
   const url = `${opts.gatewayHttpUrl.replace(/\/$/, '')}/fleet/claim`;
-  let res: Response;
+  let res: { status: number; body: Buffer };
   try {
-    res = await fetch(url, {
+    res = await gatewayRequest(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...opts.describe, claimToken }),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      timeoutMs: opts.timeoutMs ?? 15_000,
     });
   } catch (err) {
     throw new ClaimError(`the gateway at ${url} could not be reached to claim this mirror: ${(err as Error).message}`);
   }
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    // refused below with the status
+  }
+  if (res.status !== 200) {
     throw new ClaimError(`the gateway refused the claim (${res.status} ${String(body.error ?? '')}): ${String(body.message ?? 'no reason given')}`, body.error as string | undefined);
   }
   const parsed = claimResponseSchema.safeParse(body);

@@ -6,6 +6,7 @@
  */
 import { releaseManifestSchema, describeIssues } from '@pose-coach/protocol';
 import { installRelease } from './installRelease.ts';
+import { gatewayRequest } from './gatewayRequest.ts';
 
 export interface UpdateCommandOptions {
   gatewayHttpUrl: string;
@@ -16,6 +17,8 @@ export interface UpdateCommandOptions {
   publicKeyPem: string;
   selfTest(kind: 'model' | 'app', dir: string): Promise<void>;
   downloadTimeoutMs?: number;
+  /** PEM of the gateway's CA, for an https gatewayHttpUrl. */
+  ca?: Buffer | string;
 }
 
 export function createUpdateCommand(o: UpdateCommandOptions) {
@@ -26,9 +29,9 @@ export function createUpdateCommand(o: UpdateCommandOptions) {
     const path = args.path;
     if (typeof path !== 'string' || !path.startsWith('/fleet/releases/')) throw new Error('update without the path of the release on the gateway');
     const url = `${o.gatewayHttpUrl.replace(/\/$/, '')}${path}`;
-    const res = await fetch(url, { headers: { authorization: auth }, signal: AbortSignal.timeout(o.downloadTimeoutMs ?? 300_000) });
-    if (!res.ok) throw new Error(`download of ${url} failed: ${res.status} ${(await res.text()).slice(0, 200)}`);
-    const bundle = Buffer.from(await res.arrayBuffer());
+    const res = await gatewayRequest(url, { method: 'GET', headers: { authorization: auth }, ...(o.ca ? { ca: o.ca } : {}), timeoutMs: o.downloadTimeoutMs ?? 300_000 });
+    if (res.status !== 200) throw new Error(`download of ${url} failed: ${res.status} ${res.body.toString('utf8').slice(0, 200)}`);
+    const bundle = res.body;
     const installed = await installRelease({ root: o.root, manifest: m.data, bundle, publicKeyPem: o.publicKeyPem, selfTest: (dir) => o.selfTest(m.data.kind, dir) });
     return { kind: m.data.kind, version: m.data.version, dir: installed.dir, ...(installed.previous ? { previous: installed.previous } : {}) };
   };
