@@ -4,7 +4,9 @@
  * stops the agent with the reason, a fleet-wide config change applied live and reported back,
  * and remote commands acknowledged by the agent.
  */
+import { spawn } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +55,7 @@ describe('agent in a fleet', () => {
     t.cleanup();
   });
 
+  const restarts: string[] = [];
   function boot(name: string, claimToken: string) {
     const dir = join(t.dir, name);
     const claimTokenFile = join(t.dir, `${name}.claim`);
@@ -75,6 +78,7 @@ describe('agent in a fleet', () => {
     });
     const start = async () => {
       const agent = await createAgent({
+        onRestart: () => restarts.push(name),
         config,
         log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
         source: createSimulatedAthlete({ speed: 4, repsPerSet: 3, repPeriodS: 2, restS: 12 }),
@@ -123,7 +127,29 @@ describe('agent in a fleet', () => {
     const claim = await api('POST', '/fleet/api/claims', { maxUses: 3 });
     await api('DELETE', `/fleet/api/claims/${claim.claimId}`);
     await expect(boot('revoked', claim.claimToken).start()).rejects.toThrow(/claim_revoked/);
-  });
+
+    // As a process: exit 78, which the systemd unit does not restart (retrying cannot help).
+    const claimTokenFile = join(t.dir, 'revoked-process.claim');
+    writeFileSync(claimTokenFile, claim.claimToken);
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/agent/main.ts', import.meta.url)), '--simulate', '--port', '0'], {
+        env: {
+          ...process.env,
+          POSE_AGENT_DATA_DIR: join(t.dir, 'revoked-process'),
+          POSE_AGENT_MQTT_URL: `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
+          POSE_AGENT_MQTT_CA_FILE: tg.gateway.caCertPath,
+          POSE_AGENT_MQTT_GATEWAY_HTTP_URL: http,
+          POSE_AGENT_MQTT_CREDENTIALS_FILE: join(t.dir, 'revoked-process', 'device.json'),
+          POSE_AGENT_MQTT_CLAIM_TOKEN_FILE: claimTokenFile,
+        },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/refused the claim \(403 claim_revoked\)/);
+  }, 30_000);
 
   it('applies a fleet-wide config change live, reports it, and answers commands', async () => {
     const claim = await api('POST', '/fleet/api/claims', { maxUses: 1 });
@@ -138,6 +164,9 @@ describe('agent in a fleet', () => {
     const diag = await api('POST', `/fleet/api/devices/${agent.deviceId}/commands`, { name: 'diagnostics', timeoutMs: 5000 });
     expect(diag.command).toMatchObject({ state: 'ok', name: 'diagnostics' });
     expect(diag.command.result).toMatchObject({ deviceId: agent.deviceId });
+    const restart = await api('POST', `/fleet/api/devices/${agent.deviceId}/commands`, { name: 'restart-agent', timeoutMs: 5000 });
+    expect(restart.command).toMatchObject({ state: 'ok', result: { restarting: true } });
+    await until('restart requested of the process', async () => restarts, (r) => r.includes('configured'), 3000);
     const unknown = await api('POST', `/fleet/api/devices/${agent.deviceId}/commands`, { name: 'reformat-disk', timeoutMs: 5000 });
     expect(unknown.command).toMatchObject({ state: 'failed' });
     expect(unknown.command.error).toMatch(/unknown command reformat-disk/);

@@ -33,6 +33,8 @@ export interface AgentDeps {
   source: PoseSource;
   createCoach: CoachFactory;
   env?: NodeJS.ProcessEnv;
+  /** The process's way to restart the agent (the `restart-agent` fleet command); absent: no such command. */
+  onRestart?(): void;
 }
 
 export interface Agent {
@@ -175,6 +177,8 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     'restart-camera': () => (restartSource(), { source: source.description }),
     'end-session': () => endSession('remote command'),
     diagnostics: () => diagnostics(),
+    // Acknowledged first, then the process restarts (the ack is on its way after the handler returns).
+    ...(deps.onRestart ? { 'restart-agent': () => (setTimeout(() => deps.onRestart!(), 500).unref(), { restarting: true }) } : {}),
   };
   // Step: QR pairing (device/src/pairing): while unpaired, a code and its link on the glass.
   const pairingFlow: PairingFlow | undefined =

@@ -5,11 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 import { CredentialsError } from '../link/index.ts';
+import { ClaimError } from '../fleet/claimCredentials.ts';
 import { ConfigError, configDocs } from './config.ts';
 import type { CoachFactory } from './ports.ts';
 import { startAgent } from './startAgent.ts';
 
 const EX_CONFIG = 78;
+/** sysexits EX_TEMPFAIL: not a clean end, so systemd's Restart=on-failure brings the agent back. */
+const EX_TEMPFAIL = 75;
 
 const HELP = `pose-agent: the mirror's daemon
 
@@ -51,17 +54,19 @@ export async function runAgentProcess(args: string[], opts: RunOptions = {}): Pr
       'http.port': values.port !== undefined ? Number(values.port) : undefined,
     },
     ...(opts.createCoach ? { createCoach: opts.createCoach } : {}),
+    // `restart-agent` from the fleet: stop cleanly, exit with EX_TEMPFAIL so systemd (Restart=on-failure) starts it again.
+    onRestart: () => stop('restart-agent', EX_TEMPFAIL),
   });
   const log = agent.log;
   process.stdout.write(`Mirror UI: ${agent.url}  (live events ${agent.url.replace('http', 'ws')}live, health ${agent.url}healthz)\n`);
   opts.onStarted?.(agent.url);
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     agent.stop(signal).then(
-      () => process.exit(0),
+      () => process.exit(code),
       (err: Error) => {
         log.error({ err: err.message }, 'error while stopping');
         process.exit(1);
@@ -73,7 +78,8 @@ export async function runAgentProcess(args: string[], opts: RunOptions = {}): Pr
 }
 
 export function exitOnStartFailure(err: Error): never {
-  if (err instanceof ConfigError || err instanceof CredentialsError) {
+  // A refused claim (revoked, expired, used up, unknown) will not change by retrying.
+  if (err instanceof ConfigError || err instanceof CredentialsError || (err instanceof ClaimError && err.code !== undefined)) {
     process.stderr.write(`pose-agent: ${err.message}\n`);
     process.exit(EX_CONFIG);
   }

@@ -24,6 +24,8 @@ export interface StartAgentOptions {
   overrides?: Record<string, unknown>;
   log?: Logger;
   createCoach?: CoachFactory;
+  /** Enables the `restart-agent` fleet command: how this process restarts the agent. */
+  onRestart?(): void;
 }
 
 export async function startAgent(opts: StartAgentOptions = {}): Promise<Agent & { config: AgentConfig }> {
@@ -31,6 +33,6 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<Agent & 
   const log = opts.log ?? createAgentLogger(config.logLevel);
   const { source, reason } = choosePoseSource(config, () => createEstimator({ model: config.inference.model, backend: config.inference.backend }), log);
   log.info({ source: source.description, reason }, 'frame source chosen');
-  const agent = await createAgent({ config, log, source, createCoach: opts.createCoach ?? realCoach, ...(opts.env ? { env: opts.env } : {}) });
+  const agent = await createAgent({ config, log, source, createCoach: opts.createCoach ?? realCoach, ...(opts.env ? { env: opts.env } : {}), ...(opts.onRestart ? { onRestart: opts.onRestart } : {}) });
   return Object.assign(agent, { config });
 }

@@ -16,7 +16,7 @@ export const FLEET_USAGE = `usage: pose-coach fleet <command> [--json]
   config                                               every layer of desired configuration
   config set <scope> key=value ...                     scope: fleet | group:<name> | device:<id>; values are JSON or text
   config unset <scope> key ...
-  cmd <deviceId> <name> [key=value ...] [--timeout MS] restart-camera, end-session, diagnostics, unpair
+  cmd <deviceId> <name> [key=value ...] [--timeout MS] restart-agent, restart-camera, end-session, diagnostics, unpair
   claim create --uses N [--ttl SECONDS] [--group G]    a claim token for mirror images (shown once)
   claim list | claim revoke <claimId>
   release keygen <path>                                a fleet key pair: <path>.key (private, mode 600) and <path>.pub (for images)
