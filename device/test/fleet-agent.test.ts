@@ -5,7 +5,9 @@
  * and remote commands acknowledged by the agent.
  */
 import { spawn } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { modelsDir } from '@pose-coach/models';
+import { bundleFolder, newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -20,6 +22,7 @@ import { credentialsByClaim } from '../src/fleet/claimCredentials.ts';
 import { loadOrCreateTlsCertificate } from '../../gateway/src/tlsCertificate.ts';
 
 const ADMIN = 'fleet-admin-token-for-agent-tests-0123';
+const modelsInstalled = ['lightning', 'multipose'].every((m) => existsSync(join(modelsDir(), `movenet-${m}.bin`)));
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -56,7 +59,7 @@ describe('agent in a fleet', () => {
   });
 
   const restarts: string[] = [];
-  function boot(name: string, claimToken: string) {
+  function boot(name: string, claimToken: string, extra: Record<string, unknown> = {}) {
     const dir = join(t.dir, name);
     const claimTokenFile = join(t.dir, `${name}.claim`);
     writeFileSync(claimTokenFile, `${claimToken}\n`);
@@ -74,6 +77,7 @@ describe('agent in a fleet', () => {
         'mqtt.claimTokenFile': claimTokenFile,
         'mqtt.reconnectMinMs': 200,
         'mqtt.reconnectMaxMs': 1000,
+        ...extra,
       },
     });
     const start = async () => {
@@ -87,7 +91,7 @@ describe('agent in a fleet', () => {
       agents.push(agent);
       return agent;
     };
-    return { credentialsFile, start };
+    return { credentialsFile, dataDir: join(dir, 'data'), start };
   }
 
   it('claims its identity on first boot, keeps it private, and never uses the claim again', async () => {
@@ -177,4 +181,44 @@ describe('agent in a fleet', () => {
     expect(refused.device.configError).toMatch(/not changeable live: inference.model/);
     await api('PATCH', '/fleet/api/config/fleet', { set: { 'inference.model': null } });
   });
+
+  it.skipIf(!modelsInstalled)('installs a signed model release from a rollout after a real-inference self-test, and rolls a damaged one back', async () => {
+    const keys = newFleetKeyPair();
+    const keyFile = join(t.dir, 'fleet.pub');
+    writeFileSync(keyFile, keys.publicKeyPem);
+    const claim = await api('POST', '/fleet/api/claims', { maxUses: 1, group: 'model-canary' });
+    const mirror = boot('updated', claim.claimToken, { 'fleet.releaseKeyFile': keyFile });
+    const agent = await mirror.start();
+    await until('online', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.status === 'online');
+
+    const release = async (version: string, damage: boolean) => {
+      const folder = join(t.dir, `release-${version}`);
+      mkdirSync(folder);
+      for (const f of ['movenet-lightning.json', 'movenet-lightning.bin', 'movenet-multipose.json', 'movenet-multipose.bin']) copyFileSync(join(modelsDir(), f), join(folder, f));
+      if (damage) writeFileSync(join(folder, 'movenet-lightning.bin'), 'not the weights');
+      const bundle = bundleFolder(folder);
+      const manifest = signRelease({ kind: 'model', version, bundle, privateKeyPem: keys.privateKeyPem });
+      const res = await fetch(`${http}/fleet/api/releases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ manifest, bundle: bundle.toString('base64') }),
+      });
+      expect(res.status).toBe(201);
+    };
+    const rollout = async (name: string) => {
+      const { rollout: r } = await api('POST', '/fleet/api/rollouts', { release: name, group: 'model-canary' });
+      return until('rollout ended', async () => (await api('GET', `/fleet/api/rollouts/${r.id}`)).rollout, (x) => x.state !== 'running', 90_000);
+    };
+    const link = join(mirror.dataDir, 'releases', 'model-current');
+
+    await release('2026.11.1', false);
+    expect(await rollout('model-2026.11.1')).toMatchObject({ state: 'done', succeeded: 1, failed: 0 });
+    expect(readlinkSync(link)).toMatch(/model-2026\.11\.1$/);
+
+    await release('2026.11.2', true);
+    const stopped = await rollout('model-2026.11.2');
+    expect(stopped).toMatchObject({ state: 'stopped', succeeded: 0, failed: 1 });
+    expect(stopped.failures[0].error).toMatch(/failed its self-test \(inference self-test failed: .*movenet-lightning.*\); the previous release is back/);
+    expect(readlinkSync(link)).toMatch(/model-2026\.11\.1$/);
+  }, 120_000);
 });

@@ -20,6 +20,8 @@ import { SessionTracker, type TrackerEvent } from './sessionTracker.ts';
 import { collectTelemetry, FrameStats, readCpuTempC } from './telemetry.ts';
 import { startWatchdog } from './watchdog.ts';
 import { credentialsByClaim } from '../fleet/claimCredentials.ts';
+import { createUpdateCommand } from '../fleet/updateCommand.ts';
+import { modelSelfTest } from '../fleet/modelSelfTest.ts';
 
 export const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -88,6 +90,10 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         : readCredentials(config.mqtt.credentialsFile)
       : undefined;
   const deviceId = creds?.deviceId ?? config.mqtt.deviceId;
+  if (config.fleet.releaseKeyFile && !existsSync(config.fleet.releaseKeyFile)) {
+    throw new ConfigError(`fleet.releaseKeyFile (env POSE_AGENT_FLEET_RELEASE_KEY_FILE): ${config.fleet.releaseKeyFile} does not exist`);
+  }
+  const releaseKeyPem = config.fleet.releaseKeyFile ? readFileSync(config.fleet.releaseKeyFile, 'utf8') : undefined;
 
   let linkState: LinkState | 'disabled' = config.mqtt.url ? 'connecting' : 'disabled';
   let linkError: string | undefined;
@@ -177,6 +183,23 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     'restart-camera': () => (restartSource(), { source: source.description }),
     'end-session': () => endSession('remote command'),
     diagnostics: () => diagnostics(),
+    // Signed model releases from a rollout: verified, swapped in, self-tested with real inference, rolled back on failure.
+    ...(releaseKeyPem && creds
+      ? {
+          update: createUpdateCommand({
+            gatewayHttpUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url),
+            deviceId,
+            secret: creds.secret,
+            root: join(config.dataDir, 'releases'),
+            publicKeyPem: releaseKeyPem,
+            ...(config.mqtt.caFile ? { ca: readFileSync(config.mqtt.caFile) } : {}),
+            selfTest: (kind, dir) =>
+              kind === 'model'
+                ? modelSelfTest(dir, { model: config.inference.model, backend: config.inference.backend }).then(() => undefined)
+                : Promise.reject(new Error('app releases are installed with the system package, not by the agent')),
+          }),
+        }
+      : {}),
     // Acknowledged first, then the process restarts (the ack is on its way after the handler returns).
     ...(deps.onRestart ? { 'restart-agent': () => (setTimeout(() => deps.onRestart!(), 500).unref(), { restarting: true }) } : {}),
   };

@@ -77,6 +77,11 @@ export const configSchema = z.strictObject({
       })
       .prefault({}),
     telemetry: z.strictObject({ intervalS: z.number().min(1).default(60) }).prefault({}),
+    fleet: z.strictObject({
+        /** PEM of the fleet's Ed25519 public key: enables the `update` command (signed releases, device/src/fleet). */
+        releaseKeyFile: z.string().optional(),
+      })
+      .prefault({}),
     outbox: z.strictObject({
         maxPending: positiveInt.default(DEFAULT_DISK_POLICY.maxPending),
         historyDays: positiveInt.default(DEFAULT_DISK_POLICY.historyDays),

@@ -7,6 +7,8 @@
  *     'mqtt.caFile': caPath, 'mqtt.credentialsFile': credsPath } });
  *   console.log(agent.url); … await agent.stop();
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createEstimator } from '@pose-coach/inference';
 import { createAgent, type Agent } from './agent.ts';
@@ -31,6 +33,12 @@ export interface StartAgentOptions {
 export async function startAgent(opts: StartAgentOptions = {}): Promise<Agent & { config: AgentConfig }> {
   const config = loadConfig({ ...(opts.configFile ? { file: opts.configFile } : {}), ...(opts.env ? { env: opts.env } : {}), overrides: opts.overrides ?? {} });
   const log = opts.log ?? createAgentLogger(config.logLevel);
+  // A model release installed by the fleet (`update` command) is used from the next start on.
+  const installedModels = join(config.dataDir, 'releases', 'model-current');
+  if (!process.env.POSE_COACH_MODELS_DIR && existsSync(installedModels)) {
+    process.env.POSE_COACH_MODELS_DIR = installedModels;
+    log.info({ dir: installedModels }, 'models from the fleet release');
+  }
   const { source, reason } = choosePoseSource(config, () => createEstimator({ model: config.inference.model, backend: config.inference.backend }), log);
   log.info({ source: source.description, reason }, 'frame source chosen');
   const agent = await createAgent({ config, log, source, createCoach: opts.createCoach ?? realCoach, ...(opts.env ? { env: opts.env } : {}), ...(opts.onRestart ? { onRestart: opts.onRestart } : {}) });

@@ -1,9 +1,12 @@
-/** Child of modelSelfTest.ts: argv model, backend; one mid-grey frame through the estimator; prints {ms}. */
+/**
+ * Child of modelSelfTest.ts: argv model, backend; the estimator the agent makes (with its person
+ * finder, so every model file the agent loads is checked), one mid-grey frame through it; prints {ms}.
+ */
 import { createEstimator, type BackendName, type ModelName } from '@pose-coach/inference';
 
 const [model, backend] = process.argv.slice(2) as [ModelName, BackendName];
 try {
-  const estimator = await createEstimator({ model, backend, tracking: false, smoothing: false });
+  const estimator = await createEstimator({ model, backend });
   const width = 320;
   const height = 240;
   const started = performance.now();
