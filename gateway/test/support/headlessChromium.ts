@@ -5,10 +5,31 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumMissing = !existsSync(CHROMIUM_PATH);
+
+/**
+ * Debian's Chromium on a fresh profile (a persistent context is how playwright takes a
+ * --user-data-dir), without the background chatter this machine's closed network refuses.
+ */
+export async function launchChromium(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profileDir = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    ...options,
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profileDir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface HeadlessPhone {
   context: BrowserContext;
@@ -19,14 +40,7 @@ export interface HeadlessPhone {
 }
 
 export async function launchHeadlessPhone(): Promise<HeadlessPhone> {
-  const profileDir = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport: { width: 390, height: 760 },
-    isMobile: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const { context, close } = await launchChromium({ viewport: { width: 390, height: 760 }, isMobile: true });
   const outside: string[] = [];
   return {
     context,
@@ -41,10 +55,7 @@ export async function launchHeadlessPhone(): Promise<HeadlessPhone> {
       await page.goto(url);
       return page;
     },
-    async close() {
-      await context.close();
-      rmSync(profileDir, { recursive: true, force: true });
-    },
+    close,
   };
 }
 

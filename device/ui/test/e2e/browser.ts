@@ -5,10 +5,11 @@
 import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium as launchDebianChromium } from '../../../../gateway/test/support/headlessChromium.ts';
 import { build } from 'vite';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_PATH;
 export const chromiumMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found (apt-get install chromium)`;
 export const ARTIFACTS = resolve(import.meta.dirname, '../../../../test-artifacts/ui');
 const UI_ROOT = resolve(import.meta.dirname, '../..');
@@ -23,13 +24,7 @@ export interface TestBrowser {
 }
 
 export async function launchChromium(): Promise<TestBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
-  // A persistent context is how playwright takes a --user-data-dir: a fresh one per launch.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const { context, close } = await launchDebianChromium();
   return {
     context,
     async newPage(viewport) {
@@ -37,10 +32,7 @@ export async function launchChromium(): Promise<TestBrowser> {
       await page.setViewportSize(viewport);
       return page;
     },
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
