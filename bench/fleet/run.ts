@@ -10,16 +10,16 @@
  * the heartbeat timeout can tell), and the time for a fleet-wide config change to reach every
  * mirror and for every mirror's report of it to reach the gateway.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createTestDatabase } from '@pose-coach/cloud-sync';
 import type { FleetDeviceView } from '@pose-coach/protocol';
+import { freePort, procStat, startChild } from '../support/processes.ts';
 import { hashDeviceSecret, newDeviceSecret } from '../../gateway/src/devices/deviceSecrets.ts';
 
 const { values: args } = parseArgs({
@@ -40,40 +40,6 @@ const OFFLINE_AFTER_S = TELEMETRY_S * 1.5;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = randomBytes(24).toString('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** CPU seconds (user + system) and resident MiB of a process, from /proc. */
-function proc(pid: number): { cpuS: number; rssMiB: number; hwmMiB: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMiB: kb('VmRSS'), hwmMiB: kb('VmHWM') };
-}
-
-function startChild(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  let isReady = false;
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      if (isReady) return;
-      buf += d.toString();
-      const line = buf.split('\n').find((l) => ready.test(l));
-      if (line) {
-        isReady = true;
-        resolve({ child, line });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
 
 async function main() {
   const PORTS = { mqtt: await freePort(), mqtts: await freePort(), http: await freePort() };
@@ -109,7 +75,7 @@ async function main() {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, any>;
   };
-  const idle = proc(gpid);
+  const idle = procStat(gpid);
 
   // Provision: one secret for the whole simulated fleet (each connect still verifies it with scrypt).
   const secret = newDeviceSecret();
@@ -140,31 +106,31 @@ async function main() {
     const conn = await next('connected');
     console.error(`connected ${conn.n}/${N} in ${conn.seconds.toFixed(1)} s (${conn.failed} refused, ${conn.retries} connects retried)`);
     for (let i = 0; (await online()) < conn.n && i < 120; i++) await sleep(1000);
-    const connectedAt = proc(gpid);
+    const connectedAt = procStat(gpid);
 
     // Steady state; a few mirrors go silent (sockets open) at its start.
     mirrors.send({ type: 'silence', count: SILENT });
     const silenced = await next('silenced');
     const silentSince = new Map<string, number>(silenced.ids.map((id: string, k: number) => [id, silenced.lastTelemetryAt[k] as number]));
     const detected = new Map<string, number>();
-    const s0 = proc(gpid);
+    const s0 = procStat(gpid);
     const w0 = Date.now();
     let peakRss = s0.rssMiB;
     while (Date.now() - w0 < STEADY_S * 1000 || (detected.size < silentSince.size && Date.now() - w0 < (OFFLINE_AFTER_S + 30) * 1000)) {
       await sleep(1000);
-      peakRss = Math.max(peakRss, proc(gpid).rssMiB);
+      peakRss = Math.max(peakRss, procStat(gpid).rssMiB);
       for (const id of silentSince.keys()) {
         if (detected.has(id)) continue;
         const d = (await api('GET', `/fleet/api/devices/${id}`)).device as FleetDeviceView;
         if (d.status === 'offline') detected.set(id, Date.now());
       }
     }
-    const s1 = proc(gpid);
+    const s1 = procStat(gpid);
     const steadyWall = (Date.now() - w0) / 1000;
     const detectS = [...detected].map(([id, at]) => (at - silentSince.get(id)!) / 1000).sort((a, b) => a - b);
 
     // A fleet-wide config change: to every mirror, and every mirror's report back at the gateway.
-    const c0 = proc(gpid);
+    const c0 = procStat(gpid);
     const t0 = Date.now();
     const { version } = await api('PATCH', '/fleet/api/config/fleet', { set: { 'coach.idleEndS': 15, 'telemetry.intervalS': TELEMETRY_S } });
     const patchMs = Date.now() - t0;
@@ -185,7 +151,7 @@ async function main() {
       if (Date.now() - t0 > 120_000) break;
       await sleep(250);
     }
-    const c1 = proc(gpid);
+    const c1 = procStat(gpid);
 
     const row = (k: string, v: string) => console.log(`| ${k.padEnd(58)} | ${v.padStart(18)} |`);
     console.log(`\nbench/fleet: ${conn.n} mirrors, telemetry every ${TELEMETRY_S} s, offline after ${OFFLINE_AFTER_S} s silent (2 cores shared)\n`);

@@ -9,20 +9,20 @@
  * have written it. Phase 1 publishes all sessions at once (throughput); phase 2 publishes at a
  * fixed rate (latency under a steady load).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import cliProgress from 'cli-progress';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { createTestDatabase } from '@pose-coach/cloud-sync';
 import { topicFor, type SessionAck } from '@pose-coach/protocol';
+import { freePort, procStat, startChild } from '../support/processes.ts';
 import { createDeviceRegistry } from '../../gateway/src/devices/deviceRegistry.ts';
 import { randomWorkout } from '../../gateway/src/dev/randomWorkout.ts';
 
@@ -41,26 +41,6 @@ const RATE = Number(args.rate);
 const RATE_SECONDS = Number(args['rate-seconds']);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A port free right now on loopback, for the gateway child to bind. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc: a figure the machine's load does not inflate. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
-
 function pidOf(name: string): number | undefined {
   const out = spawnSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).stdout.trim();
   return out ? Number(out) : undefined;
@@ -68,27 +48,6 @@ function pidOf(name: string): number | undefined {
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
-}
-
-async function startChild(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
-  // BENCH_CPU_PROF=dir writes a V8 CPU profile of each child there (open it in Chrome DevTools).
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  let isReady = false;
-  return new Promise((resolve, reject) => {
-    // Keep draining stdout after start-up so the child never blocks on a full pipe.
-    child.stdout!.on('data', (d: Buffer) => {
-      if (isReady) return;
-      buf += d.toString();
-      const line = buf.split('\n').find((l) => ready.test(l));
-      if (line) {
-        isReady = true;
-        resolve({ child, line });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
 }
 
 async function main() {
@@ -173,12 +132,12 @@ async function main() {
 
   // Phase 1: throughput.
   const procs = () => ({
-    gateway: cpuSeconds(gateway.child.pid),
-    workers: cpuSeconds(workers?.child.pid),
-    emulator: cpuSeconds(emulator.child.pid),
+    gateway: procStat(gateway.child.pid).cpuS,
+    workers: procStat(workers?.child.pid).cpuS,
+    emulator: procStat(emulator.child.pid).cpuS,
     mirrors: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
-    mariadb: cpuSeconds(pidOf('mariadbd')),
-    redis: cpuSeconds(pidOf('redis-server')),
+    mariadb: procStat(pidOf('mariadbd')).cpuS,
+    redis: procStat(pidOf('redis-server')).cpuS,
   });
   const cpu0 = procs();
   const t0 = performance.now();

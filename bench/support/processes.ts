@@ -1,0 +1,54 @@
+/** What the benchmarks share for running the gateway and its helpers as separate processes. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+
+/** A port free right now on loopback, for a child process to bind. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * Runs a TypeScript entry point as its own node process and resolves with the first stdout line
+ * matching `ready`. BENCH_CPU_PROF=dir writes a V8 CPU profile of each child there.
+ */
+export function startChild(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  let isReady = false;
+  return new Promise((resolve, reject) => {
+    // Keep draining stdout after start-up so the child never blocks on a full pipe.
+    child.stdout!.on('data', (d: Buffer) => {
+      if (isReady) return;
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => ready.test(l));
+      if (line) {
+        isReady = true;
+        resolve({ child, line });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+/**
+ * CPU seconds (user + system) and resident MiB of a process, from /proc: CPU time is a figure
+ * the machine's other load does not inflate the way wall-clock rates are.
+ */
+export function procStat(pid: number | undefined): { cpuS: number; rssMiB: number; hwmMiB: number } {
+  if (!pid) return { cpuS: 0, rssMiB: 0, hwmMiB: 0 };
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+    // utime and stime, in clock ticks (USER_HZ = 100).
+    return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMiB: kb('VmRSS'), hwmMiB: kb('VmHWM') };
+  } catch {
+    return { cpuS: 0, rssMiB: 0, hwmMiB: 0 };
+  }
+}
