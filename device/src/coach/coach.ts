@@ -9,6 +9,7 @@
  * closes the session and opens another (its counter starts from the new exercise's reps).
  */
 import { CueBook, DEFAULT_CUES, type CueOptions } from './cues.ts';
+import { cueTranslator, type CueLanguage } from './cueLanguage.ts';
 import { EXERCISE_MODULES } from './exercises/index.ts';
 import { computeFeatures, type Features } from './features.ts';
 import { mean } from './geometry.ts';
@@ -25,6 +26,10 @@ export interface CoachOptions {
   exercise?: ExerciseName | 'auto';
   /** Overrides of the per-exercise threshold files (fleet config). */
   thresholds?: ThresholdOverrides;
+  /** The exercises auto-recognition considers (default: all); a chosen exercise must be one of them. */
+  exercises?: readonly ExerciseName[];
+  /** Language of cues and feedback points (default English). */
+  language?: CueLanguage;
   session?: Partial<SessionOptions>;
   cues?: Partial<CueOptions>;
   recognition?: Partial<RecognitionOptions>;
@@ -71,6 +76,14 @@ export function createCoach(options: CoachOptions = {}): Coach {
   if (choice !== 'auto' && !EXERCISES.includes(choice)) {
     throw new CoachConfigError(`unknown exercise "${String(choice)}"; choose one of ${EXERCISES.join(', ')} or auto`);
   }
+  const candidates: readonly ExerciseName[] = options.exercises ?? EXERCISES;
+  const unknown = candidates.filter((e) => !EXERCISES.includes(e));
+  if (unknown.length || !candidates.length) throw new CoachConfigError(`exercises must name some of ${EXERCISES.join(', ')}; got ${JSON.stringify(candidates)}`);
+  const allowed = (e: ExerciseName | 'auto') => {
+    if (e !== 'auto' && !candidates.includes(e)) throw new CoachConfigError(`exercise "${e}" is not in this mirror's exercise list (${candidates.join(', ')})`);
+  };
+  allowed(choice);
+  const translate = cueTranslator(options.language);
   const thresholds = resolveThresholds(options.thresholds);
   const sessionOpts: SessionOptions = { ...DEFAULT_SESSION, ...options.session };
   const cueOpts: CueOptions = { ...DEFAULT_CUES, ...options.cues };
@@ -91,7 +104,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
 
   function openSession(t: number, exercise: ExerciseName | null, events: CoachEvent[], carried: ScoredRep[] = []): OpenSession {
     const auto = choice === 'auto';
-    const names = auto ? [...EXERCISES] : [choice as ExerciseName];
+    const names = auto ? [...candidates] : [choice as ExerciseName];
     const trackers = new Map(names.map((n) => [n, makeTracker(n)] as const));
     const s: OpenSession = {
       start: t,
@@ -118,14 +131,14 @@ export function createCoach(options: CoachOptions = {}): Coach {
       start: round(Math.max(0, r.start - s.start)),
       end: round(Math.max(0, r.end - s.start)),
       score: round(r.score, 3),
-      cues: s.cues.correctionsFor(r.checks).map((c) => c.say),
+      cues: s.cues.correctionsFor(r.checks).map((c) => translate(c.say)),
     }));
     const out: SessionSummary = {
       exercise: s.exercise,
       reps: hold ? 0 : s.reps.length,
       accuracy: round(s.reps.length ? mean(s.reps.map((r) => r.score)) : 0, 3),
       duration: round(Math.max(0, s.lastT - s.start)),
-      feedbackPoints: s.cues.feedbackPoints(),
+      feedbackPoints: s.cues.feedbackPoints().map(translate),
       repDetails: details,
       partialReps: s.partials,
       startedAt: round(s.start),
@@ -151,10 +164,10 @@ export function createCoach(options: CoachOptions = {}): Coach {
     clock.active(rep.end);
     const spoken = s.cues.afterRep(rep.end, rep.checks, rep.score);
     if (s.exercise !== 'plank' && s.exercise) {
-      const cues = s.cues.correctionsFor(rep.checks).map((c) => c.say);
+      const cues = s.cues.correctionsFor(rep.checks).map((c) => translate(c.say));
       events.push({ type: 'rep', t: rep.end, exercise: s.exercise, count: s.reps.length, rep: { start: rep.start - s.start, end: rep.end - s.start, score: rep.score, cues } });
     }
-    for (const c of spoken) events.push({ type: 'cue', t: rep.end, text: c.text, positive: c.positive });
+    for (const c of spoken) events.push({ type: 'cue', t: rep.end, text: translate(c.text), positive: c.positive });
   }
 
   function track(s: OpenSession, f: Features, view: View, events: CoachEvent[]): void {
@@ -169,9 +182,9 @@ export function createCoach(options: CoachOptions = {}): Coach {
         const cue = ex.kind === 'reps' ? ex.partialCue : undefined;
         if (cue) {
           s.cues.note(cue);
-          events.push({ type: 'partial', t: out.end, exercise: tr.name, count: s.partials, cue: cue.say });
+          events.push({ type: 'partial', t: out.end, exercise: tr.name, count: s.partials, cue: translate(cue.say) });
           const said = s.cues.say(out.end, cue.say, false);
-          if (said) events.push({ type: 'cue', t: out.end, text: said.text, positive: false });
+          if (said) events.push({ type: 'cue', t: out.end, text: translate(said.text), positive: false });
         }
       } else {
         clock.active(f.t);
@@ -246,6 +259,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
     },
     setExercise(exercise) {
       if (exercise !== 'auto' && !EXERCISES.includes(exercise)) throw new CoachConfigError(`unknown exercise "${String(exercise)}"; choose one of ${EXERCISES.join(', ')} or auto`);
+      allowed(exercise);
       const events: CoachEvent[] = [];
       closeSession('exercise-changed', lastT, events);
       choice = exercise;

@@ -6,3 +6,4 @@ export { EXERCISES, type CoachEvent, type ExerciseName, type PoseFrame, type Pos
 export { DEFAULT_THRESHOLDS, resolveThresholds, ThresholdError, type ThresholdOverrides } from './thresholds.ts';
 export { EXERCISE_MODULES } from './exercises/index.ts';
 export { computeFeatures, type Features } from './features.ts';
+export { CUE_LANGUAGES, CUE_CATALOGUES, cueTranslator, type CueLanguage } from './cueLanguage.ts';
