@@ -16,16 +16,24 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export class GatewayError extends Error {
-  override name = 'GatewayError';
-  readonly status: number;
-  readonly retry: boolean;
+/** A refusal with a stable code and its HTTP status; each part keeps its own catalogue of codes. */
+export class CodedError<C extends string = string> extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: C,
+    readonly status: number,
     message: string,
+    /** Seconds the caller should wait before trying again (HTTP Retry-After), when it matters. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
-    this.status = ERRORS[code].status;
+  }
+}
+
+export class GatewayError extends CodedError<ErrorCode> {
+  override name = 'GatewayError';
+  readonly retry: boolean;
+  constructor(code: ErrorCode, message: string) {
+    super(code, ERRORS[code].status, message);
     this.retry = ERRORS[code].retry;
   }
 }

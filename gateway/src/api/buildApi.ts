@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Pool } from 'mysql2/promise';
 import type { SessionRepository } from '@pose-coach/cloud-sync';
-import { GatewayError } from '../errors.ts';
+import { CodedError, GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SessionIngest } from '../ingest/ingestSession.ts';
@@ -64,7 +64,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   }) as unknown as FastifyInstance; // pino's Logger type is wider than fastify's default generic
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (err instanceof GatewayError) {
+    if (err instanceof CodedError) {
+      if (err.retryAfterS) reply.header('retry-after', String(err.retryAfterS));
       return reply.status(err.status).send({ success: false, error: err.code, message: err.message });
     }
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;

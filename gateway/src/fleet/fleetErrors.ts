@@ -1,4 +1,6 @@
 /** The fleet's refusals, each with its HTTP status; answered as `{error, message}`. */
+import { CodedError } from '../errors.ts';
+
 export const FLEET_ERRORS = {
   FLEET_DISABLED: 503,
   ADMIN_REQUIRED: 401,
@@ -14,14 +16,9 @@ export const FLEET_ERRORS = {
 
 export type FleetErrorCode = keyof typeof FLEET_ERRORS;
 
-export class FleetError extends Error {
+export class FleetError extends CodedError<FleetErrorCode> {
   override name = 'FleetError';
-  readonly status: number;
-  constructor(
-    readonly code: FleetErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = FLEET_ERRORS[code];
+  constructor(code: FleetErrorCode, message: string) {
+    super(code, FLEET_ERRORS[code], message);
   }
 }

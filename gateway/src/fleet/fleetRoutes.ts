@@ -20,6 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { claimRequestSchema, configLayerSchema, describeIssues, fleetCommandRequestSchema, FLEET_GROUP_PATTERN } from '@pose-coach/protocol';
 import { createAdminCheck } from './adminAuth.ts';
+import { CodedError } from '../errors.ts';
 import { FleetError } from './fleetErrors.ts';
 import { releaseManifestSchema } from '@pose-coach/protocol';
 import { authenticateDevice } from '../pairing/deviceBasicAuth.ts';
@@ -73,7 +74,7 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
 
   void app.register(async (scoped) => {
     scoped.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-      if (err instanceof FleetError) return reply.status(err.status).send({ error: err.code, message: err.message });
+      if (err instanceof CodedError) return reply.status(err.status).send({ error: err.code, message: err.message });
       const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) req.log.error({ err: err.message }, 'fleet request failed');
       return reply.status(status).send({ error: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message });

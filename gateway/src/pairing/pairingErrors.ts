@@ -2,6 +2,8 @@
  * The pairing refusals, each with its own code and a sentence a person can act on. Kept beside
  * the gateway's catalogue (errors.ts) because RFC 8628 fixes how the mirror's polls are answered.
  */
+import { CodedError } from '../errors.ts';
+
 export const PAIRING_ERRORS = {
   MALFORMED_CODE: { status: 400 },
   UNKNOWN_CODE: { status: 404 },
@@ -17,15 +19,9 @@ export const PAIRING_ERRORS = {
 
 export type PairingErrorCode = keyof typeof PAIRING_ERRORS;
 
-export class PairingError extends Error {
+export class PairingError extends CodedError<PairingErrorCode> {
   override name = 'PairingError';
-  readonly status: number;
-  constructor(
-    readonly code: PairingErrorCode,
-    message: string,
-    readonly retryAfterS?: number,
-  ) {
-    super(message);
-    this.status = PAIRING_ERRORS[code].status;
+  constructor(code: PairingErrorCode, message: string, retryAfterS?: number) {
+    super(code, PAIRING_ERRORS[code].status, message, retryAfterS);
   }
 }
