@@ -28,6 +28,8 @@ export const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json'
 /** No frame for this long: the pipeline is stuck (health 503, watchdog withheld). */
 const STALL_MS = 10_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Coach settings a new coach takes: now when no session is open, else when the open one ends. */
+const NEXT_SESSION_KEYS: readonly string[] = ['coach.idleEndS', 'coach.exercises', 'coach.thresholds', 'coach.cueLanguage'];
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -107,6 +109,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     exercise: () => config.coach.exercise,
     idleEndS: () => config.coach.idleEndS,
     minReps: () => config.coach.minReps,
+    settings: () => ({ exercises: config.coach.exercises, thresholds: config.coach.thresholds, cueLanguage: config.coach.cueLanguage }),
     extra: () => ({
       appVersion: APP_VERSION,
       ...(source.model ? { model: source.model } : {}),
@@ -247,8 +250,9 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
             configVersion = desired.version;
             log.level = config.logLevel;
             if (r.changed.includes('telemetry.intervalS')) armTelemetry();
-            if (r.changed.includes('coach.exercise')) handle(tracker.setExercise(config.coach.exercise), Date.now());
-            if (r.changed.includes('coach.idleEndS')) tracker.reconfigure();
+            if (r.changed.includes('coach.exercise')) handle(tracker.setExercise(), Date.now());
+            else if (r.changed.some((k) => NEXT_SESSION_KEYS.includes(k))) tracker.reconfigure();
+            if (r.changed.some((k) => k.startsWith('source.'))) applyCameraSettings();
             log.info({ version: desired.version, changed: r.changed }, 'applied config/desired');
           } else log.warn({ version: desired.version, error: r.error }, 'refused config/desired');
           void link
@@ -364,6 +368,13 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   function restartSource(): void {
     log.info({ source: source.description }, 'restarting the frame source');
     pipelineAbort.abort();
+  }
+  // Camera settings changed live: the source takes them and restarts (restart-camera); a source without camera settings ignores them.
+  function applyCameraSettings(): void {
+    const { fps, width, height } = config.source;
+    if (!source.configure) return void log.info({ source: source.description, fps, width, height }, 'camera settings ignored: the source has none');
+    source.configure({ fps, width, height });
+    restartSource();
   }
   function diagnostics(): Record<string, unknown> {
     const mem = process.memoryUsage();

@@ -1,5 +1,5 @@
 /** The coach of device/src/coach behind the agent's Coach port. */
-import { createCoach, EXERCISES, type CoachEvent as RealEvent, type ExerciseName, type SessionSummary } from '../coach/index.ts';
+import { createCoach, EXERCISES, type CueLanguage, type ThresholdOverrides, type CoachEvent as RealEvent, type ExerciseName, type SessionSummary } from '../coach/index.ts';
 import type { Coach, CoachEvent, CoachFactory, CoachSummary } from './ports.ts';
 
 export const COACH_EXERCISES = ['auto', ...EXERCISES] as const;
@@ -30,9 +30,12 @@ function translate(events: RealEvent[]): CoachEvent[] {
   return out;
 }
 
-export const realCoach: CoachFactory = ({ exercise, idleEndS }): Coach => {
+export const realCoach: CoachFactory = ({ exercise, idleEndS, exercises, thresholds, cueLanguage }): Coach => {
   const coach = createCoach({
     exercise: exercise as ExerciseName | 'auto',
+    ...(exercises ? { exercises: exercises as ExerciseName[] } : {}),
+    ...(thresholds ? { thresholds: thresholds as ThresholdOverrides } : {}),
+    ...(cueLanguage ? { language: cueLanguage as CueLanguage } : {}),
     session: { absenceSeconds: idleEndS, restSeconds: Math.max(60, 3 * idleEndS) },
   });
   return {

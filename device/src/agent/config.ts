@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DISK_POLICY } from '../outbox/policy.ts';
+import { CUE_LANGUAGES, EXERCISES, resolveThresholds, ThresholdError, type ThresholdOverrides } from '../coach/index.ts';
 import { COACH_EXERCISES } from './coachAdapter.ts';
 
 const positiveInt = z.number().int().positive();
@@ -59,7 +60,10 @@ export const configSchema = z.strictObject({
         loopVideo: z.boolean().default(true),
         /** V4L2 device of a USB webcam (Pi cameras appear through libcamera). */
         cameraDevice: z.string().default('/dev/video0'),
+        /** Camera frame rate and capture size; changed live, the camera restarts with them (the simulated athlete and a video ignore them). */
         fps: z.number().positive().max(120).default(30),
+        width: z.number().int().min(64).max(4096).default(640),
+        height: z.number().int().min(64).max(4096).default(480),
       })
       .prefault({}),
     inference: z.strictObject({
@@ -70,10 +74,31 @@ export const configSchema = z.strictObject({
     coach: z.strictObject({
         /** The exercise coached; `auto` lets the coach recognise it from the first reps. */
         exercise: z.enum(COACH_EXERCISES).default('auto'),
+        /** The exercises this mirror offers: auto-recognition considers only these, and `exercise` must be one of them (or auto). */
+        exercises: z.array(z.enum(EXERCISES)).min(1).default(() => [...EXERCISES]),
+        /** Per-exercise overrides of the coach's threshold files, e.g. {"squat": {"counting": {"enterBelow": 0.4}}}; used from the next session. */
+        thresholds: z
+          .record(z.string(), z.unknown())
+          .superRefine((t, ctx) => {
+            try {
+              resolveThresholds(t as ThresholdOverrides);
+            } catch (err) {
+              if (!(err instanceof ThresholdError)) throw err;
+              ctx.addIssue({ code: 'custom', message: err.message });
+            }
+          })
+          .default({}),
+        /** Language of spoken cues and feedback points; used from the next session. */
+        cueLanguage: z.enum(CUE_LANGUAGES).default('en'),
         /** A session ends after this long without anybody in view (and after 3× as long, at least a minute, without a rep). */
         idleEndS: z.number().positive().default(10),
         /** Sessions with fewer reps are not saved (somebody walked past). */
         minReps: z.number().int().min(0).default(1),
+      })
+      .superRefine((c, ctx) => {
+        if (c.exercise !== 'auto' && !c.exercises.includes(c.exercise)) {
+          ctx.addIssue({ code: 'custom', path: ['exercise'], message: `"${c.exercise}" is not in coach.exercises (${c.exercises.join(', ')})` });
+        }
       })
       .prefault({}),
     telemetry: z.strictObject({ intervalS: z.number().min(1).default(60) }).prefault({}),
@@ -105,7 +130,8 @@ export class ConfigError extends Error {
 export interface ConfigKey {
   path: string;
   env: string;
-  type: 'string' | 'number' | 'boolean' | 'enum';
+  /** list: comma-separated in env; json: a JSON value in env. */
+  type: 'string' | 'number' | 'boolean' | 'enum' | 'list' | 'json';
   default: unknown;
   description?: string;
 }
@@ -121,6 +147,8 @@ function leafType(t: z.ZodType): ConfigKey['type'] {
   if (inner instanceof z.ZodNumber) return 'number';
   if (inner instanceof z.ZodBoolean) return 'boolean';
   if (inner instanceof z.ZodEnum) return 'enum';
+  if (inner instanceof z.ZodArray) return 'list';
+  if (inner instanceof z.ZodRecord) return 'json';
   return 'string';
 }
 
@@ -159,6 +187,14 @@ function fromEnv(key: ConfigKey, raw: string): unknown {
   if (key.type === 'boolean') {
     if (!['true', 'false', '1', '0'].includes(raw)) throw new ConfigError(`${key.env} (${key.path}): expected true or false, got ${JSON.stringify(raw)}`);
     return raw === 'true' || raw === '1';
+  }
+  if (key.type === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key.type === 'json') {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (err) {
+      throw new ConfigError(`${key.env} (${key.path}): expected JSON, ${(err as Error).message}`);
+    }
   }
   return raw;
 }

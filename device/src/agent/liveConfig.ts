@@ -3,12 +3,27 @@
  * applied whole or not at all, and the outcome is echoed on `config/reported`
  * (`{version, config, error?}` with the values now in force).
  * Keys are the config's dotted paths, e.g. `{"coach.exercise": "pushup", "telemetry.intervalS": 30}`.
+ * `coach.thresholds` takes a whole object (per exercise), `coach.exercises` a list. Coach settings
+ * apply from the next session (a session in progress keeps its own); camera settings restart the
+ * camera now.
  */
 import type { ConfigMessage } from '@pose-coach/protocol';
 import { describeIssues } from '@pose-coach/protocol';
 import { configSchema, type AgentConfig } from './config.ts';
 
-export const LIVE_KEYS = ['logLevel', 'coach.exercise', 'coach.idleEndS', 'coach.minReps', 'telemetry.intervalS'] as const;
+export const LIVE_KEYS = [
+  'logLevel',
+  'coach.exercise',
+  'coach.exercises',
+  'coach.thresholds',
+  'coach.cueLanguage',
+  'coach.idleEndS',
+  'coach.minReps',
+  'telemetry.intervalS',
+  'source.fps',
+  'source.width',
+  'source.height',
+] as const;
 export type LiveKey = (typeof LIVE_KEYS)[number];
 
 function getPath(obj: unknown, path: string): unknown {
@@ -19,7 +34,8 @@ function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, unkn
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
     const p = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, p));
+    // A live key whose value is an object (coach.thresholds) is one value, not more keys.
+    if (v && typeof v === 'object' && !Array.isArray(v) && !(LIVE_KEYS as readonly string[]).includes(p)) Object.assign(out, flatten(v as Record<string, unknown>, p));
     else out[p] = v;
   }
   return out;
@@ -44,6 +60,6 @@ export function applyDesired(current: AgentConfig, desired: ConfigMessage): Live
   }
   const parsed = configSchema.safeParse(next);
   if (!parsed.success) return { ok: false, error: describeIssues(parsed.error) };
-  const changed = LIVE_KEYS.filter((k) => getPath(parsed.data, k) !== getPath(current, k));
+  const changed = LIVE_KEYS.filter((k) => JSON.stringify(getPath(parsed.data, k)) !== JSON.stringify(getPath(current, k)));
   return { ok: true, config: parsed.data, changed };
 }

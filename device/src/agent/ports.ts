@@ -28,6 +28,8 @@ export interface PoseSource {
   readonly description: string;
   readonly model?: string;
   poses(signal: AbortSignal, hooks?: PoseSourceHooks): AsyncIterable<PoseFrame>;
+  /** Takes new camera settings, used from the next `poses()` (the agent restarts the source). Absent: the source has none (simulation, video). */
+  configure?(settings: CameraSettings): void;
 }
 
 export interface PoseSourceHooks {
@@ -62,6 +64,19 @@ export interface CoachSettings {
   exercise: string;
   /** Seconds nobody is in view before a session ends. */
   idleEndS: number;
+  /** The exercises auto-recognition considers (default: all). */
+  exercises?: readonly string[];
+  /** Per-exercise threshold overrides (already validated by the config). */
+  thresholds?: Record<string, unknown>;
+  /** Language of cues and feedback points (default English). */
+  cueLanguage?: string;
+}
+
+/** Camera settings a live source can restart with (fleet config). */
+export interface CameraSettings {
+  fps: number;
+  width: number;
+  height: number;
 }
 
 export type CoachFactory = (settings: CoachSettings) => Coach;

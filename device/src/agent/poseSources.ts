@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { PoseEstimator } from '@pose-coach/inference';
 import { csiCamera, findCsiTool, liveKeypoints, probeVideo, videoAsCamera, webcam, type LiveSource, type SourceFrame } from '../frames/index.ts';
 import type { AgentConfig } from './config.ts';
-import type { PoseFrame, PoseSource } from './ports.ts';
+import type { CameraSettings, PoseFrame, PoseSource } from './ports.ts';
 import { createSimulatedAthlete } from './simulatedAthlete.ts';
 
 export type EstimatorFactory = () => Promise<PoseEstimator>;
@@ -40,20 +40,29 @@ function stamped(source: LiveSource, arrivals: Map<number, number>, paced: boole
   };
 }
 
-/** A live source behind the estimator, as the agent's PoseSource. The estimator is made once and kept. */
+/**
+ * A live source behind the estimator, as the agent's PoseSource. The estimator is made once and
+ * kept. With `remake`, the source takes camera settings (fleet config): the next `poses()` opens
+ * the camera made with them.
+ */
 export function estimatedPoseSource(
   kind: 'camera' | 'video',
-  live: LiveSource,
+  first: LiveSource,
   estimator: EstimatorFactory,
   model: string,
-  opts: { endWithSource?: boolean } = {},
+  opts: { endWithSource?: boolean; remake?: (settings: CameraSettings) => LiveSource } = {},
 ): PoseSource {
   let est: Promise<PoseEstimator> | undefined;
+  let live = first;
+  const remake = opts.remake;
   return {
     kind,
     simulated: false,
-    description: live.description,
+    get description() {
+      return live.description;
+    },
     model,
+    ...(remake ? { configure: (settings: CameraSettings) => void (live = remake(settings)) } : {}),
     async *poses(signal, hooks) {
       est ??= estimator();
       const arrivals = new Map<number, number>();
@@ -78,15 +87,15 @@ export function estimatedPoseSource(
 }
 
 /** A Pi camera (rpicam lists one) or a V4L2 device, else undefined. */
-export function detectCamera(device: string, fps: number): LiveSource | undefined {
+export function detectCamera(device: string, { fps, width, height }: CameraSettings): LiveSource | undefined {
   const tool = findCsiTool();
   if (tool) {
     const hello = tool.replace('-vid', '-hello');
     const out = spawnSync(hello, ['--list-cameras'], { encoding: 'utf8', timeout: 5000 });
-    if (/^\s*0\s*:/m.test(`${out.stdout ?? ''}${out.stderr ?? ''}`)) return csiCamera({ framerate: fps, command: tool });
+    if (/^\s*0\s*:/m.test(`${out.stdout ?? ''}${out.stderr ?? ''}`)) return csiCamera({ framerate: fps, width, height, command: tool });
   }
   try {
-    if (existsSync(device) && statSync(device).isCharacterDevice()) return webcam({ device, framerate: fps });
+    if (existsSync(device) && statSync(device).isCharacterDevice()) return webcam({ device, framerate: fps, width, height });
   } catch {
     /* not a device */
   }
@@ -100,7 +109,7 @@ export interface SourceChoice {
 }
 
 export function choosePoseSource(config: AgentConfig, estimator: EstimatorFactory, log: Logger): SourceChoice {
-  const { kind, video, loopVideo, cameraDevice, fps } = config.source;
+  const { kind, video, loopVideo, cameraDevice, fps, width, height } = config.source;
   const model = config.inference.model;
   const fromVideo = (file: string): PoseSource => {
     probeVideo(file); // fail now, naming the file, rather than inside the pipeline
@@ -113,8 +122,10 @@ export function choosePoseSource(config: AgentConfig, estimator: EstimatorFactor
     if (!video) throw new Error('source.kind is video but no video file was given (--video FILE or source.video)');
     return { source: fromVideo(video), reason: kind === 'video' ? 'source.kind is video' : 'a video file was given' };
   }
-  const cam = detectCamera(cameraDevice, fps);
-  if (cam) return { source: estimatedPoseSource('camera', cam, estimator, model), reason: `found ${cam.description}` };
+  const cam = detectCamera(cameraDevice, { fps, width, height });
+  // New camera settings re-detect the camera with them; gone meanwhile: the old one is kept (and retried by the pipeline).
+  const remake = (s: CameraSettings) => detectCamera(cameraDevice, s) ?? (log.warn({ settings: s }, 'camera not found again: keeping its old settings'), cam!);
+  if (cam) return { source: estimatedPoseSource('camera', cam, estimator, model, { remake }), reason: `found ${cam.description}` };
   if (kind === 'camera') throw new Error(`source.kind is camera but no camera was found (no Pi camera listed by rpicam-hello, no ${cameraDevice})`);
   log.info('no camera found and no video given: using the simulated athlete');
   return { source: simulation(), reason: `no camera (no Pi camera, no ${cameraDevice}) and no video` };

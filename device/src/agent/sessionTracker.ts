@@ -6,13 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SessionPayload } from '@pose-coach/protocol';
-import type { Coach, CoachEvent, CoachFactory, PoseFrame } from './ports.ts';
+import type { Coach, CoachEvent, CoachFactory, CoachSettings, PoseFrame } from './ports.ts';
 
 export interface SessionTrackerOptions {
   createCoach: CoachFactory;
   exercise: () => string;
   idleEndS: () => number;
   minReps: () => number;
+  /** The rest of the coach's settings (exercise list, threshold overrides, cue language); read for each new coach. */
+  settings?: () => Omit<CoachSettings, 'exercise' | 'idleEndS'>;
   /** Fields added to every payload (model, appVersion, timeZone, pairingId). */
   extra: () => Partial<SessionPayload>;
 }
@@ -55,8 +57,15 @@ export class SessionTracker {
     return this.map(this.coach.stop(), reason);
   }
 
-  setExercise(exercise: string): TrackerEvent[] {
-    return this.map(this.coach.setExercise(exercise), 'exercise changed');
+  /**
+   * The exercise changed (live config): the open session ends and a coach with every current
+   * setting takes over, so a new exercise list and the new choice always arrive together.
+   */
+  setExercise(): TrackerEvent[] {
+    const events = this.end('exercise changed');
+    this.reconfigurePending = false;
+    this.coach = this.newCoach();
+    return events;
   }
 
   /**
@@ -76,7 +85,7 @@ export class SessionTracker {
   }
 
   private newCoach(): Coach {
-    return this.opts.createCoach({ exercise: this.opts.exercise(), idleEndS: this.opts.idleEndS() });
+    return this.opts.createCoach({ ...this.opts.settings?.(), exercise: this.opts.exercise(), idleEndS: this.opts.idleEndS() });
   }
 
   private map(events: CoachEvent[], reasonOverride: string): TrackerEvent[] {
