@@ -15,6 +15,8 @@ import { loadConfig } from '../src/agent/config.ts';
 import { applyDesired, reportedConfig } from '../src/agent/liveConfig.ts';
 import type { CameraSettings, PoseSource } from '../src/agent/ports.ts';
 import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
+import { estimatedPoseSource } from '../src/agent/poseSources.ts';
+import { webcam } from '../src/frames/index.ts';
 import { CUE_CATALOGUES, EXERCISES } from '../src/coach/index.ts';
 import { SHARED_BROKER } from './link-mosquitto.ts';
 import { randomDeviceId, tempDir } from './outbox-fixtures.ts';
@@ -199,4 +201,48 @@ describe('agent applying fleet config live, against Mosquitto', () => {
     expect(bad.error).toMatch(/source\.fps/);
     expect(camera.settings).toHaveLength(1);
   }, 30_000);
+});
+
+describe('camera settings on a camera source', () => {
+  it('remake the camera with them for its next start', () => {
+    const device = '/dev/video-test';
+    const source = estimatedPoseSource('camera', webcam({ device }), () => Promise.reject(new Error('no estimator needed')), 'movenet-lightning', {
+      remake: (s) => webcam({ device, framerate: s.fps, width: s.width, height: s.height }),
+    });
+    expect(source.description).toBe('webcam /dev/video-test (640×480 @30)');
+    source.configure!({ fps: 15, width: 1280, height: 720 });
+    expect(source.description).toBe('webcam /dev/video-test (1280×720 @15)');
+    expect(estimatedPoseSource('video', webcam({ device }), () => Promise.reject(new Error('unused')), 'm').configure).toBeUndefined();
+  });
+});
+
+describe('camera settings with the simulated athlete', () => {
+  it('are taken and reported, but the simulation has none: it is not restarted', async () => {
+    const t = tempDir('agent-live-config-sim');
+    const deviceId = randomDeviceId('live-config-sim');
+    const reported: { version: number; config: Record<string, unknown>; error?: string }[] = [];
+    const gateway = await mqtt.connectAsync(SHARED_BROKER, { clientId: `gw-${deviceId}` });
+    gateway.on('message', (_topic, payload) => payload.length && reported.push(JSON.parse(payload.toString())));
+    await gateway.subscribeAsync(topicFor('configReported', deviceId), { qos: 1 });
+    const sim = createSimulatedAthlete({ speed: 4 });
+    expect(sim.configure).toBeUndefined();
+    let starts = 0;
+    const counted: PoseSource = { kind: sim.kind, simulated: sim.simulated, description: sim.description, poses: (signal, hooks) => (starts++, sim.poses(signal, hooks)) };
+    const config = loadConfig({ env: {}, overrides: { dataDir: t.dir, logLevel: process.env.TEST_LOG_LEVEL ?? 'silent', 'http.port': 0, 'mqtt.url': SHARED_BROKER, 'mqtt.deviceId': deviceId } });
+    const agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source: counted, createCoach: realCoach });
+    try {
+      await until('online', () => reported.some((r) => r.version === 0));
+      await gateway.publishAsync(topicFor('configDesired', deviceId), JSON.stringify({ version: 1, config: { 'source.fps': 10 } }), { qos: 1 });
+      await until('config/reported v1', () => reported.some((r) => r.version === 1));
+      expect(reported.find((r) => r.version === 1)).toMatchObject({ config: { 'source.fps': 10 } });
+      expect(reported.find((r) => r.version === 1)?.error).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(starts).toBe(1);
+    } finally {
+      await agent.stop('test over');
+      await gateway.publishAsync(topicFor('status', deviceId), '', { retain: true });
+      await gateway.endAsync();
+      t.cleanup();
+    }
+  });
 });
