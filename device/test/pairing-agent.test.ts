@@ -4,14 +4,12 @@
  * the phone page in headless Chromium signs in (Auth emulator stand-in) and confirms; the agent is
  * greeted by name and its workouts land in that person's account.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
-import { loadConfig } from '../src/agent/config.ts';
+import { agentConfigOnGateway } from './agentOnGateway.ts';
 import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
@@ -54,23 +52,7 @@ describe.skipIf(chromiumMissing)('pairing the real agent from a phone', () => {
 
   it('shows a code while unpaired, greets the person who confirmed on the phone, and stores their workouts', async () => {
     const { deviceId, secret } = await tg.gateway.registry.create({ room: 'Studio' });
-    const credentialsFile = join(t.dir, `${deviceId}.json`);
-    writeFileSync(credentialsFile, JSON.stringify({ deviceId, secret }));
-    chmodSync(credentialsFile, 0o600);
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir: join(t.dir, 'data'),
-        'http.port': 0,
-        'mqtt.url': `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
-        'mqtt.caFile': tg.gateway.caCertPath,
-        'mqtt.credentialsFile': credentialsFile,
-        'mqtt.gatewayHttpUrl': `http://127.0.0.1:${tg.gateway.httpPort}`,
-        'mqtt.reconnectMinMs': 200,
-        'outbox.unpairedRetryS': 1,
-        'coach.idleEndS': 1,
-      },
-    });
+    const config = agentConfigOnGateway(tg, { deviceId, secret }, t.dir, { 'outbox.unpairedRetryS': 1, 'coach.idleEndS': 1 });
     const source = createSimulatedAthlete({ speed: 4, repsPerSet: 3, repPeriodS: 2, restS: 12 });
     agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source, createCoach: realCoach });
     const events: LiveEvent[] = [];

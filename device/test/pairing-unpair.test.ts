@@ -3,7 +3,6 @@
  * on the agent's localhost server asks first (the live `link` event then carries the deadline),
  * and only a confirmation inside the window ends the pairing; the mirror then shows a new code.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import WebSocket from 'ws';
 import { liveEventSchema, topicFor, type LinkEvent, type LiveEvent, type PairingMessage } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
-import { loadConfig } from '../src/agent/config.ts';
+import { agentConfigOnGateway } from './agentOnGateway.ts';
 import type { PoseFrame, PoseSource } from '../src/agent/ports.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
@@ -59,22 +58,7 @@ describe('unpairing the mirror from the glass', () => {
   /** A mirror running the agent, paired with Grace through the code its glass showed. */
   async function mirror(room: string, unpairConfirmS?: number) {
     const { deviceId, secret } = await tg.gateway.registry.create({ room });
-    const credentialsFile = join(t.dir, `${deviceId}.json`);
-    writeFileSync(credentialsFile, JSON.stringify({ deviceId, secret }));
-    chmodSync(credentialsFile, 0o600);
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir: join(t.dir, deviceId),
-        'http.port': 0,
-        'mqtt.url': `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
-        'mqtt.caFile': tg.gateway.caCertPath,
-        'mqtt.credentialsFile': credentialsFile,
-        'mqtt.gatewayHttpUrl': `http://127.0.0.1:${tg.gateway.httpPort}`,
-        'mqtt.reconnectMinMs': 200,
-        'mqtt.unpairConfirmS': unpairConfirmS,
-      },
-    });
+    const config = agentConfigOnGateway(tg, { deviceId, secret }, join(t.dir, deviceId), { 'mqtt.unpairConfirmS': unpairConfirmS });
     const agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source: emptyRoom, createCoach: realCoach });
     agents.push(agent);
     const events: LiveEvent[] = [];

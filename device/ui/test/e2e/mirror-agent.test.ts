@@ -5,7 +5,7 @@
  * local Redis, MariaDB, Firestore emulator). The UI reaches each screen, shows the coach's rep
  * count, and the summary shows the gateway's motivational feedback and "saved".
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
@@ -16,7 +16,7 @@ import { liveEventSchema, type LiveEvent, type SessionPayload } from '@pose-coac
 import { createEstimator } from '@pose-coach/inference';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
-import { loadConfig } from '../../../src/agent/config.ts';
+import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
 import { choosePoseSource } from '../../../src/agent/poseSources.ts';
 import type { PoseSource } from '../../../src/agent/ports.ts';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
@@ -78,24 +78,12 @@ describe.skipIf(skipReason)(`mirror UI against the real agent and gateway${skipR
 
   it(`shows ${CLIP} from idle to summary: the coach's count on screen, the gateway's feedback, then idle and history`, async () => {
     const dev = await tg.provision();
-    const credentialsFile = join(dir, 'device.json');
-    writeFileSync(credentialsFile, JSON.stringify({ deviceId: dev.deviceId, secret: dev.secret }));
-    chmodSync(credentialsFile, 0o600);
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir: join(dir, 'data'),
-        'http.port': 0,
-        'http.uiDir': ui.dir,
-        'mqtt.url': `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
-        'mqtt.caFile': tg.gateway.caCertPath,
-        'mqtt.credentialsFile': credentialsFile,
-        'mqtt.reconnectMinMs': 200,
-        'source.kind': 'video',
-        'source.video': clipPath,
-        'source.loopVideo': false,
-        'coach.idleEndS': 2,
-      },
+    const config = agentConfigOnGateway(tg, dev, dir, {
+      'http.uiDir': ui.dir,
+      'source.kind': 'video',
+      'source.video': clipPath,
+      'source.loopVideo': false,
+      'coach.idleEndS': 2,
     });
     const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
     // What startAgent() does, with the clip played once: the agent's video source replays a video

@@ -4,7 +4,7 @@
  * QR code and short code the gateway issued; once a phone claims the code, the mirror greets the
  * person by name and the pairing panel goes away.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { liveEventSchema, type LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
-import { loadConfig } from '../../../src/agent/config.ts';
+import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
 import type { PoseFrame, PoseSource } from '../../../src/agent/ports.ts';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
 import { seriousViolations } from './axe.ts';
@@ -54,22 +54,7 @@ describe.skipIf(chromiumMissing)(`pairing on the mirror UI${chromiumMissing ? ` 
 
   it('shows the gateway’s pairing code and QR while unpaired, then the person’s name once a phone claims it', async () => {
     const { deviceId, secret } = await tg.gateway.registry.create({ name: 'Hall mirror', room: 'Hall' });
-    const credentialsFile = join(dir, 'device.json');
-    writeFileSync(credentialsFile, JSON.stringify({ deviceId, secret }));
-    chmodSync(credentialsFile, 0o600);
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir: join(dir, 'data'),
-        'http.port': 0,
-        'http.uiDir': ui.dir,
-        'mqtt.url': `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
-        'mqtt.caFile': tg.gateway.caCertPath,
-        'mqtt.credentialsFile': credentialsFile,
-        'mqtt.gatewayHttpUrl': `http://127.0.0.1:${tg.gateway.httpPort}`,
-        'mqtt.reconnectMinMs': 200,
-      },
-    });
+    const config = agentConfigOnGateway(tg, { deviceId, secret }, dir, { 'http.uiDir': ui.dir });
     agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source: emptyRoom, createCoach: realCoach });
     const events: LiveEvent[] = [];
     const ws = new WebSocket(`${agent.url.replace('http', 'ws')}live`);

@@ -4,14 +4,14 @@
  * and its countdown (axe clean), a question left unanswered lapses and keeps the pairing, "Keep
  * paired" keeps it, and "Unpair" ends it at the gateway and brings the pairing QR back.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
-import { loadConfig } from '../../../src/agent/config.ts';
+import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
 import type { PoseFrame, PoseSource } from '../../../src/agent/ports.ts';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
 import { seriousViolations } from './axe.ts';
@@ -54,23 +54,7 @@ describe.skipIf(chromiumMissing)(`unpairing from the mirror UI${chromiumMissing 
 
   it('asks with a countdown, lapses or keeps when not confirmed, and shows the pairing QR once confirmed', async () => {
     const { deviceId, secret } = await tg.gateway.registry.create({ name: 'Hall mirror', room: 'Hall' });
-    const credentialsFile = join(dir, 'device.json');
-    writeFileSync(credentialsFile, JSON.stringify({ deviceId, secret }));
-    chmodSync(credentialsFile, 0o600);
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir: join(dir, 'data'),
-        'http.port': 0,
-        'http.uiDir': ui.dir,
-        'mqtt.url': `mqtts://127.0.0.1:${tg.gateway.mqttsPort}`,
-        'mqtt.caFile': tg.gateway.caCertPath,
-        'mqtt.credentialsFile': credentialsFile,
-        'mqtt.gatewayHttpUrl': `http://127.0.0.1:${tg.gateway.httpPort}`,
-        'mqtt.reconnectMinMs': 200,
-        'mqtt.unpairConfirmS': WINDOW_S,
-      },
-    });
+    const config = agentConfigOnGateway(tg, { deviceId, secret }, dir, { 'http.uiDir': ui.dir, 'mqtt.unpairConfirmS': WINDOW_S });
     agent = await createAgent({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), source: emptyRoom, createCoach: realCoach });
     const page = await chrome.newPage(PORTRAIT);
     await page.goto(`${agent.url}?rotate=0`);
