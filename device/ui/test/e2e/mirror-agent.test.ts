@@ -18,7 +18,6 @@ import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
 import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
 import { choosePoseSource } from '../../../src/agent/poseSources.ts';
-import type { PoseSource } from '../../../src/agent/ports.ts';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
 import { seriousViolations } from './axe.ts';
 import { buildUi, chromiumMissing, launchChromium, PORTRAIT, shoot, waitForScreen, type TestBrowser } from './browser.ts';
@@ -40,22 +39,6 @@ const RECORDER = `
     if (c && seen.counts.at(-1) !== c) seen.counts.push(c);
   }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
 `;
-/** The source, ending when the video first ends instead of being retried as a failed camera. */
-function playedOnce(source: PoseSource): PoseSource {
-  return {
-    kind: source.kind,
-    simulated: source.simulated,
-    description: source.description,
-    ...(source.model ? { model: source.model } : {}),
-    async *poses(signal, hooks) {
-      const inner = new AbortController();
-      signal.addEventListener('abort', () => inner.abort(), { once: true });
-      const onSourceError = (message: string | undefined) => (message?.includes(' ended') ? inner.abort() : hooks?.onSourceError?.(message));
-      yield* source.poses(inner.signal, { onSourceError });
-    },
-  };
-}
-
 const seen = (page: Page) => page.evaluate(() => (window as unknown as { __seen: { screens: string[]; counts: string[] } }).__seen);
 
 describe.skipIf(skipReason)(`mirror UI against the real agent and gateway${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
@@ -86,10 +69,9 @@ describe.skipIf(skipReason)(`mirror UI against the real agent and gateway${skipR
       'coach.idleEndS': 2,
     });
     const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-    // What startAgent() does, with the clip played once: the agent's video source replays a video
-    // that ended even with source.loopVideo false (its live loop retries the "camera").
+    // What startAgent() does; with source.loopVideo false the clip plays once.
     const { source } = choosePoseSource(config, () => createEstimator({ model: config.inference.model, backend: config.inference.backend }), log);
-    agent = await createAgent({ config, log, source: playedOnce(source), createCoach: realCoach });
+    agent = await createAgent({ config, log, source, createCoach: realCoach });
 
     // The coach's own count, as the agent tells any client.
     const events: LiveEvent[] = [];
