@@ -2,9 +2,11 @@
  * Installs a signed release (models or app files) on the mirror, as named steps:
  *   verify  — the bundle's size and sha256 match the manifest, and the manifest carries a valid
  *             Ed25519 signature by the fleet's key (nothing unsigned is ever unpacked);
- *   unpack  — into `releases/<kind>-<version>` under a temporary name, renamed when complete;
- *   swap    — the `<kind>-current` symlink is replaced atomically (a new link renamed over it);
- *   selfTest— the caller's check of the new slot (a frame through inference for a model);
+ *   unpack  — into its slot (models: `releases/model-<version>`; app: `app/releases/<version>`)
+ *             under a temporary name, renamed when complete;
+ *   swap    — the current link (`model-current`; `app/current`) is replaced atomically (a new link
+ *             renamed over it); for the app, `app/previous` then names the release it replaced;
+ *   selfTest— the caller's check of the new slot (a frame through inference);
  *   rollback— on a failed self-test the previous link is put back and the new slot removed.
  * A bundle is JSON `{files: {relativePath: base64}}`.
  */
@@ -30,9 +32,29 @@ export class UpdateError extends Error {
 
 const bundleSchema = z.object({ files: z.record(z.string().min(1), z.string()) });
 
+/** Where a release is unpacked and the link that names the current one. */
+export interface ReleaseLayout {
+  dir: string;
+  link: string;
+  /** A link kept to the release the new one replaced (app releases: for a manual rollback). */
+  previousLink?: string;
+}
+
+/** Model releases (and the default): `<root>/releases/<kind>-<version>`, link `<root>/<kind>-current`. */
+export function modelReleaseLayout(root: string, manifest: Pick<ReleaseManifest, 'kind' | 'version'>): ReleaseLayout {
+  return { dir: join(root, 'releases', `${manifest.kind}-${manifest.version}`), link: join(root, `${manifest.kind}-current`) };
+}
+
+/** App releases: `<appRoot>/releases/<version>`, links `<appRoot>/current` and `<appRoot>/previous`. */
+export function appReleaseLayout(appRoot: string, version: string): ReleaseLayout {
+  return { dir: join(appRoot, 'releases', version), link: join(appRoot, 'current'), previousLink: join(appRoot, 'previous') };
+}
+
 export interface InstallOptions {
-  /** Where releases and the `<kind>-current` links live, e.g. <dataDir>/releases. */
+  /** Where model releases and the `model-current` link live, e.g. <dataDir>/releases. */
   root: string;
+  /** Where this release goes; default modelReleaseLayout(root, manifest). */
+  layout?: ReleaseLayout;
   manifest: ReleaseManifest;
   bundle: Buffer;
   /** PEM of the fleet's Ed25519 public key. */
@@ -85,11 +107,9 @@ function swapLink(link: string, target: string): void {
 
 export async function installRelease(o: InstallOptions): Promise<Installed> {
   verifyRelease(o.manifest, o.bundle, o.publicKeyPem);
-  const name = `${o.manifest.kind}-${o.manifest.version}`;
-  const releases = join(o.root, 'releases');
-  const dir = join(releases, name);
-  const link = join(o.root, `${o.manifest.kind}-current`);
-  mkdirSync(releases, { recursive: true });
+  const { dir, link, previousLink } = o.layout ?? modelReleaseLayout(o.root, o.manifest);
+  mkdirSync(dirname(dir), { recursive: true });
+  mkdirSync(dirname(link), { recursive: true });
 
   const staging = `${dir}.${process.pid}.partial`;
   rmSync(staging, { recursive: true, force: true });
@@ -112,5 +132,6 @@ export async function installRelease(o: InstallOptions): Promise<Installed> {
     if (previous !== dir) rmSync(dir, { recursive: true, force: true });
     throw new UpdateError('self_test_failed', `release ${o.manifest.version} failed its self-test (${(err as Error).message}); ${previous ? 'the previous release is back' : 'nothing installed'}`, true);
   }
+  if (previousLink && previous && previous !== dir) swapLink(previousLink, previous);
   return { dir, ...(previous ? { previous } : {}) };
 }

@@ -1,0 +1,138 @@
+/**
+ * App releases through a rollout against the real gateway, installed by the device's real `update`
+ * command: the new tree lands in `app/releases/<version>`, `app/current` swaps atomically and the
+ * new tree's own self-test entry runs in a child process. A release whose self-test fails or hangs
+ * is rolled back (current unchanged, the rollout counts the failure); one signed by another key is
+ * refused before anything is unpacked or swapped.
+ */
+import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandSchema, topicFor } from '@pose-coach/protocol';
+import { runCommand } from '../src/agent/commands.ts';
+import { createUpdateCommand } from '../src/fleet/updateCommand.ts';
+import { appSelfTest, APP_SELF_TEST_ENTRY } from '../src/fleet/appSelfTest.ts';
+import { bundleFolder, newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
+import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
+import { tempDir } from './outbox-fixtures.ts';
+
+const ADMIN = 'fleet-admin-token-for-app-update-tests-1';
+const keys = newFleetKeyPair();
+const otherKeys = newFleetKeyPair();
+
+describe('app releases', () => {
+  let tg: TestGateway;
+  let http: string;
+  const t = tempDir('fleet-app-update');
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${http}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  /** A minimal app tree: a marker file and a self-test entry with the given body. */
+  const appTree = (version: string, selfTestSource: string) => {
+    const dir = join(t.dir, 'trees', version);
+    mkdirSync(join(dir, 'device', 'src', 'agent'), { recursive: true });
+    writeFileSync(join(dir, 'VERSION'), version);
+    writeFileSync(join(dir, APP_SELF_TEST_ENTRY), selfTestSource);
+    return dir;
+  };
+  const upload = async (version: string, selfTestSource: string, privateKeyPem = keys.privateKeyPem) => {
+    const bundle = bundleFolder(appTree(version, selfTestSource));
+    const manifest = signRelease({ kind: 'app', version, bundle, privateKeyPem });
+    const r = await api('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') });
+    expect(r.status).toBe(201);
+  };
+  const rollout = async (release: string, group: string) => {
+    const started = await api('POST', '/fleet/api/rollouts', { release, group, maxFailures: 0 });
+    expect(started.status).toBe(202);
+    for (let i = 0; i < 600; i++) {
+      const r = (await api('GET', `/fleet/api/rollouts/${started.body.rollout.id}`)).body.rollout;
+      if (r.state !== 'running') return r;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error('rollout did not finish');
+  };
+
+  /** A mirror answering `cmd` with the real update command and the real app self-test runner. */
+  async function mirror(group: string) {
+    const { deviceId, secret } = await tg.provision();
+    await api('PATCH', `/fleet/api/devices/${deviceId}`, { group });
+    const appRoot = join(t.dir, deviceId, 'app');
+    const acks: Array<{ ok: boolean; error?: string; result?: any }> = [];
+    const update = createUpdateCommand({
+      gatewayHttpUrl: `https://127.0.0.1:${tg.gateway.httpsPort}`,
+      ca: tg.gateway.caCert,
+      deviceId,
+      secret,
+      root: join(t.dir, deviceId, 'releases'),
+      appRoot,
+      publicKeyPem: keys.publicKeyPem,
+      selfTest: (kind, dir) => (kind === 'app' ? appSelfTest(dir, { configFile: '/etc/pose-coach/agent.json', timeoutMs: 8_000 }) : Promise.resolve()),
+    });
+    const c = await tg.connect(deviceId, secret);
+    await c.subscribeAsync(topicFor('cmd', deviceId), { qos: 1 });
+    c.on('message', (topic, payload) => {
+      if (topic !== topicFor('cmd', deviceId)) return;
+      const cmd = commandSchema.parse(JSON.parse(payload.toString()));
+      void runCommand({ ...cmd, timeoutMs: 30_000 }, { update }).then((ack) => {
+        acks.push(ack);
+        c.publish(topicFor('cmdAck', deviceId), JSON.stringify(ack), { qos: 1 });
+      });
+    });
+    return { appRoot, current: join(appRoot, 'current'), previous: join(appRoot, 'previous'), acks };
+  }
+
+  beforeAll(async () => {
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
+    http = `http://127.0.0.1:${tg.gateway.httpPort}`;
+  }, 60_000);
+  afterAll(async () => {
+    await tg?.stop();
+    t.cleanup();
+  });
+
+  it('installs a release whose self-test passes, keeps the one it replaced as previous, and rolls back one that fails or hangs', async () => {
+    const m = await mirror('app-canary');
+    // The entry sees the agent's config file, as the real one loads it.
+    const passes = `if (!process.argv.includes('--config')) { console.error('no --config'); process.exit(1); }\nprocess.exit(0);\n`;
+
+    await upload('1.0.0', passes);
+    expect(await rollout('app-1.0.0', 'app-canary')).toMatchObject({ state: 'done', succeeded: 1, failed: 0 });
+    expect(readlinkSync(m.current)).toBe(join(m.appRoot, 'releases', '1.0.0'));
+    expect(m.acks.at(-1)).toMatchObject({ ok: true, result: { kind: 'app', version: '1.0.0', dir: join(m.appRoot, 'releases', '1.0.0') } });
+    expect(existsSync(join(m.current, 'VERSION'))).toBe(true);
+
+    await upload('1.1.0', passes);
+    expect(await rollout('app-1.1.0', 'app-canary')).toMatchObject({ state: 'done', succeeded: 1 });
+    expect(readlinkSync(m.current)).toBe(join(m.appRoot, 'releases', '1.1.0'));
+    expect(readlinkSync(m.previous)).toBe(join(m.appRoot, 'releases', '1.0.0'));
+
+    await upload('2.0.0', `console.error('the test frame gave no keypoints');\nprocess.exit(1);\n`);
+    const failed = await rollout('app-2.0.0', 'app-canary');
+    expect(failed).toMatchObject({ state: 'stopped', succeeded: 0, failed: 1 });
+    expect(failed.failures[0].error).toMatch(/failed its self-test \(app self-test failed: the test frame gave no keypoints\); the previous release is back/);
+    expect(m.acks.at(-1)).toMatchObject({ ok: false });
+    expect(readlinkSync(m.current)).toBe(join(m.appRoot, 'releases', '1.1.0'));
+    expect(existsSync(join(m.appRoot, 'releases', '2.0.0'))).toBe(false);
+
+    await upload('2.0.1', `setInterval(() => undefined, 1000);\n`);
+    const hung = await rollout('app-2.0.1', 'app-canary');
+    expect(hung.failures[0].error).toMatch(/app self-test failed: no answer within 8000 ms.*previous release is back/);
+    expect(readlinkSync(m.current)).toBe(join(m.appRoot, 'releases', '1.1.0'));
+    expect(readlinkSync(m.previous)).toBe(join(m.appRoot, 'releases', '1.0.0'));
+  }, 90_000);
+
+  it('refuses an app release signed by another key before unpacking or swapping anything', async () => {
+    const m = await mirror('app-forged');
+    await upload('3.0.0', `process.exit(0);\n`, otherKeys.privateKeyPem);
+    const r = await rollout('app-3.0.0', 'app-forged');
+    expect(r).toMatchObject({ state: 'stopped', failed: 1 });
+    expect(r.failures[0].error).toMatch(/release 3\.0\.0 is not signed by this fleet's key/);
+    expect(existsSync(m.current)).toBe(false);
+    expect(existsSync(join(m.appRoot, 'releases', '3.0.0'))).toBe(false);
+  });
+});
