@@ -20,8 +20,7 @@ import { SessionTracker, type TrackerEvent } from './sessionTracker.ts';
 import { collectTelemetry, FrameStats, readCpuTempC } from './telemetry.ts';
 import { startWatchdog } from './watchdog.ts';
 import { credentialsByClaim } from '../fleet/claimCredentials.ts';
-import { createUpdateCommand } from '../fleet/updateCommand.ts';
-import { modelSelfTest } from '../fleet/modelSelfTest.ts';
+import { updateAction } from './updateAction.ts';
 
 export const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -37,6 +36,8 @@ export interface AgentDeps {
   source: PoseSource;
   createCoach: CoachFactory;
   env?: NodeJS.ProcessEnv;
+  /** The config file the agent was started with (an app release's self-test loads it too). */
+  configFile?: string;
   /** The process's way to restart the agent (the `restart-agent` fleet command); absent: no such command. */
   onRestart?(): void;
 }
@@ -186,20 +187,18 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     'restart-camera': () => (restartSource(), { source: source.description }),
     'end-session': () => endSession('remote command'),
     diagnostics: () => diagnostics(),
-    // Signed model releases from a rollout: verified, swapped in, self-tested with real inference, rolled back on failure.
+    // Signed model and app releases from a rollout (updateAction.ts): verified, swapped in, self-tested, rolled back on failure.
     ...(releaseKeyPem && creds
       ? {
-          update: createUpdateCommand({
+          update: updateAction({
+            config,
             gatewayHttpUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url),
             deviceId,
             secret: creds.secret,
-            root: join(config.dataDir, 'releases'),
             publicKeyPem: releaseKeyPem,
             ...(config.mqtt.caFile ? { ca: readFileSync(config.mqtt.caFile) } : {}),
-            selfTest: (kind, dir) =>
-              kind === 'model'
-                ? modelSelfTest(dir, { model: config.inference.model, backend: config.inference.backend }).then(() => undefined)
-                : Promise.reject(new Error('app releases are installed with the system package, not by the agent')),
+            ...(deps.configFile ? { configFile: deps.configFile } : {}),
+            ...(deps.onRestart ? { onRestart: deps.onRestart } : {}),
           }),
         }
       : {}),

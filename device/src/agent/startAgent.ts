@@ -41,6 +41,6 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<Agent & 
   }
   const { source, reason } = choosePoseSource(config, () => createEstimator({ model: config.inference.model, backend: config.inference.backend }), log);
   log.info({ source: source.description, reason }, 'frame source chosen');
-  const agent = await createAgent({ config, log, source, createCoach: opts.createCoach ?? realCoach, ...(opts.env ? { env: opts.env } : {}), ...(opts.onRestart ? { onRestart: opts.onRestart } : {}) });
+  const agent = await createAgent({ config, log, source, createCoach: opts.createCoach ?? realCoach, ...(opts.env ? { env: opts.env } : {}), ...(opts.configFile ? { configFile: opts.configFile } : {}), ...(opts.onRestart ? { onRestart: opts.onRestart } : {}) });
   return Object.assign(agent, { config });
 }

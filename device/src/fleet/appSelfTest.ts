@@ -18,6 +18,12 @@ export interface AppSelfTestOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The line that says why: an uncaught error's own line (Node prints its version after the stack), else the last line. */
+function reasonFrom(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  return lines.find((l) => /^\w*Error( \[\w+\])?:/.test(l)) ?? lines.at(-1);
+}
+
 /** Resolves when the entry exits 0; rejects with the last line it printed to stderr, a timeout, or a missing entry. */
 export function appSelfTest(dir: string, o: AppSelfTestOptions = {}): Promise<void> {
   const entry = join(dir, APP_SELF_TEST_ENTRY);
@@ -30,7 +36,7 @@ export function appSelfTest(dir: string, o: AppSelfTestOptions = {}): Promise<vo
       { env: o.env ?? process.env, timeout, killSignal: 'SIGKILL' },
       (err, _stdout, stderr) => {
         if (!err) return resolve();
-        const why = (err as { killed?: boolean }).killed ? `no answer within ${timeout} ms` : stderr.trim().split('\n').at(-1) || err.message;
+        const why = (err as { killed?: boolean }).killed ? `no answer within ${timeout} ms` : reasonFrom(stderr) || err.message;
         reject(new Error(`app self-test failed: ${why}`));
       },
     );

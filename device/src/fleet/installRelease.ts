@@ -59,6 +59,8 @@ export interface InstallOptions {
   bundle: Buffer;
   /** PEM of the fleet's Ed25519 public key. */
   publicKeyPem: string;
+  /** Completes the unpacked tree before it is swapped in (app releases: links to the installed packages). */
+  prepare?(dir: string): void;
   /** Throws when the newly installed directory does not work. */
   selfTest(dir: string): Promise<void>;
 }
@@ -115,6 +117,7 @@ export async function installRelease(o: InstallOptions): Promise<Installed> {
   rmSync(staging, { recursive: true, force: true });
   try {
     unpack(o.bundle, staging);
+    o.prepare?.(staging);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;

@@ -7,6 +7,7 @@
 import { releaseManifestSchema, describeIssues } from '@pose-coach/protocol';
 import { appReleaseLayout, installRelease } from './installRelease.ts';
 import { gatewayRequest } from './gatewayRequest.ts';
+import { linkInstalledDependencies } from './linkDependencies.ts';
 
 export interface UpdateCommandOptions {
   gatewayHttpUrl: string;
@@ -16,6 +17,8 @@ export interface UpdateCommandOptions {
   root: string;
   /** Where app releases live (`releases/<version>`, links `current` and `previous`); absent: app releases are refused. */
   appRoot?: string;
+  /** The installed app whose node_modules an app release borrows (linkDependencies.ts); absent: the release carries its own. */
+  appInstallRoot?: string;
   publicKeyPem: string;
   selfTest(kind: 'model' | 'app', dir: string): Promise<void>;
   downloadTimeoutMs?: number;
@@ -35,7 +38,11 @@ export function createUpdateCommand(o: UpdateCommandOptions) {
     const res = await gatewayRequest(url, { method: 'GET', headers: { authorization: auth }, ...(o.ca ? { ca: o.ca } : {}), timeoutMs: o.downloadTimeoutMs ?? 300_000 });
     if (res.status !== 200) throw new Error(`download of ${url} failed: ${res.status} ${res.body.toString('utf8').slice(0, 200)}`);
     const bundle = res.body;
-    const layout = m.data.kind === 'app' ? { layout: appReleaseLayout(o.appRoot!, m.data.version) } : {};
+    const installRoot = o.appInstallRoot;
+    const layout =
+      m.data.kind === 'app'
+        ? { layout: appReleaseLayout(o.appRoot!, m.data.version), ...(installRoot ? { prepare: (dir: string) => linkInstalledDependencies(dir, installRoot) } : {}) }
+        : {};
     const installed = await installRelease({ root: o.root, ...layout, manifest: m.data, bundle, publicKeyPem: o.publicKeyPem, selfTest: (dir) => o.selfTest(m.data.kind, dir) });
     return { kind: m.data.kind, version: m.data.version, dir: installed.dir, ...(installed.previous ? { previous: installed.previous } : {}) };
   };
