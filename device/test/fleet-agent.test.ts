@@ -2,7 +2,7 @@
  * The real agent in a fleet, against the real gateway: first boot with only a claim token
  * (credentials obtained once, stored mode 600, the claim never used again), a refused claim that
  * stops the agent with the reason, a fleet-wide config change applied live and reported back,
- * and remote commands acknowledged by the agent.
+ * remote commands acknowledged by the agent, and model and app releases installed or rolled back.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
@@ -182,7 +182,7 @@ describe('agent in a fleet', () => {
     await api('PATCH', '/fleet/api/config/fleet', { set: { 'inference.model': null } });
   });
 
-  it.skipIf(!modelsInstalled)('installs a signed model release from a rollout after a real-inference self-test, and rolls a damaged one back', async () => {
+  it.skipIf(!modelsInstalled)('installs signed model and app releases from rollouts after their self-tests, restarts into a good app release, and rolls damaged ones back', async () => {
     const keys = newFleetKeyPair();
     const keyFile = join(t.dir, 'fleet.pub');
     writeFileSync(keyFile, keys.publicKeyPem);
@@ -220,5 +220,31 @@ describe('agent in a fleet', () => {
     expect(stopped).toMatchObject({ state: 'stopped', succeeded: 0, failed: 1 });
     expect(stopped.failures[0].error).toMatch(/failed its self-test \(inference self-test failed: .*movenet-lightning.*\); the previous release is back/);
     expect(readlinkSync(link)).toMatch(/model-2026\.11\.1$/);
+
+    // An app release: the new tree's own self-test entry decides; a passing one restarts the agent into app/current.
+    const appRelease = async (version: string, selfTest: string) => {
+      const folder = join(t.dir, `app-${version}`);
+      mkdirSync(join(folder, 'device', 'src', 'agent'), { recursive: true });
+      writeFileSync(join(folder, 'device', 'src', 'agent', 'selfTest.ts'), selfTest);
+      const bundle = bundleFolder(folder);
+      const manifest = signRelease({ kind: 'app', version, bundle, privateKeyPem: keys.privateKeyPem });
+      const res = await fetch(`${http}/fleet/api/releases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ manifest, bundle: bundle.toString('base64') }),
+      });
+      expect(res.status).toBe(201);
+    };
+    const current = join(mirror.dataDir, 'app', 'current');
+    await appRelease('2026.12.0', 'process.exit(0);\n');
+    expect(await rollout('app-2026.12.0')).toMatchObject({ state: 'done', succeeded: 1 });
+    expect(readlinkSync(current)).toBe(join(mirror.dataDir, 'app', 'releases', '2026.12.0'));
+    await until('restart into the new release', async () => restarts.filter((n) => n === 'updated').length, (n) => n === 1, 5_000);
+
+    await appRelease('2026.12.1', "console.error('no pose from the test frame');\nprocess.exit(1);\n");
+    const refused = await rollout('app-2026.12.1');
+    expect(refused.failures[0].error).toMatch(/app self-test failed: no pose from the test frame\); the previous release is back/);
+    expect(readlinkSync(current)).toBe(join(mirror.dataDir, 'app', 'releases', '2026.12.0'));
+    expect(restarts.filter((n) => n === 'updated')).toHaveLength(1);
   }, 120_000);
 });
