@@ -42,10 +42,10 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     });
     scope.add(() => queues.close());
     const metrics = createMetrics(() => queues.counts());
-    const events = createSessionEvents(config.REDIS_URL, config.QUEUE_PREFIX);
+    const events = createSessionEvents(config.REDIS_URL, config.QUEUE_PREFIX, log);
     await events.start();
     scope.add(() => events.close());
-    const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX);
+    const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX, log);
     scope.add(() => marker.close());
 
     if (config.RUN_WORKERS) startStoreWorkers(config, { stores, events, marker, metrics, log, scope });

@@ -16,10 +16,10 @@ try {
   const log = createLogger(config.LOG_LEVEL, 'gateway-workers');
   const scope = createScope(log);
   const stores = await openStores(config, log, scope, { inProcessEmulator: false });
-  const events = createSessionEvents(config.REDIS_URL, config.QUEUE_PREFIX);
+  const events = createSessionEvents(config.REDIS_URL, config.QUEUE_PREFIX, log);
   await events.start();
   scope.add(() => events.close());
-  const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX);
+  const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX, log);
   scope.add(() => marker.close());
   startStoreWorkers(config, { stores, events, marker, metrics: createMetrics(), log, scope });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'store workers running');

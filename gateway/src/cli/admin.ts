@@ -9,7 +9,7 @@
  *   dlq replay [sessionId]                                   retries one, or all
  */
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../redis.ts';
 import { createMysqlPool, runMigrations } from '@pose-coach/cloud-sync';
 import { ConfigError, loadGatewayConfig } from '../config.ts';
 import { createDeviceRegistry } from '../devices/deviceRegistry.ts';
@@ -46,7 +46,7 @@ export async function runAdmin(argv: string[], out: (line: string) => void = con
         return 0;
       }
       const announce = async (change: { deviceId: string; endedUid?: string }) => {
-        const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+        const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
         try {
           await publishPairingChange(redis, config.QUEUE_PREFIX, change);
         } finally {

@@ -3,7 +3,8 @@
  * the gateway then drops its cached binding and updates Firestore and the retained message.
  * A change made while no gateway runs still reaches the mirror: its state is re-sent on connect.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis.ts';
 import type { PairingChange } from './pairingService.ts';
 
 export const pairingChannel = (prefix: string) => `${prefix}:pairing:changes`;
@@ -14,7 +15,7 @@ export function publishPairingChange(redis: Redis, prefix: string, change: Pairi
 
 /** Subscribes on a connection of its own (a subscribed Redis connection can do nothing else). */
 export async function subscribePairingChanges(redisUrl: string, prefix: string, onChange: (change: PairingChange) => void): Promise<() => Promise<void>> {
-  const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const sub = connectRedis(redisUrl, { maxRetriesPerRequest: null });
   await sub.subscribe(pairingChannel(prefix));
   sub.on('message', (_channel, raw: string) => {
     try {

@@ -3,7 +3,7 @@
  * gateway's key prefix), the pairing service, Firestore + retained-message upkeep on every change
  * (including those the admin CLI announces over Redis), and the state re-sent on each connect.
  */
-import { Redis } from 'ioredis';
+import { connectRedis } from '../redis.ts';
 import type { Aedes, Client } from 'aedes';
 import type { GatewayConfig } from '../config.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
@@ -23,7 +23,7 @@ export async function startPairing(
   deps: { registry: DeviceRegistry; firestore: Firestore; broker: { aedes: Aedes; publish: RetainedPublish }; log: Logger; scope: Scope },
 ) {
   const log = deps.log.child({ part: 'pairing' });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 }, log);
   deps.scope.add(async () => redis.disconnect());
   const prefix = `${config.QUEUE_PREFIX}:pairing:`;
 

@@ -2,7 +2,8 @@
  * "Session stored in every store" events over Redis pub/sub, so the process that owns the MQTT
  * broker (and the API waiting on a POST) hears about writes finished by workers in any process.
  */
-import { Redis } from 'ioredis';
+import { connectRedis } from '../redis.ts';
+import type { Logger } from '../log.ts';
 
 export interface SessionStoredEvent {
   sessionId: string;
@@ -13,10 +14,10 @@ export interface SessionStoredEvent {
 
 type Listener = (event: SessionStoredEvent) => void;
 
-export function createSessionEvents(redisUrl: string, prefix: string) {
+export function createSessionEvents(redisUrl: string, prefix: string, log?: Logger) {
   const channel = `${prefix}:session-stored`;
-  const pub = new Redis(redisUrl, { lazyConnect: true });
-  const sub = new Redis(redisUrl, { lazyConnect: true });
+  const pub = connectRedis(redisUrl, { lazyConnect: true }, log);
+  const sub = connectRedis(redisUrl, { lazyConnect: true });
   const listeners = new Set<Listener>();
   const waiters = new Map<string, Set<(e: SessionStoredEvent) => void>>();
 
@@ -46,8 +47,8 @@ export function createSessionEvents(redisUrl: string, prefix: string) {
     onStored(listener: Listener): void {
       listeners.add(listener);
     },
-    /** Resolves with the event, or undefined after `timeoutMs`. */
-    waitFor(sessionId: string, timeoutMs: number): Promise<SessionStoredEvent | undefined> {
+    /** Resolves with the event, or undefined after `timeoutMs` or once `signal` aborts. */
+    waitFor(sessionId: string, timeoutMs: number, signal?: AbortSignal): Promise<SessionStoredEvent | undefined> {
       return new Promise((resolve) => {
         const set = waiters.get(sessionId) ?? new Set();
         waiters.set(sessionId, set);
@@ -59,6 +60,7 @@ export function createSessionEvents(redisUrl: string, prefix: string) {
         };
         const timer = setTimeout(() => done(undefined), timeoutMs);
         set.add(done);
+        signal?.addEventListener('abort', () => done(undefined), { once: true });
       });
     },
     async close(): Promise<void> {

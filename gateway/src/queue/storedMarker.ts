@@ -1,5 +1,6 @@
 /** Remembers, per session, which stores hold it, so "stored everywhere" is known exactly once. */
-import { Redis } from 'ioredis';
+import { connectRedis } from '../redis.ts';
+import type { Logger } from '../log.ts';
 import { STORES, type StoreName } from './storeQueues.ts';
 
 const TTL_S = 7 * 24 * 3600;
@@ -13,8 +14,8 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 if added == 1 and redis.call('SCARD', KEYS[1]) == tonumber(ARGV[2]) then return 1 end
 return 0`;
 
-export function createStoredMarker(redisUrl: string, prefix: string) {
-  const redis = new Redis(redisUrl, { lazyConnect: true });
+export function createStoredMarker(redisUrl: string, prefix: string, log?: Logger) {
+  const redis = connectRedis(redisUrl, { lazyConnect: true }, log);
   const key = (sessionId: string) => `${prefix}:stored-in:${sessionId}`;
   return {
     /** Records that `store` holds the session; true when this completed the set of stores. */

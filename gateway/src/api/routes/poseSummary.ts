@@ -20,24 +20,32 @@ export function registerPoseSummaryRoute(app: FastifyInstance, deps: ApiDeps): v
     const body = parsed.data;
     requireSameUser(req.user!, body.user_id);
     const sessionId = body.session_id ?? sessionIdForPost(body.user_id, body.timestamp, body.exercise);
-    const stored = deps.events.waitFor(sessionId, deps.apiWaitMs);
-    await deps.ingest.enqueue(
-      {
-        sessionId,
-        userId: body.user_id,
-        exercise: body.exercise,
-        reps: body.reps,
-        accuracy: body.accuracy,
-        timestamp: body.timestamp,
-        duration: body.duration,
-        feedbackPoints: body.feedback_points,
-      },
-      'api',
-    );
+    // Listen before queueing, so a write finished at once is not missed; stop listening when not needed.
+    const listening = new AbortController();
+    const stored = deps.events.waitFor(sessionId, deps.apiWaitMs, listening.signal);
+    try {
+      await deps.ingest.enqueue(
+        {
+          sessionId,
+          userId: body.user_id,
+          exercise: body.exercise,
+          reps: body.reps,
+          accuracy: body.accuracy,
+          timestamp: body.timestamp,
+          duration: body.duration,
+          feedbackPoints: body.feedback_points,
+        },
+        'api',
+      );
+    } catch (err) {
+      listening.abort();
+      req.log.error({ err: (err as Error).message, sessionId }, 'session could not be queued');
+      throw new GatewayError('STORE_UNAVAILABLE', 'the session could not be queued right now; nothing was saved, try again shortly');
+    }
     // A re-post of a session already in both stores queues nothing new: answer from what is stored.
-    const event = (await deps.marker.isComplete(sessionId))
-      ? { motivationalFeedback: await deps.feedbackFor(body.user_id, sessionId) }
-      : await stored;
+    const alreadyStored = await deps.marker.isComplete(sessionId).catch(() => false);
+    if (alreadyStored) listening.abort();
+    const event = alreadyStored ? { motivationalFeedback: await deps.feedbackFor(body.user_id, sessionId) } : await stored;
     const response: PoseSummaryResponse = event
       ? { success: true, message: 'Workout session saved', motivational_feedback: event.motivationalFeedback, session_id: sessionId }
       : { success: true, message: 'Workout session received; it will be saved shortly', motivational_feedback: deps.genericFeedback(), session_id: sessionId };
