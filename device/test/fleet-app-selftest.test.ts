@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { modelsDir } from '@pose-coach/models';
 import { appSelfTest, APP_SELF_TEST_ENTRY } from '../src/fleet/appSelfTest.ts';
 import { linkInstalledDependencies } from '../src/fleet/linkDependencies.ts';
+import { APP_BUNDLE_SKIP, bundleFolder } from '../src/fleet/signRelease.ts';
 import { tempDir } from './outbox-fixtures.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -46,6 +47,9 @@ describe('app release self-test', () => {
     expect(readlinkSync(join(rel, 'node_modules', '@pose-coach', 'protocol'))).toBe('../../protocol');
     expect(readlinkSync(join(rel, 'node_modules', 'zod'))).toBe(join(repo, 'node_modules', 'zod'));
     await appSelfTest(rel);
+    // The operator's bundle of such a tree carries its source, not the borrowed packages.
+    const files = Object.keys(JSON.parse(bundleFolder(rel, { skip: APP_BUNDLE_SKIP }).toString()).files).sort();
+    expect(files).toEqual([APP_SELF_TEST_ENTRY, 'protocol/package.json', 'protocol/src/index.ts']);
   }, 60_000);
 });
 

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { FleetDeviceView } from '@pose-coach/protocol';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createFleetApiClient, FleetApiError } from './fleetApiClient.ts';
-import { bundleFolder, newFleetKeyPair, signRelease } from './signRelease.ts';
+import { APP_BUNDLE_SKIP, bundleFolder, newFleetKeyPair, signRelease } from './signRelease.ts';
 
 export const FLEET_USAGE = `usage: pose-coach fleet <command> [--json]
   list [--group G] [--status online|offline|unknown]   every mirror: status, versions, last seen, outbox
@@ -193,7 +193,7 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
         if (values.kind !== 'model' && values.kind !== 'app') throw new Error('release add needs --kind model or --kind app');
         if (!values.version) throw new Error('release add needs --version');
         if (!values.key) throw new Error('release add needs --key <fleet private key file> (pose-coach fleet release keygen makes one)');
-        const bundle = bundleFolder(folder);
+        const bundle = bundleFolder(folder, values.kind === 'app' ? { skip: APP_BUNDLE_SKIP } : {});
         const manifest = signRelease({ kind: values.kind, version: values.version, bundle, privateKeyPem: readFileSync(values.key, 'utf8') });
         const r = await api.addRelease(manifest, bundle);
         print(r, () => `release ${manifest.kind}-${manifest.version} uploaded (${manifest.size} bytes, sha256 ${manifest.sha256})`);

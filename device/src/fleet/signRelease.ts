@@ -7,11 +7,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { releaseSigningText, type ReleaseManifest } from '@pose-coach/protocol';
 
-export function bundleFolder(dir: string): Buffer {
+/** Folders an app release never carries: its packages come from the installed app (linkDependencies.ts). */
+export const APP_BUNDLE_SKIP = ['node_modules', '.git'];
+
+/** `skip`: folder names left out at any depth (an app tree: APP_BUNDLE_SKIP). */
+export function bundleFolder(dir: string, o: { skip?: string[] } = {}): Buffer {
   const files: Record<string, string> = {};
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
+      if (e.isDirectory() && o.skip?.includes(e.name)) continue;
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) files[relative(dir, p)] = readFileSync(p).toString('base64');
     }
