@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type AgentConfig } from '../src/agent/config.ts';
 import type { TestGateway } from '../../gateway/test/support/testGateway.ts';
+import type { PoseFrame, PoseSource } from '../src/agent/ports.ts';
 
 export function agentConfigOnGateway(
   tg: TestGateway,
@@ -32,3 +33,18 @@ export function agentConfigOnGateway(
     },
   });
 }
+
+/** A camera looking at an empty room: frames with nobody in them, at 10 fps. */
+export const emptyRoom: PoseSource = {
+  kind: 'camera',
+  simulated: false,
+  description: 'empty room (test)',
+  async *poses(signal) {
+    const t0 = Date.now();
+    while (!signal.aborted) {
+      await new Promise((r) => setTimeout(r, 100));
+      const frame: PoseFrame = { frameAt: Date.now(), t: (Date.now() - t0) / 1000, width: 640, height: 480, keypoints: [], score: 0, inferenceMs: 0 };
+      yield frame;
+    }
+  },
+};

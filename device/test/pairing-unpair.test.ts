@@ -10,8 +10,7 @@ import WebSocket from 'ws';
 import { liveEventSchema, topicFor, type LinkEvent, type LiveEvent, type PairingMessage } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
-import { agentConfigOnGateway } from './agentOnGateway.ts';
-import type { PoseFrame, PoseSource } from '../src/agent/ports.ts';
+import { agentConfigOnGateway, emptyRoom } from './agentOnGateway.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
 
@@ -25,19 +24,6 @@ async function until<T>(what: string, get: () => T | undefined, ms = 20_000): Pr
   }
 }
 
-/** Nobody in front of the camera: no workout gets in the way. */
-const emptyRoom: PoseSource = {
-  kind: 'camera',
-  simulated: false,
-  description: 'empty room (test)',
-  async *poses(signal) {
-    while (!signal.aborted) {
-      await new Promise((r) => setTimeout(r, 100));
-      const frame: PoseFrame = { frameAt: Date.now(), t: 0, width: 640, height: 480, keypoints: [], score: 0, inferenceMs: 0 };
-      yield frame;
-    }
-  },
-};
 
 describe('unpairing the mirror from the glass', () => {
   let tg: TestGateway;

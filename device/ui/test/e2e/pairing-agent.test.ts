@@ -13,26 +13,11 @@ import WebSocket from 'ws';
 import { liveEventSchema, type LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
-import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
-import type { PoseFrame, PoseSource } from '../../../src/agent/ports.ts';
+import { agentConfigOnGateway, emptyRoom } from '../../../test/agentOnGateway.ts';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
 import { seriousViolations } from './axe.ts';
 import { buildUi, chromiumMissing, launchChromium, PORTRAIT, shoot, waitForScreen, type TestBrowser } from './browser.ts';
 
-/** A camera looking at an empty room: frames with nobody in them, at 10 fps. */
-const emptyRoom: PoseSource = {
-  kind: 'camera',
-  simulated: false,
-  description: 'empty room (test)',
-  async *poses(signal) {
-    const t0 = Date.now();
-    while (!signal.aborted) {
-      await new Promise((r) => setTimeout(r, 100));
-      const frame: PoseFrame = { frameAt: Date.now(), t: (Date.now() - t0) / 1000, width: 640, height: 480, keypoints: [], score: 0, inferenceMs: 0 };
-      yield frame;
-    }
-  },
-};
 
 describe.skipIf(chromiumMissing)(`pairing on the mirror UI${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
   let tg: TestGateway;

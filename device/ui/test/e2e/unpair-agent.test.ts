@@ -11,25 +11,11 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
-import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
-import type { PoseFrame, PoseSource } from '../../../src/agent/ports.ts';
+import { agentConfigOnGateway, emptyRoom } from '../../../test/agentOnGateway.ts';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
 import { seriousViolations } from './axe.ts';
 import { buildUi, chromiumMissing, launchChromium, PORTRAIT, settled, shoot, waitForScreen, type TestBrowser } from './browser.ts';
 
-/** Nobody in front of the camera, at 10 fps. */
-const emptyRoom: PoseSource = {
-  kind: 'camera',
-  simulated: false,
-  description: 'empty room (test)',
-  async *poses(signal) {
-    while (!signal.aborted) {
-      await new Promise((r) => setTimeout(r, 100));
-      const frame: PoseFrame = { frameAt: Date.now(), t: 0, width: 640, height: 480, keypoints: [], score: 0, inferenceMs: 0 };
-      yield frame;
-    }
-  },
-};
 
 /** Seconds the question stays answerable: short, so the test sees one lapse. */
 const WINDOW_S = 4;
