@@ -1,17 +1,15 @@
 /**
- * One catalogue of the gateway's refusals. `retry: false` errors are the device's or caller's
- * fault (a malformed session): BullMQ must not retry them, and the device must not resend.
+ * The HTTP API's refusals. (MQTT refusals are answers on the device's topics instead: a malformed
+ * session is acked `rejected` and never queued, so nothing retries it.) Only STORE_UNAVAILABLE is
+ * worth trying again.
  */
 export const ERRORS = {
-  MALFORMED_SESSION: { status: 400, retry: false },
-  UNPAIRED_DEVICE: { status: 409, retry: false },
-  FORBIDDEN_TOPIC: { status: 403, retry: false },
-  BAD_CREDENTIALS: { status: 401, retry: false },
-  MISSING_TOKEN: { status: 401, retry: false },
-  INVALID_TOKEN: { status: 401, retry: false },
-  FOREIGN_USER: { status: 403, retry: false },
-  NOT_FOUND: { status: 404, retry: false },
-  STORE_UNAVAILABLE: { status: 503, retry: true },
+  MALFORMED_SESSION: { status: 400 },
+  MISSING_TOKEN: { status: 401 },
+  INVALID_TOKEN: { status: 401 },
+  FOREIGN_USER: { status: 403 },
+  NOT_FOUND: { status: 404 },
+  STORE_UNAVAILABLE: { status: 503 },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -31,9 +29,7 @@ export class CodedError<C extends string = string> extends Error {
 
 export class GatewayError extends CodedError<ErrorCode> {
   override name = 'GatewayError';
-  readonly retry: boolean;
   constructor(code: ErrorCode, message: string) {
     super(code, ERRORS[code].status, message);
-    this.retry = ERRORS[code].retry;
   }
 }
