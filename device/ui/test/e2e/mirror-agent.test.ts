@@ -5,7 +5,7 @@
  * local Redis, MariaDB, Firestore emulator). The UI reaches each screen, shows the coach's rep
  * count, and the summary shows the gateway's motivational feedback and "saved".
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
@@ -18,9 +18,10 @@ import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
 import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
 import { choosePoseSource } from '../../../src/agent/poseSources.ts';
-import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
+import type { TestGateway } from '../../../../gateway/test/support/testGateway.ts';
+import { closeAgentStage, openAgentStage, type AgentStage } from './agentStage.ts';
 import { seriousViolations } from './axe.ts';
-import { buildUi, chromiumMissing, launchChromium, PORTRAIT, shoot, waitForScreen, type TestBrowser } from './browser.ts';
+import { chromiumMissing, PORTRAIT, shoot, waitForScreen, type TestBrowser } from './browser.ts';
 
 const REPO = resolve(import.meta.dirname, '../../../..');
 const DATA = resolve(REPO, '../shared/data');
@@ -43,21 +44,15 @@ const seen = (page: Page) => page.evaluate(() => (window as unknown as { __seen:
 
 describe.skipIf(skipReason)(`mirror UI against the real agent and gateway${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let tg: TestGateway;
-  let ui: Awaited<ReturnType<typeof buildUi>>;
+  let ui: AgentStage['ui'];
   let chrome: TestBrowser;
   let agent: Agent | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pc-ui-e2e-'));
 
   beforeAll(async () => {
-    [tg, ui, chrome] = await Promise.all([startTestGateway(), buildUi(), launchChromium()]);
+    ({ tg, ui, chrome } = await openAgentStage());
   });
-  afterAll(async () => {
-    await agent?.stop('test over');
-    await chrome?.close();
-    await tg?.stop();
-    ui?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAgentStage({ tg, ui, chrome }, agent, dir));
 
   it(`shows ${CLIP} from idle to summary: the coach's count on screen, the gateway's feedback, then idle and history`, async () => {
     const dev = await tg.provision();

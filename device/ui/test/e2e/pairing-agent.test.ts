@@ -4,7 +4,7 @@
  * QR code and short code the gateway issued; once a phone claims the code, the mirror greets the
  * person by name and the pairing panel goes away.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -14,28 +14,23 @@ import { liveEventSchema, type LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
 import { agentConfigOnGateway, emptyRoom } from '../../../test/agentOnGateway.ts';
-import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
+import type { TestGateway } from '../../../../gateway/test/support/testGateway.ts';
+import { closeAgentStage, openAgentStage, type AgentStage } from './agentStage.ts';
 import { seriousViolations } from './axe.ts';
-import { buildUi, chromiumMissing, launchChromium, PORTRAIT, shoot, waitForScreen, type TestBrowser } from './browser.ts';
+import { chromiumMissing, PORTRAIT, shoot, waitForScreen, type TestBrowser } from './browser.ts';
 
 
 describe.skipIf(chromiumMissing)(`pairing on the mirror UI${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
   let tg: TestGateway;
-  let ui: Awaited<ReturnType<typeof buildUi>>;
+  let ui: AgentStage['ui'];
   let chrome: TestBrowser;
   let agent: Agent | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pc-ui-pair-'));
 
   beforeAll(async () => {
-    [tg, ui, chrome] = await Promise.all([startTestGateway({ PAIRING_POLL_INTERVAL_S: 1 }), buildUi(), launchChromium()]);
+    ({ tg, ui, chrome } = await openAgentStage({ PAIRING_POLL_INTERVAL_S: 1 }));
   });
-  afterAll(async () => {
-    await agent?.stop('test over');
-    await chrome?.close();
-    await tg?.stop();
-    ui?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAgentStage({ tg, ui, chrome }, agent, dir));
 
   it('shows the gateway’s pairing code and QR while unpaired, then the person’s name once a phone claims it', async () => {
     const { deviceId, secret } = await tg.gateway.registry.create({ name: 'Hall mirror', room: 'Hall' });

@@ -4,7 +4,7 @@
  * and its countdown (axe clean), a question left unanswered lapses and keeps the pairing, "Keep
  * paired" keeps it, and "Unpair" ends it at the gateway and brings the pairing QR back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
 import { realCoach } from '../../../src/agent/coachAdapter.ts';
 import { agentConfigOnGateway, emptyRoom } from '../../../test/agentOnGateway.ts';
-import { startTestGateway, type TestGateway } from '../../../../gateway/test/support/testGateway.ts';
+import type { TestGateway } from '../../../../gateway/test/support/testGateway.ts';
+import { closeAgentStage, openAgentStage, type AgentStage } from './agentStage.ts';
 import { seriousViolations } from './axe.ts';
-import { buildUi, chromiumMissing, launchChromium, PORTRAIT, settled, shoot, waitForScreen, type TestBrowser } from './browser.ts';
+import { chromiumMissing, PORTRAIT, settled, shoot, waitForScreen, type TestBrowser } from './browser.ts';
 
 
 /** Seconds the question stays answerable: short, so the test sees one lapse. */
@@ -22,21 +23,15 @@ const WINDOW_S = 4;
 
 describe.skipIf(chromiumMissing)(`unpairing from the mirror UI${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
   let tg: TestGateway;
-  let ui: Awaited<ReturnType<typeof buildUi>>;
+  let ui: AgentStage['ui'];
   let chrome: TestBrowser;
   let agent: Agent | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pc-ui-unpair-'));
 
   beforeAll(async () => {
-    [tg, ui, chrome] = await Promise.all([startTestGateway({ PAIRING_POLL_INTERVAL_S: 1 }), buildUi(), launchChromium()]);
+    ({ tg, ui, chrome } = await openAgentStage({ PAIRING_POLL_INTERVAL_S: 1 }));
   });
-  afterAll(async () => {
-    await agent?.stop('test over');
-    await chrome?.close();
-    await tg?.stop();
-    ui?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAgentStage({ tg, ui, chrome }, agent, dir));
 
   it('asks with a countdown, lapses or keeps when not confirmed, and shows the pairing QR once confirmed', async () => {
     const { deviceId, secret } = await tg.gateway.registry.create({ name: 'Hall mirror', room: 'Hall' });
