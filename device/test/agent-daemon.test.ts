@@ -19,17 +19,9 @@ import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
 import { openSqliteOutbox } from '../src/outbox/index.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
 import { SHARED_BROKER } from './link-mosquitto.ts';
-import { randomDeviceId, tempDir } from './outbox-fixtures.ts';
+import { randomDeviceId, tempDir, waitUntil } from './outbox-fixtures.ts';
 
-function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const t = setInterval(() => {
-      if (cond()) return clearInterval(t), resolve();
-      if (Date.now() - start > ms) clearInterval(t), reject(new Error(`timed out: ${what}`));
-    }, 20);
-  });
-}
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<true> => waitUntil(what, () => cond() as true | false | Promise<true | false>, ms);
 
 describe('agent with the simulated athlete, against Mosquitto', () => {
   const t = tempDir('agent');

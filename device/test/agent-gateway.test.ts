@@ -18,19 +18,9 @@ import { openSqliteOutbox } from '../src/outbox/index.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { startTcpProxy, type TcpProxy } from '../../gateway/test/support/tcpProxy.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
-import { makeSession, tempDir } from './outbox-fixtures.ts';
+import { makeSession, tempDir, waitUntil } from './outbox-fixtures.ts';
 
-function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = async () => {
-      if (await cond()) return resolve();
-      if (Date.now() - start > ms) return reject(new Error(`timed out: ${what}`));
-      setTimeout(tick, 50);
-    };
-    void tick();
-  });
-}
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<true> => waitUntil(what, () => cond() as true | false | Promise<true | false>, ms);
 
 describe('agent against the real gateway', () => {
   let tg: TestGateway;

@@ -19,3 +19,17 @@ export function tempDir(prefix: string): { dir: string; cleanup(): void } {
 export function randomDeviceId(prefix = 'test'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
+
+/**
+ * Polls `get` until it gives something other than undefined or false, and returns that; fails
+ * naming `what` after `ms`. Works for conditions (true) and for values a test waits to read.
+ */
+export async function waitUntil<T>(what: string, get: () => T | undefined | false | Promise<T | undefined | false>, ms: number): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await get();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() - start > ms) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

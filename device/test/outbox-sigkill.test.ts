@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor, type SessionPayload } from '@pose-coach/protocol';
-import { makeSession, randomDeviceId, tempDir } from './outbox-fixtures.ts';
+import { makeSession, randomDeviceId, tempDir, waitUntil } from './outbox-fixtures.ts';
 import { SHARED_BROKER } from './link-mosquitto.ts';
 
 const CHILD = fileURLToPath(new URL('./outbox-child.ts', import.meta.url));
@@ -53,20 +53,7 @@ function startChild(env: Record<string, string>, onMsg: (m: ChildMsg) => void): 
   return { child, ready };
 }
 
-function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const t = setInterval(() => {
-      if (cond()) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() - start > ms) {
-        clearInterval(t);
-        reject(new Error(`timed out: ${what}`));
-      }
-    }, 10);
-  });
-}
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<true> => waitUntil(what, () => cond() as true | false | Promise<true | false>, ms);
 
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -15,17 +15,9 @@ import { realCoach } from '../src/agent/coachAdapter.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { startAuthEmulator, type AuthEmulator } from '../../gateway/test/support/authEmulator.ts';
 import { chromiumMissing, launchHeadlessPhone, signInOnPairingPage, type HeadlessPhone } from '../../gateway/test/support/headlessChromium.ts';
-import { tempDir } from './outbox-fixtures.ts';
+import { tempDir, waitUntil } from './outbox-fixtures.ts';
 
-async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, get: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> => waitUntil<T>(what, get, ms);
 
 type LinkEvent = Extract<LiveEvent, { type: 'link' }>;
 

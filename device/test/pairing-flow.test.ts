@@ -8,16 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor, type PairingMessage } from '@pose-coach/protocol';
 import { createPairingClient, createPairingFlow, gatewayHttpUrlFrom, type PairingClient, type PairingView } from '../src/pairing/index.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
+import { waitUntil } from './outbox-fixtures.ts';
 
-async function until<T>(what: string, get: () => T | undefined, ms = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, get: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> => waitUntil<T>(what, get, ms);
 
 async function mirrorWithFlow(t: TestGateway, room: string, flowOpts: { confirmWindowMs?: number } = {}) {
   const { deviceId, secret } = await t.gateway.registry.create({ room });

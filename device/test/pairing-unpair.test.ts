@@ -12,17 +12,9 @@ import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
 import { agentConfigOnGateway, emptyRoom } from './agentOnGateway.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
-import { tempDir } from './outbox-fixtures.ts';
+import { tempDir, waitUntil } from './outbox-fixtures.ts';
 
-async function until<T>(what: string, get: () => T | undefined, ms = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, get: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> => waitUntil<T>(what, get, ms);
 
 
 describe('unpairing the mirror from the glass', () => {
