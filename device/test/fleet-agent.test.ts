@@ -20,6 +20,7 @@ import { startTestGateway, type TestGateway } from '../../gateway/test/support/t
 import { tempDir } from './outbox-fixtures.ts';
 import { credentialsByClaim } from '../src/fleet/claimCredentials.ts';
 import { loadOrCreateTlsCertificate } from '../../gateway/src/tlsCertificate.ts';
+import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
 
 const ADMIN = 'fleet-admin-token-for-agent-tests-0123';
 const modelsInstalled = ['lightning', 'multipose'].every((m) => existsSync(join(modelsDir(), `movenet-${m}.bin`)));
@@ -39,14 +40,8 @@ describe('agent in a fleet', () => {
   const t = tempDir('fleet-agent');
   const agents: Agent[] = [];
   let http: string;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return (await res.json()) as Record<string, any>;
-  };
+  const admin = fleetAdmin(() => http, ADMIN);
+  const api = async (method: string, path: string, body?: unknown) => (await admin(method, path, body)).body;
 
   beforeAll(async () => {
     tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
@@ -198,11 +193,7 @@ describe('agent in a fleet', () => {
       if (damage) writeFileSync(join(folder, 'movenet-lightning.bin'), 'not the weights');
       const bundle = bundleFolder(folder);
       const manifest = signRelease({ kind: 'model', version, bundle, privateKeyPem: keys.privateKeyPem });
-      const res = await fetch(`${http}/fleet/api/releases`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ manifest, bundle: bundle.toString('base64') }),
-      });
+      const res = await admin('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') });
       expect(res.status).toBe(201);
     };
     const rollout = async (name: string) => {
@@ -228,11 +219,7 @@ describe('agent in a fleet', () => {
       writeFileSync(join(folder, 'device', 'src', 'agent', 'selfTest.ts'), selfTest);
       const bundle = bundleFolder(folder);
       const manifest = signRelease({ kind: 'app', version, bundle, privateKeyPem: keys.privateKeyPem });
-      const res = await fetch(`${http}/fleet/api/releases`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ manifest, bundle: bundle.toString('base64') }),
-      });
+      const res = await admin('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') });
       expect(res.status).toBe(201);
     };
     const current = join(mirror.dataDir, 'app', 'current');

@@ -15,6 +15,7 @@ import { appSelfTest, APP_SELF_TEST_ENTRY } from '../src/fleet/appSelfTest.ts';
 import { bundleFolder, newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
+import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
 
 const ADMIN = 'fleet-admin-token-for-app-update-tests-1';
 const keys = newFleetKeyPair();
@@ -24,14 +25,7 @@ describe('app releases', () => {
   let tg: TestGateway;
   let http: string;
   const t = tempDir('fleet-app-update');
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const api = fleetAdmin(() => http, ADMIN);
   /** A minimal app tree: a marker file and a self-test entry with the given body. */
   const appTree = (version: string, selfTestSource: string) => {
     const dir = join(t.dir, 'trees', version);

@@ -13,6 +13,7 @@ import { createUpdateCommand } from '../src/fleet/updateCommand.ts';
 import { newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
+import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
 
 const ADMIN = 'fleet-admin-token-for-rollout-tests-01';
 const keys = newFleetKeyPair();
@@ -25,14 +26,7 @@ describe('rollouts', () => {
   let tg: TestGateway;
   let http: string;
   const t = tempDir('fleet-rollout');
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${http}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const api = fleetAdmin(() => http, ADMIN);
   const upload = async (version: string, files: Record<string, string>) => {
     const bundle = bundleOf(files);
     const manifest = signRelease({ kind: 'model', version, bundle, privateKeyPem: keys.privateKeyPem });
