@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LiveKeypoint, SessionPayload } from '@pose-coach/protocol';
 import { parseRecording, type RecordedEvent } from '../src/live/replayBackend.ts';
+import { exampleSession } from '@pose-coach/protocol/testing';
 
 export const FIXTURE = resolve(import.meta.dirname, '../fixtures/simulated-squats.jsonl');
 
@@ -24,14 +25,10 @@ export function standing(cx = 0.5, top = 0.1, bottom = 0.9, drop: string[] = [])
 }
 
 export function session(overrides: Partial<SessionPayload> = {}): SessionPayload {
-  return {
+  return exampleSession({
     sessionId: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-    exercise: 'squat',
-    reps: 12,
-    accuracy: 0.83,
     timestamp: new Date(Date.now() - 95_000).toISOString(),
-    duration: 95,
     feedbackPoints: ['Keep your knees over your toes', 'Great depth'],
     ...overrides,
-  };
+  });
 }
