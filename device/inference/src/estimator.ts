@@ -1,5 +1,5 @@
 import { getModelEntry } from '@pose-coach/models';
-import { createRunner, type ModelRunner } from './backends/index.ts';
+import { backendStatus, createRunner, fastestBackend, type ModelRunner, type OnnxOptions } from './backends/index.ts';
 import { blendRegions, cropRegionFromKeypoints, fullFrameRegion, type CropRegion } from './movenet/crop-region.ts';
 import { cropRegionForPerson, peopleFromMultiposeOutput, personInFront } from './movenet/person-in-front.ts';
 import { keypointsFromOutput, meanScore } from './movenet/postprocess.ts';
@@ -11,8 +11,10 @@ import type { BackendName, Frame, ModelName, Pose, PoseEstimator } from './types
 export interface EstimatorOptions {
   /** Default 'movenet-lightning'. */
   model?: ModelName;
-  /** Default 'tfjs-wasm'. */
-  backend?: BackendName;
+  /** Default 'auto': the fastest backend that can run the model here (onnx, then tfjs-node, then tfjs-wasm). */
+  backend?: BackendName | 'auto';
+  /** ONNX Runtime session settings (threads), when the backend is onnx. */
+  onnx?: OnnxOptions;
   /** Follow the person with MoveNet's crop region from frame to frame. Default true. */
   tracking?: boolean;
   /**
@@ -38,7 +40,7 @@ const MULTIPOSE = 'movenet-multipose';
  */
 export async function createEstimator(options: EstimatorOptions = {}): Promise<PoseEstimator> {
   const model = options.model ?? 'movenet-lightning';
-  const backend = options.backend ?? 'tfjs-wasm';
+  const backend = options.backend === undefined || options.backend === 'auto' ? await fastestBackend([model]) : options.backend;
   const tracking = options.tracking ?? true;
   const findFront = tracking && (options.personInFront ?? true);
   const searchInterval = options.searchInterval ?? 0.25;
@@ -46,12 +48,12 @@ export async function createEstimator(options: EstimatorOptions = {}): Promise<P
   const smoothingOpts = options.smoothing === false ? undefined : options.smoothing === true || options.smoothing === undefined ? DEFAULT_SMOOTHING : options.smoothing;
 
   const entry = getModelEntry(model);
-  const runner = await createRunner(model, entry.inputSize, backend);
+  const runner = await createRunner(model, entry.inputSize, backend, options.onnx);
   let finder: ModelRunner | undefined;
   try {
-    // MultiPose ships for tfjs only; an ONNX estimator finds people with the WASM backend.
-    const finderBackend = backend === 'onnx' ? 'tfjs-wasm' : backend;
-    finder = findFront ? await createRunner(MULTIPOSE, getModelEntry(MULTIPOSE).inputSize, finderBackend) : undefined;
+    // MultiPose runs on the same backend; an ONNX estimator without the ONNX MultiPose uses WASM for it.
+    const finderBackend = backend === 'onnx' && !(await backendStatus('onnx', [MULTIPOSE])).available ? 'tfjs-wasm' : backend;
+    finder = findFront ? await createRunner(MULTIPOSE, getModelEntry(MULTIPOSE).inputSize, finderBackend, options.onnx) : undefined;
   } catch (err) {
     runner.dispose();
     throw err;

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { resolveModel } from '@pose-coach/models';
+import { readTfjsGraph, resolveModel } from '@pose-coach/models';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError, type ModelRunner } from './runner.ts';
@@ -58,25 +57,16 @@ export async function tfjsBackendStatus(backend: TfBackend): Promise<{ available
 /** Reads a tfjs graph model from the models folder: model.json plus its weight shards. */
 function loadGraphModelFiles(modelName: string): tf.io.ModelArtifacts {
   const installed = resolveModel(modelName);
-  const jsonFile = Object.values(installed.paths).find((p) => p.endsWith('.json'))!;
-  const json = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string;
-    signature?: object;
-  };
-  const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(path.join(path.dirname(jsonFile), p))));
-  const weights = Buffer.concat(shards);
+  const graph = readTfjsGraph(Object.values(installed.paths).find((p) => p.endsWith('.json'))!);
+  const weights = graph.weightData;
   return {
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+    modelTopology: graph.modelTopology,
+    weightSpecs: graph.weightSpecs as tf.io.WeightsManifestEntry[],
     weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy ?? undefined,
-    signature: json.signature,
+    format: graph.format,
+    generatedBy: graph.generatedBy,
+    convertedBy: graph.convertedBy,
+    signature: graph.signature,
   };
 }
 
