@@ -8,7 +8,7 @@ import { HAVE_DATA, image, NO_DATA_REASON, parseTruthCsv } from './shared-data.t
 describe('estimator lifecycle', () => {
   let estimator: PoseEstimator;
   beforeAll(async () => {
-    estimator = await createEstimator({ model: 'movenet-lightning' });
+    estimator = await createEstimator({ model: 'movenet-lightning', backend: 'tfjs-wasm' }); // the leak test counts tfjs tensors
   });
   afterAll(() => estimator.dispose());
 

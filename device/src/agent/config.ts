@@ -68,7 +68,8 @@ export const configSchema = z.strictObject({
       .prefault({}),
     inference: z.strictObject({
         model: z.enum(['movenet-lightning', 'movenet-thunder']).default('movenet-lightning'),
-        backend: z.enum(['tfjs-wasm', 'tfjs-node', 'onnx']).default('tfjs-wasm'),
+        /** auto: the fastest backend present (ONNX Runtime when its converted models are installed). */
+        backend: z.enum(['auto', 'onnx', 'tfjs-node', 'tfjs-wasm']).default('auto'),
       })
       .prefault({}),
     coach: z.strictObject({

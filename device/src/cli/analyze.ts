@@ -8,7 +8,7 @@ import { keypointsLine } from './keypoints-jsonl.ts';
 import { createFrameAnalyzer, formatSummary, type ExerciseName } from '../coach/index.ts';
 
 const MODELS: ModelName[] = ['movenet-lightning', 'movenet-thunder'];
-const BACKENDS: BackendName[] = ['tfjs-wasm', 'tfjs-node', 'onnx'];
+const BACKENDS: (BackendName | 'auto')[] = ['auto', 'onnx', 'tfjs-node', 'tfjs-wasm'];
 
 /** Something that watches every frame of `analyze` (the coach, the keypoints file) and finishes at the end. */
 export interface FrameConsumer {
@@ -36,7 +36,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     options: {
       keypoints: { type: 'string' },
       model: { type: 'string', default: 'movenet-lightning' },
-      backend: { type: 'string', default: 'tfjs-wasm' },
+      backend: { type: 'string', default: 'auto' }, // the fastest backend present
       'no-smoothing': { type: 'boolean', default: false },
       'no-tracking': { type: 'boolean', default: false },
       'max-side': { type: 'string' },
@@ -49,7 +49,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   if (!video) throw new Error('which video? usage: pose-coach analyze <video> [--exercise NAME|auto] [--json] [--keypoints out.jsonl]');
   if (extra.length) throw new Error(`one video at a time; unexpected: ${extra.join(' ')}`);
   if (!MODELS.includes(values.model as ModelName)) throw new Error(`--model must be one of ${MODELS.join(', ')}; got "${values.model}"`);
-  if (!BACKENDS.includes(values.backend as BackendName)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}; got "${values.backend}"`);
+  if (!BACKENDS.includes(values.backend as BackendName | 'auto')) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}; got "${values.backend}"`);
   const maxSide = values['max-side'] === undefined ? undefined : Number(values['max-side']);
   if (maxSide !== undefined && !(Number.isInteger(maxSide) && maxSide >= 0)) throw new Error(`--max-side must be a whole number of pixels; got "${values['max-side']}"`);
   // The coach refuses an unknown --exercise before the model loads.
@@ -58,7 +58,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const info = probeVideo(video); // refuses a missing or unreadable file before the model loads
   const estimator = await createEstimator({
     model: values.model as ModelName,
-    backend: values.backend as BackendName,
+    backend: values.backend as BackendName | 'auto',
     smoothing: !values['no-smoothing'],
     tracking: !values['no-tracking'],
   });
@@ -88,7 +88,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
   const seconds = (performance.now() - start) / 1000;
   if (!values.quiet) {
-    console.error(`analyze: ${frames} frames of ${video} in ${seconds.toFixed(1)} s (${(frames / seconds).toFixed(1)} frames/s)${values.keypoints ? `; keypoints in ${values.keypoints}` : ''}`);
+    console.error(`analyze: ${frames} frames of ${video} in ${seconds.toFixed(1)} s (${(frames / seconds).toFixed(1)} frames/s, ${estimator.model} on ${estimator.backend})${values.keypoints ? `; keypoints in ${values.keypoints}` : ''}`);
   }
   const result = analyzer.result();
   console.log(values.json ? JSON.stringify({ video, model: values.model, ...result }) : formatSummary(result));

@@ -6,7 +6,7 @@ const USAGE = `usage: pose-coach <command> [options]
 commands:
   analyze <video> [--exercise NAME|auto] [--json] [--keypoints <out.jsonl>]
                                             reps and form of a video file (and its keypoints)
-          [--model movenet-lightning|movenet-thunder] [--backend tfjs-wasm|tfjs-node|onnx]
+          [--model movenet-lightning|movenet-thunder] [--backend auto|onnx|tfjs-node|tfjs-wasm]
           [--no-smoothing] [--no-tracking] [--max-side N] [--quiet]
   live [--source csi|webcam[:/dev/videoN]|video:<file>] [--seconds N]
                                             camera → keypoints, printing the frame rate reached

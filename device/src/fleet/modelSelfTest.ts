@@ -11,7 +11,7 @@ const CHILD = fileURLToPath(new URL('./modelSelfTestChild.ts', import.meta.url))
 
 export interface ModelSelfTestOptions {
   model: 'movenet-lightning' | 'movenet-thunder';
-  backend?: 'tfjs-wasm' | 'tfjs-node' | 'onnx';
+  backend?: 'auto' | 'onnx' | 'tfjs-node' | 'tfjs-wasm';
   timeoutMs?: number;
 }
 
@@ -20,7 +20,7 @@ export function modelSelfTest(dir: string, o: ModelSelfTestOptions): Promise<{ m
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', CHILD, o.model, o.backend ?? 'tfjs-wasm'],
+      ['--import', 'tsx', CHILD, o.model, o.backend ?? 'auto'],
       { env: { ...process.env, POSE_COACH_MODELS_DIR: dir }, timeout: o.timeoutMs ?? 120_000 },
       (err, stdout, stderr) => {
         const last = stdout.trim().split('\n').at(-1) ?? '';

@@ -2,7 +2,7 @@
 import type { BackendName, ModelName } from '@pose-coach/inference';
 import { oneTestFrame } from './testFrame.ts';
 
-const [model, backend] = process.argv.slice(2) as [ModelName, BackendName];
+const [model, backend] = process.argv.slice(2) as [ModelName, BackendName | 'auto'];
 try {
   console.log(JSON.stringify({ ms: await oneTestFrame(model, backend) }));
   process.exit(0);

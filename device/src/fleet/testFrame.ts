@@ -5,7 +5,7 @@
 import { createEstimator, type BackendName, type ModelName } from '@pose-coach/inference';
 
 /** Resolves with the inference time in ms; rejects when a model is missing, damaged or gives no pose list. */
-export async function oneTestFrame(model: ModelName, backend: BackendName): Promise<number> {
+export async function oneTestFrame(model: ModelName, backend: BackendName | 'auto'): Promise<number> {
   const estimator = await createEstimator({ model, backend });
   const width = 320;
   const height = 240;
