@@ -42,6 +42,24 @@ describe('pose-coach analyze', () => {
     }
   });
 
+  it.skipIf(!HAVE_VIDEOS)(`runs on the fastest backend present unless --backend says otherwise, and says which ${NO_DATA}`, () => {
+    installModels(['movenet-lightning-onnx', 'movenet-multipose-onnx']);
+    const onnxPlatform = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64');
+    const auto = cli('analyze', video('squat_front_bands.mp4'), '--json');
+    expect(auto.status, auto.stderr).toBe(0);
+    if (onnxPlatform) expect(auto.stderr).toMatch(/65 frames of .*squat_front_bands\.mp4 with movenet-lightning on onnx in/);
+    const wasm = cli('analyze', video('squat_front_bands.mp4'), '--json', '--backend', 'tfjs-wasm');
+    expect(wasm.status, wasm.stderr).toBe(0);
+    expect(wasm.stderr).toMatch(/with movenet-lightning on tfjs-wasm in/);
+    expect(JSON.parse(wasm.stdout).reps).toBe(JSON.parse(auto.stdout).reps);
+  });
+
+  it('refuses an unknown backend, listing the known ones', () => {
+    const res = cli('analyze', 'any.mp4', '--backend', 'cuda');
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('--backend must be one of auto, onnx, tfjs-node, tfjs-wasm; got "cuda"');
+  });
+
   it('refuses a missing video, naming it', () => {
     const res = cli('analyze', '/nowhere/clip.mp4', '--keypoints', path.join(dir, 'x.jsonl'));
     expect(res.status).toBe(1);

@@ -88,7 +88,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
   const seconds = (performance.now() - start) / 1000;
   if (!values.quiet) {
-    console.error(`analyze: ${frames} frames of ${video} in ${seconds.toFixed(1)} s (${(frames / seconds).toFixed(1)} frames/s, ${estimator.model} on ${estimator.backend})${values.keypoints ? `; keypoints in ${values.keypoints}` : ''}`);
+    console.error(`analyze: ${frames} frames of ${video} with ${estimator.model} on ${estimator.backend} in ${seconds.toFixed(1)} s (${(frames / seconds).toFixed(1)} frames/s)${values.keypoints ? `; keypoints in ${values.keypoints}` : ''}`);
   }
   const result = analyzer.result();
   console.log(values.json ? JSON.stringify({ video, model: values.model, ...result }) : formatSummary(result));

@@ -16,6 +16,12 @@ const PKG = 'onnxruntime-node';
 export interface OnnxOptions {
   /** Intra-op threads per model. Default 1 (env POSE_COACH_ONNX_THREADS). */
   threads?: number;
+  /**
+   * Layout optimisations (graph optimisation level "all" rather than "extended"): on x64 they run
+   * the convolutions in MLAS's blocked NCHWc format. Default true; false shows, on x64, roughly
+   * what an arm64 device gets (no NCHWc there).
+   */
+  layoutOptimizations?: boolean;
 }
 
 let ortPromise: Promise<Ort> | undefined;
@@ -74,7 +80,7 @@ export function onnxSessionOptions(opts: OnnxOptions = {}): OrtModule.InferenceS
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: opts.layoutOptimizations === false ? 'extended' : 'all',
     enableCpuMemArena: true,
     enableMemPattern: true,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
