@@ -121,7 +121,7 @@ export function tfjsGraphToOnnx(graph: TfjsGraph, opts: ConvertOptions = {}): Ui
       node: g.nodes,
       initializer: g.initializers,
       input: graphInputs.map((i) => ({ name: i.name, elemType: ONNX_TYPE[i.dtype], dims: i.dims })),
-      output: outputs.map((o) => ({ name: o.name, elemType: ONNX_TYPE[o.dtype], dims: (o.shape?.dim ?? []).map((d) => Number(d.size)) })),
+      output: outputs.map((o) => ({ name: o.name, elemType: ONNX_TYPE[o.dtype], dims: o.shape?.dim?.map((d) => Number(d.size)) })),
     },
   });
 }

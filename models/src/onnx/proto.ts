@@ -102,8 +102,8 @@ export interface OnnxNode {
 export interface OnnxValueInfo {
   name: string;
   elemType: OnnxTypeCode;
-  /** A negative size is an open dimension. */
-  dims: number[];
+  /** A negative size is an open dimension; no dims at all: shape unknown. */
+  dims?: number[];
 }
 export interface OnnxModel {
   producerName: string;
@@ -120,7 +120,8 @@ const root = protobuf.Root.fromJSON(SCHEMA);
 const ModelProto = root.lookupType('onnx.ModelProto');
 
 function valueInfo(v: OnnxValueInfo) {
-  return { name: v.name, type: { tensorType: { elemType: v.elemType, shape: { dim: v.dims.map((d, i) => (d >= 0 ? { dimValue: d } : { dimParam: `d${i}` })) } } } };
+  const shape = v.dims && { dim: v.dims.map((d, i) => (d >= 0 ? { dimValue: d } : { dimParam: `d${i}` })) };
+  return { name: v.name, type: { tensorType: { elemType: v.elemType, ...(shape && { shape }) } } };
 }
 
 /** Serialises a model to the bytes of an .onnx file. */
