@@ -1,7 +1,7 @@
 /** SessionRepository on Firestore: users/{uid}/workoutSessions/{sessionId}. */
 import { AggregateField, type Firestore, type Query } from 'firebase-admin/firestore';
 import { sessionDocPath, type StoredSession, type SessionStats } from '@pose-coach/protocol';
-import { checkLimit, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
+import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
 import { fromSessionDocument, toSessionDocument } from './sessionDocument.ts';
 
 // gRPC status codes the Firestore client reports in `error.code`.
@@ -70,6 +70,31 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
       };
     },
 
+    async page(uid, { range, limit, cursor }) {
+      const max = checkLimit(limit) ?? 1;
+      // (timestamp, sessionId) is a total order: a page boundary inside equal timestamps loses
+      // nothing. A real Firestore needs the composite index in firestore.indexes.json for this.
+      let query = inRange(uid, range).orderBy('timestamp', 'desc').orderBy('sessionId', 'desc');
+      if (cursor !== undefined) {
+        const after = decodeCursor(cursor);
+        query = query.startAfter(after.timestamp, after.sessionId);
+      }
+      const result = await query.limit(max + 1).get();
+      return pageOf(result.docs.map(fromSessionDocument), max);
+    },
+
+    async put(session) {
+      const ref = firestore.doc(sessionDocPath(session.userId, session.sessionId));
+      // create() when absent (createdAt set by the server); else every field but createdAt replaced.
+      try {
+        await ref.create(toSessionDocument(session));
+      } catch (error) {
+        if (!hasCode(error, ALREADY_EXISTS)) throw error;
+        const { createdAt: _kept, ...fields } = toSessionDocument(session);
+        await ref.update(fields);
+      }
+    },
+
     async delete(uid, sessionId) {
       // The "exists" precondition tells us in one round trip whether there was anything to delete.
       try {
@@ -81,4 +106,17 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
       }
     },
   };
+}
+
+/**
+ * The uids with a users/{uid} document or subcollection. A real Firestore lists them; the
+ * in-process emulator does not implement ListDocuments, so there this is [] and reconcile relies
+ * on the uids MySQL knows.
+ */
+export async function listFirestoreUids(firestore: Firestore): Promise<string[]> {
+  try {
+    return (await firestore.collection('users').listDocuments()).map((d) => d.id);
+  } catch {
+    return [];
+  }
 }
