@@ -7,15 +7,31 @@ import type { Stores } from '../stores.ts';
 import type { SessionEvents } from './sessionEvents.ts';
 import type { StoredMarker } from './storedMarker.ts';
 import { createStoreWorkers } from './storeWorkers.ts';
+import type { SessionClaims } from './sessionClaims.ts';
+import { reclaimOrphanedJobs } from './workerLiveness.ts';
+import { STORES, queueName } from './storeQueues.ts';
+import { Queue } from 'bullmq';
 
-export function startStoreWorkers(
+export async function startStoreWorkers(
   config: GatewayConfig,
-  deps: { stores: Stores; events: SessionEvents; marker: StoredMarker; metrics: Metrics; log: Logger; scope: Scope },
+  deps: { stores: Stores; events: SessionEvents; marker: StoredMarker; claims: SessionClaims; metrics: Metrics; log: Logger; scope: Scope },
 ) {
+  // Before taking new work: jobs a killed process held go back to waiting at once.
+  const queues = STORES.map((s) => new Queue(queueName(s), { connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }));
+  try {
+    await reclaimOrphanedJobs(queues, config.REDIS_URL, config.QUEUE_PREFIX, deps.log);
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message }, 'could not look for jobs of a stopped gateway; BullMQ will recover them when their locks expire');
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+  }
   const workers = createStoreWorkers({
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
+    backoffMs: config.STORE_BACKOFF_MS,
+    backoffMaxMs: config.STORE_BACKOFF_MAX_MS,
+    claims: deps.claims,
     repositories: deps.stores.repositories,
     feedbackFor: (job) => deps.stores.feedback.forSession(job.session),
     events: deps.events,
