@@ -1,7 +1,7 @@
 /** SessionRepository on Firestore: users/{uid}/workoutSessions/{sessionId}. */
 import { AggregateField, type Firestore, type Query } from 'firebase-admin/firestore';
 import { sessionDocPath, type StoredSession, type SessionStats } from '@pose-coach/protocol';
-import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
+import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange, type WorkoutSessionRecord } from '../sessionRepository.ts';
 import { fromSessionDocument, toSessionDocument } from './sessionDocument.ts';
 
 // gRPC status codes the Firestore client reports in `error.code`.
@@ -72,15 +72,34 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
 
     async page(uid, { range, limit, cursor }) {
       const max = checkLimit(limit) ?? 1;
-      // (timestamp, sessionId) is a total order: a page boundary inside equal timestamps loses
-      // nothing. A real Firestore needs the composite index in firestore.indexes.json for this.
-      let query = inRange(uid, range).orderBy('timestamp', 'desc').orderBy('sessionId', 'desc');
-      if (cursor !== undefined) {
-        const after = decodeCursor(cursor);
-        query = query.startAfter(after.timestamp, after.sessionId);
+      const newestFirst = (q: Query) => q.orderBy('timestamp', 'desc').orderBy('sessionId', 'desc');
+      if (cursor === undefined) {
+        const result = await newestFirst(inRange(uid, range)).limit(max + 1).get();
+        return pageOf(result.docs.map(fromSessionDocument), max);
       }
-      const result = await query.limit(max + 1).get();
-      return pageOf(result.docs.map(fromSessionDocument), max);
+      // (timestamp, sessionId) is a total order, so a page boundary inside equal timestamps loses
+      // nothing. The position is expressed as filters rather than startAfter(): the rest of the
+      // cursor's own timestamp, then everything older. (The in-process emulator ignores
+      // startAfter; a real Firestore needs the composite index in firestore.indexes.json.)
+      const after = decodeCursor(cursor);
+      const rows: WorkoutSessionRecord[] = [];
+      const inWindow = !range || (after.timestamp >= range.fromIso && after.timestamp < range.toIso);
+      if (inWindow) {
+        const sameTime = await sessions(uid)
+          .where('timestamp', '==', after.timestamp)
+          .where('sessionId', '<', after.sessionId)
+          .orderBy('sessionId', 'desc')
+          .limit(max + 1)
+          .get();
+        rows.push(...sameTime.docs.map(fromSessionDocument));
+      }
+      if (rows.length <= max) {
+        let older: Query = sessions(uid).where('timestamp', '<', range && range.toIso < after.timestamp ? range.toIso : after.timestamp);
+        if (range) older = older.where('timestamp', '>=', range.fromIso);
+        const result = await newestFirst(older).limit(max + 1 - rows.length).get();
+        rows.push(...result.docs.map(fromSessionDocument));
+      }
+      return pageOf(rows, max);
     },
 
     async put(session) {
