@@ -36,6 +36,7 @@ export const GATEWAY_ENV = {
   STORE_BACKOFF_MAX_MS: [z.coerce.number().int().min(10), '60000', 'longest wait between two attempts of a store write'],
   RECONCILE_EVERY_S: [z.coerce.number().int().min(0), '3600', 'how often the gateway reconciles Firestore and MySQL (a BullMQ repeatable job); 0: never'],
   RECONCILE_WINDOW_H: [z.coerce.number().min(0.01), '48', 'the scheduled reconcile checks sessions whose timestamp is in the last this many hours'],
+  RECONCILE_SETTLE_S: [z.coerce.number().min(0), '60', 'a session on one side only, written less than this long ago, is left to its queued write'],
   RECONCILE_REPAIR: [bool, 'true', 'the scheduled reconcile repairs what it finds (Firestore wins); false: it only counts'],
   MQTT_MAX_PACKET_BYTES: [z.coerce.number().int().min(1024), String(MAX_MQTT_PACKET_BYTES), 'largest MQTT packet the broker reads; a bigger one closes the connection'],
   WORKER_CONCURRENCY: [z.coerce.number().int().min(1).max(1000), '64', 'store writes in flight per store'],

@@ -61,7 +61,9 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     if (config.RUN_WORKERS) await startStoreWorkers(config, { stores, events, marker, claims, metrics, log, scope });
     await startScheduledReconcile(config, { stores, metrics, log, scope });
 
-    const ingest = createSessionIngest({ registry, queues, claims, metrics, log });
+    // Bound below, once the broker exists: a repeat of a session both stores hold is answered `stored` at once.
+    let repeatStored: (deviceId: string, sessionId: string) => void = () => {};
+    const ingest = createSessionIngest({ registry, queues, claims, metrics, log, onQueued: (d, s) => repeatStored(d, s) });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
     const fleet = await startFleet(config, { pool, registry, log, scope });
     const broker = await createMqttBroker({
@@ -84,6 +86,8 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     // Redis until sent, and re-derived from the stores when the mirror subscribes again.
     const owedAcks = createOwedAcks({ broker, claims, marker, repositories, feedback, log });
     scope.add(async () => owedAcks.stop());
+    repeatStored = (deviceId, sessionId) =>
+      void marker.isComplete(sessionId).then((done) => (done ? owedAcks.deliver(deviceId) : 0)).catch(() => undefined);
     events.onStored((e) => {
       if (e.deviceId) void owedAcks.send(e.deviceId, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
     });

@@ -23,6 +23,8 @@ export interface IngestDeps {
   claims: SessionClaims;
   metrics: Metrics;
   log: Logger;
+  /** Told when a mirror's session was queued (again): a repeat of a stored session gets its `stored` ack at once. */
+  onQueued?(deviceId: string, sessionId: string): void;
 }
 
 /** What became of a session handed to enqueue. */
@@ -104,6 +106,7 @@ export function createSessionIngest(deps: IngestDeps) {
       if (outcome.kind !== 'queued') return { sessionId: session.sessionId, status: 'rejected', error: outcome.error };
       // Owed until sent: a gateway restart between the stores' writes and the ack loses nothing.
       await deps.claims.oweAck(deviceId, session.sessionId, binding.uid);
+      deps.onQueued?.(deviceId, session.sessionId);
       return { sessionId: session.sessionId, status: 'queued' };
     },
   };

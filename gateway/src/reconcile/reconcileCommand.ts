@@ -63,7 +63,7 @@ export async function runReconcile(options: ReconcileOptions, env: Record<string
         firestore: createFirestoreSessionRepository(firestore),
         mysql: createMysqlSessionRepository(pool),
         db: pool,
-        firestoreUids: () => listFirestoreUids(firestore),
+        firestoreUids: emulatorHost ? undefined : () => listFirestoreUids(firestore),
       },
       options,
     );

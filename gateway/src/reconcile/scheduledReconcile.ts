@@ -47,9 +47,10 @@ export async function startScheduledReconcile(
             firestore: deps.stores.repositories.firestore,
             mysql: deps.stores.repositories.mysql,
             db: deps.stores.pool,
-            firestoreUids: () => listFirestoreUids(deps.stores.firestore),
+            // The emulator cannot list users/ (ListDocuments); there MySQL's uids are everyone.
+            firestoreUids: deps.stores.emulatorHost ? undefined : () => listFirestoreUids(deps.stores.firestore),
           },
-          { since, repair: config.RECONCILE_REPAIR },
+          { since, repair: config.RECONCILE_REPAIR, settleMs: config.RECONCILE_SETTLE_S * 1000 },
         );
         recordReconcile(deps.metrics, report);
         deps.metrics.reconcileRuns.inc({ outcome: 'ok' });

@@ -76,7 +76,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     const q = parseQuery(req);
     const range = await rangeFor(deps, req.params.uid, q.period, q.tz);
     const answer = await deps.reads.read((repo) => repo.stats(req.params.uid, range));
-    return sourced(reply, answer, answer.value);
+    // The original stats shape; where it came from is added only when it is not Firestore.
+    reply.header('x-pose-coach-source', answer.source);
+    return answer.degraded ? { ...answer.value, source: answer.source, degraded: answer.degraded } : answer.value;
   });
 
   app.delete(`${base}/:sessionId`, async (req: FastifyRequest<{ Params: { uid: string; sessionId: string } }>) => {
