@@ -8,7 +8,7 @@ import type { SessionEvents } from './sessionEvents.ts';
 import type { StoredMarker } from './storedMarker.ts';
 import { createStoreWorkers } from './storeWorkers.ts';
 import type { SessionClaims } from './sessionClaims.ts';
-import { reclaimOrphanedJobs } from './workerLiveness.ts';
+import { RECLAIM_EVERY_MS, createJobReclaimer } from './workerLiveness.ts';
 import { STORES, queueName } from './storeQueues.ts';
 import { Queue } from 'bullmq';
 
@@ -16,16 +16,29 @@ export async function startStoreWorkers(
   config: GatewayConfig,
   deps: { stores: Stores; events: SessionEvents; marker: StoredMarker; claims: SessionClaims; metrics: Metrics; log: Logger; scope: Scope },
 ) {
-  // Before taking new work: jobs a killed process held go back to waiting at once.
+  // Before taking new work, and every few seconds after: jobs a killed process held go back to
+  // waiting at once instead of after their lock expires.
   const queues = STORES.map((s) => new Queue(queueName(s), { connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }));
-  try {
-    await reclaimOrphanedJobs(queues, config.REDIS_URL, config.QUEUE_PREFIX, deps.log);
-  } catch (err) {
-    deps.log.warn({ err: (err as Error).message }, 'could not look for jobs of a stopped gateway; BullMQ will recover them when their locks expire');
-  } finally {
+  const reclaimer = createJobReclaimer(config.REDIS_URL, config.QUEUE_PREFIX, deps.log);
+  const reclaim = () =>
+    reclaimer.reclaim(queues).catch((err: Error) => {
+      deps.log.warn({ err: err.message }, 'could not look for jobs of a stopped gateway; BullMQ recovers them when their locks expire');
+      return 0;
+    });
+  await reclaim();
+  let reclaiming = false;
+  const timer = setInterval(() => {
+    if (reclaiming) return;
+    reclaiming = true;
+    void reclaim().finally(() => (reclaiming = false));
+  }, RECLAIM_EVERY_MS);
+  timer.unref();
+  deps.scope.add(async () => {
+    clearInterval(timer);
+    reclaimer.close();
     await Promise.all(queues.map((q) => q.close()));
-  }
-  const workers = createStoreWorkers({
+  });
+  const workers = await createStoreWorkers({
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,

@@ -30,7 +30,7 @@ export interface StoreWorkerDeps {
   log: Logger;
 }
 
-export function createStoreWorkers(deps: StoreWorkerDeps) {
+export async function createStoreWorkers(deps: StoreWorkerDeps) {
   async function markStored(job: Job<StoreJobData>, store: StoreName): Promise<void> {
     const { session } = job.data;
     if (!(await deps.marker.mark(session.sessionId, store))) return;
@@ -61,6 +61,8 @@ export function createStoreWorkers(deps: StoreWorkerDeps) {
         connection: redisConnection(deps.redisUrl),
         prefix: deps.prefix,
         concurrency: deps.concurrency,
+        // Started once its "alive" key exists, so no other gateway takes its first jobs for orphans.
+        autorun: false,
         settings: {
           backoffStrategy: (attemptsMade: number, type?: string) =>
             type === CAPPED_BACKOFF ? cappedBackoff(attemptsMade, deps.backoffMs, deps.backoffMaxMs) : deps.backoffMs,
@@ -83,7 +85,8 @@ export function createStoreWorkers(deps: StoreWorkerDeps) {
     worker.on('error', (err) => deps.log.error({ store, err: err.message }, 'worker error'));
     return worker;
   });
-  const heartbeat = startWorkerHeartbeat(deps.redisUrl, deps.prefix, workers.map((w) => w.id), deps.log);
+  const heartbeat = await startWorkerHeartbeat(deps.redisUrl, deps.prefix, workers.map((w) => w.id), deps.log);
+  for (const w of workers) void w.run().catch((err: Error) => deps.log.error({ err: err.message }, 'worker stopped'));
 
   return {
     workers,
