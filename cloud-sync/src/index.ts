@@ -6,7 +6,7 @@
 export type { WorkoutSessionRecord, TimeRange, SessionRepository, SessionPage, PageOptions } from './sessionRepository.ts';
 export { roundAccuracy, CursorError, encodeCursor, decodeCursor } from './sessionRepository.ts';
 export { reconcileStores, differingFields, type ReconcileReport, type ReconcileOptions, type ReconcileStores, type Difference, type DifferenceKind } from './reconcile.ts';
-export { recordTombstone, findTombstone, findTombstones, mysqlOwnerOf, knownUids, type Tombstone } from './mysql/tombstones.ts';
+export { recordTombstone, findTombstones, sessionIdRecord, knownUids, type Tombstone } from './mysql/tombstones.ts';
 
 export { startFirestoreEmulator, type FirestoreEmulatorOptions, type RunningFirestoreEmulator } from './firestore/emulator.ts';
 export { openFirestore, closeFirestore, type OpenFirestoreOptions } from './firestore/client.ts';

@@ -13,10 +13,6 @@ export async function recordTombstone(db: Queryable, sessionId: string, uid: str
   await db.execute('INSERT IGNORE INTO session_tombstones (session_id, user_id) VALUES (?, ?)', [sessionId, uid]);
 }
 
-export async function findTombstone(db: Queryable, sessionId: string): Promise<Tombstone | undefined> {
-  return (await findTombstones(db, [sessionId])).get(sessionId);
-}
-
 /** The tombstones among `sessionIds`, by session id. */
 export async function findTombstones(db: Queryable, sessionIds: readonly string[]): Promise<Map<string, Tombstone>> {
   const out = new Map<string, Tombstone>();
@@ -33,14 +29,6 @@ export async function findTombstones(db: Queryable, sessionIds: readonly string[
   return out;
 }
 
-/** Who holds `sessionId` in MySQL (any person), for conflict checks; undefined when no row has it. */
-export async function mysqlOwnerOf(db: Queryable, sessionId: string): Promise<{ uid: string; deviceId?: string } | undefined> {
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT user_id, device_id FROM workout_sessions WHERE session_id = ?', [sessionId]);
-  const row = rows[0];
-  if (!row) return undefined;
-  return row.device_id === null ? { uid: String(row.user_id) } : { uid: String(row.user_id), deviceId: String(row.device_id) };
-}
-
 /** Every uid MySQL knows a session, profile or tombstone of: reconcile's "everyone". */
 export async function knownUids(db: Queryable): Promise<string[]> {
   const [rows] = await db.query<RowDataPacket[]>(
@@ -49,4 +37,26 @@ export async function knownUids(db: Queryable): Promise<string[]> {
       UNION SELECT user_id FROM session_tombstones`,
   );
   return rows.map((row) => String(row.uid)).sort();
+}
+
+/**
+ * MySQL's word on a session id in one round trip: its tombstone, if any, and the row holding it,
+ * if any (any person's). For the gateway's conflict check when Redis has no claim.
+ */
+export async function sessionIdRecord(
+  db: Queryable,
+  sessionId: string,
+): Promise<{ tombstone?: { uid: string; deletedAt: string }; row?: { uid: string; deviceId?: string } }> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT 'tombstone' AS kind, user_id, NULL AS device_id, UNIX_TIMESTAMP(deleted_at) AS deleted_epoch FROM session_tombstones WHERE session_id = ?
+     UNION ALL
+     SELECT 'row', user_id, device_id, NULL FROM workout_sessions WHERE session_id = ?`,
+    [sessionId, sessionId],
+  );
+  const out: { tombstone?: { uid: string; deletedAt: string }; row?: { uid: string; deviceId?: string } } = {};
+  for (const r of rows) {
+    if (r.kind === 'tombstone') out.tombstone = { uid: String(r.user_id), deletedAt: epochToIso(r.deleted_epoch) };
+    else out.row = r.device_id === null ? { uid: String(r.user_id) } : { uid: String(r.user_id), deviceId: String(r.device_id) };
+  }
+  return out;
 }

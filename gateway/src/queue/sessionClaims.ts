@@ -5,7 +5,7 @@
  * asked too when Redis has no claim, so a flushed Redis or an expired claim changes nothing.
  * Also the per-mirror list of sessions whose `stored` ack is still owed (pendingAcks).
  */
-import { findTombstone, mysqlOwnerOf, type Queryable } from '@pose-coach/cloud-sync';
+import { sessionIdRecord, type Queryable } from '@pose-coach/cloud-sync';
 import { connectRedis } from '../redis.ts';
 import type { Logger } from '../log.ts';
 
@@ -55,9 +55,8 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
   /** MySQL's word on a session Redis has no claim for: a row of someone else, or a tombstone. Best effort. */
   async function fromMysql(sessionId: string, uid: string, deviceId: string | undefined): Promise<ClaimResult> {
     try {
-      const tomb = await findTombstone(db, sessionId);
+      const { tombstone: tomb, row } = await sessionIdRecord(db, sessionId);
       if (tomb) return tomb.uid === uid ? { kind: 'deleted', deletedAt: tomb.deletedAt } : { kind: 'conflict' };
-      const row = await mysqlOwnerOf(db, sessionId);
       if (row && (row.uid !== uid || (row.deviceId && deviceId && row.deviceId !== deviceId))) return { kind: 'conflict' };
     } catch (err) {
       // MySQL down: the Redis claim just made decides; reconcile finds anything this missed.
