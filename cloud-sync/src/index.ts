@@ -3,17 +3,19 @@
  * SessionRepository interface), the MySQL migrations, period ranges in a person's time zone,
  * and the motivational feedback built from their history.
  */
-export type { WorkoutSessionRecord, TimeRange, SessionRepository } from './sessionRepository.ts';
-export { roundAccuracy } from './sessionRepository.ts';
+export type { WorkoutSessionRecord, TimeRange, SessionRepository, SessionPage, PageOptions } from './sessionRepository.ts';
+export { roundAccuracy, CursorError, encodeCursor, decodeCursor } from './sessionRepository.ts';
+export { reconcileStores, differingFields, type ReconcileReport, type ReconcileOptions, type ReconcileStores, type Difference, type DifferenceKind } from './reconcile.ts';
+export { recordTombstone, findTombstones, sessionIdRecord, knownUids, type Tombstone } from './mysql/tombstones.ts';
 
 export { startFirestoreEmulator, type FirestoreEmulatorOptions, type RunningFirestoreEmulator } from './firestore/emulator.ts';
 export { openFirestore, closeFirestore, type OpenFirestoreOptions } from './firestore/client.ts';
-export { createFirestoreSessionRepository } from './firestore/sessionRepository.ts';
+export { createFirestoreSessionRepository, listFirestoreUids } from './firestore/sessionRepository.ts';
 export { toSessionDocument, fromSessionDocument } from './firestore/sessionDocument.ts';
 
 export { createMysqlPool, isMysqlError, type Queryable } from './mysql/pool.ts';
 export { runMigrations, loadMigrations, splitStatements, MIGRATIONS_DIR, type Migration, type RunMigrationsOptions } from './mysql/migrations.ts';
-export { ensureProfile, getProfile, type HealthProfile, type ProfileFields } from './mysql/profiles.ts';
+export { ensureProfile, ensureProfileRow, getProfile, type HealthProfile, type ProfileFields } from './mysql/profiles.ts';
 export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
 
 export { periodRange, PERIODS, type Period } from './periods.ts';

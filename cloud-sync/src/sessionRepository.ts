@@ -20,6 +20,20 @@ export interface TimeRange {
   toIso: string;
 }
 
+/** One page of a person's sessions, newest first; `nextCursor` is absent on the last page. */
+export interface SessionPage {
+  sessions: WorkoutSessionRecord[];
+  nextCursor?: string;
+}
+
+export interface PageOptions {
+  range?: TimeRange;
+  /** Sessions per page, at least 1. */
+  limit: number;
+  /** From the previous page's nextCursor. */
+  cursor?: string;
+}
+
 export interface SessionRepository {
   readonly name: 'firestore' | 'mysql';
   /** Idempotent by sessionId: saving a session that is already stored writes nothing. */
@@ -31,6 +45,39 @@ export interface SessionRepository {
   stats(uid: string, range?: TimeRange): Promise<SessionStats>;
   /** True when something was deleted. */
   delete(uid: string, sessionId: string): Promise<boolean>;
+  /** Newest first by (timestamp, sessionId), a page at a time: every list can be read to its end. */
+  page(uid: string, options: PageOptions): Promise<SessionPage>;
+  /** Writes the session as given, creating or replacing it (reconcile's repair); createdAt is kept. */
+  put(session: StoredSession): Promise<void>;
+}
+
+/** A cursor that is not one this API handed out. */
+export class CursorError extends Error {
+  override name = 'CursorError';
+}
+
+/** The position after `record` in (timestamp, sessionId) order, as an opaque string. */
+export function encodeCursor(record: { timestamp: string; sessionId: string }): string {
+  return Buffer.from(JSON.stringify([record.timestamp, record.sessionId])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { timestamp: string; sessionId: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { timestamp: value[0], sessionId: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new CursorError('cursor: not a cursor this API handed out (use nextCursor from the previous page)');
+}
+
+/** The page to return from `limit + 1` rows read: the extra row only says there is more. */
+export function pageOf(rows: WorkoutSessionRecord[], limit: number): SessionPage {
+  const sessions = rows.slice(0, limit);
+  const last = sessions.at(-1);
+  return rows.length > limit && last ? { sessions, nextCursor: encodeCursor(last) } : { sessions };
 }
 
 /** Accuracy as both stores report it: MySQL keeps a FLOAT (about 7 significant digits). */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
   createMysqlPool,
+  createMysqlSessionRepository,
   createTestDatabase,
   ensureProfile,
   getProfile,
@@ -38,7 +39,7 @@ describe('runMigrations', () => {
     const files = (await loadMigrations()).map((m) => m.version);
     expect(files[0]).toBe('001_user_health_profiles.sql');
     expect(await runMigrations(db.pool)).toEqual(files);
-    expect(await tables(db)).toEqual(['device_bindings', 'device_pairings', 'devices', 'fleet_claims', 'fleet_config', 'fleet_devices', 'schema_migrations', 'user_health_profiles', 'workout_sessions']);
+    expect(await tables(db)).toEqual(['device_bindings', 'device_pairings', 'devices', 'fleet_claims', 'fleet_config', 'fleet_devices', 'schema_migrations', 'session_tombstones', 'user_health_profiles', 'user_settings', 'workout_sessions']);
     const [applied] = await db.pool.query<RowDataPacket[]>('SELECT version FROM schema_migrations ORDER BY version');
     expect(applied.map((row) => row.version)).toEqual(files);
   });
@@ -182,5 +183,65 @@ describe('ensureProfile', () => {
     const db = await freshDatabase(true);
     await expect(ensureProfile(db.pool, 'erin', { timeZone: 'Europe/Atlantis' })).rejects.toThrow(/unknown time zone "Europe\/Atlantis"/);
     await expect(ensureProfile(db.pool, '')).rejects.toThrow(/user id must be a non-empty string/);
+  });
+});
+
+describe('deployed on the original backend\'s database', () => {
+  it('migrates beside a user_health_profiles of its own shape, keeps its columns and rows, and stores sessions and time zones', async () => {
+    const db = await freshDatabase(false);
+    // The seed backend's tables, made before the gateway ever ran: profiles with columns of its
+    // own (none of ours but userId, NOT NULL columns without defaults) and the original sessions table.
+    await db.pool.query(`CREATE TABLE user_health_profiles (
+        id INT AUTO_INCREMENT PRIMARY KEY,
+        userId VARCHAR(255) NOT NULL UNIQUE,
+        age INT NOT NULL,
+        fitnessLevel VARCHAR(50) NOT NULL,
+        goals TEXT NULL,
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+    await db.pool.query(`CREATE TABLE workout_sessions (
+        id INT AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(255) NOT NULL, exercise VARCHAR(100) NOT NULL, reps INT NOT NULL,
+        accuracy FLOAT NOT NULL, timestamp VARCHAR(50) NOT NULL, duration INT NOT NULL, feedback_points TEXT NULL,
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+        FOREIGN KEY (user_id) REFERENCES user_health_profiles(userId) ON DELETE CASCADE
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+    await db.pool.query("INSERT INTO user_health_profiles (userId, age, fitnessLevel, goals) VALUES ('seed-user', 34, 'intermediate', 'run a 10k')");
+    await db.pool.query("INSERT INTO workout_sessions (user_id, exercise, reps, accuracy, timestamp, duration, feedback_points) VALUES ('seed-user', 'squat', 10, 0.8, '2026-11-01T08:00:00.000Z', 60, '[\"Good\"]')");
+
+    expect(await runMigrations(db.pool)).toEqual((await loadMigrations()).map((m) => m.version));
+
+    // Its own columns and rows are untouched; ours live in user_settings.
+    const [cols] = await db.pool.query<RowDataPacket[]>("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'user_health_profiles' ORDER BY ordinal_position");
+    expect(cols.map((r) => r.c)).toEqual(['id', 'userId', 'age', 'fitnessLevel', 'goals', 'created_at']);
+    const [seed] = await db.pool.query<RowDataPacket[]>("SELECT age, fitnessLevel, goals FROM user_health_profiles WHERE userId = 'seed-user'");
+    expect(seed[0]).toEqual({ age: 34, fitnessLevel: 'intermediate', goals: 'run a 10k' });
+
+    // What the gateway does: time zones, a new person's first session, an existing person's session.
+    await ensureProfile(db.pool, 'seed-user', { timeZone: 'Europe/Berlin', displayName: 'Seed' });
+    expect(await getProfile(db.pool, 'seed-user')).toMatchObject({ timeZone: 'Europe/Berlin', displayName: 'Seed' });
+    const repo = createMysqlSessionRepository(db.pool);
+    const newcomer = { sessionId: '0b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b', userId: 'new-user', exercise: 'pushup', reps: 5, accuracy: 0.9, timestamp: '2026-11-29T08:15:00.000Z', duration: 30, feedbackPoints: [], timeZone: 'Asia/Tokyo' };
+    expect(await repo.save(newcomer)).toBe('created');
+    expect(await getProfile(db.pool, 'new-user')).toMatchObject({ timeZone: 'Asia/Tokyo' });
+    expect(await repo.save({ ...newcomer, sessionId: '1b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b', userId: 'seed-user' })).toBe('created');
+    const listed = await repo.list('seed-user');
+    expect(listed.map((s) => s.sessionId)).toEqual(['1b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b', 'mysql-1']);
+    expect(await runMigrations(db.pool)).toEqual([]);
+  });
+
+  it('moves the display names and time zones of our own earlier profiles table into user_settings', async () => {
+    const db = await freshDatabase(false);
+    const migrations = await loadMigrations();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pc-migrations-'));
+    try {
+      // A database migrated before 008 existed, with settings in user_health_profiles.
+      for (const m of migrations.filter((x) => x.version < '008')) await writeFile(path.join(dir, m.version), await readFile(path.join(MIGRATIONS_DIR, m.version), 'utf8'));
+      await runMigrations(db.pool, { dir });
+      await db.pool.query("INSERT INTO user_health_profiles (userId, displayName, timeZone) VALUES ('old', 'Old Timer', 'Europe/Paris')");
+      await runMigrations(db.pool);
+      expect(await getProfile(db.pool, 'old')).toMatchObject({ displayName: 'Old Timer', timeZone: 'Europe/Paris' });
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 });

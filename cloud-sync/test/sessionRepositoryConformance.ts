@@ -138,6 +138,46 @@ export function describeSessionRepository(label: string, makeRepository: () => P
       expect(await repo.stats(`uid-${randomUUID()}`)).toEqual({ totalSessions: 0, totalReps: 0, averageAccuracy: 0, totalDuration: 0 });
     });
 
+    it('pages through every session newest first with a cursor, ties on timestamp broken by sessionId, nothing lost or repeated', async () => {
+      const repo = await makeRepository();
+      const uid = `uid-${randomUUID()}`;
+      // 7 sessions, three sharing one timestamp, so a page boundary falls inside equal timestamps.
+      const stamps = ['2026-11-01T10:00:00.000Z', '2026-11-02T10:00:00.000Z', '2026-11-02T10:00:00.000Z', '2026-11-02T10:00:00.000Z', '2026-11-03T10:00:00.000Z', '2026-11-04T10:00:00.000Z', '2026-12-01T10:00:00.000Z'];
+      const sessions = stamps.map((timestamp) => makeSession({ userId: uid, timestamp }));
+      for (const s of sessions) await repo.save(s);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await repo.page(uid, { limit: 2, cursor, range: { fromIso: '2026-11-01T00:00:00.000Z', toIso: '2026-12-01T00:00:00.000Z' } });
+        expect(page.sessions.length).toBeLessThanOrEqual(2);
+        seen.push(...page.sessions.map((x) => x.sessionId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== undefined);
+      const expected = sessions
+        .filter((x) => x.timestamp < '2026-12-01')
+        .sort((a, b) => (a.timestamp === b.timestamp ? (a.sessionId < b.sessionId ? 1 : -1) : a.timestamp < b.timestamp ? 1 : -1))
+        .map((x) => x.sessionId);
+      expect(seen).toEqual(expected);
+      expect(pages).toBe(3);
+      await expect(repo.page(uid, { limit: 2, cursor: 'not-a-cursor' })).rejects.toThrow(/cursor/);
+    });
+
+    it('put creates a missing session and rewrites every field of a stored one, keeping createdAt', async () => {
+      const repo = await makeRepository();
+      const session = makeSession();
+      await repo.put(session);
+      const first = await repo.get(session.userId, session.sessionId);
+      expect(core(first!)).toEqual(core(session));
+      await sleep(1100);
+      const changed = { ...session, reps: 99, duration: 12, feedbackPoints: ['changed'] };
+      await repo.put(changed);
+      const second = await repo.get(session.userId, session.sessionId);
+      expect(core(second!)).toEqual(core(changed));
+      expect(second!.createdAt).toBe(first!.createdAt);
+    });
+
     it('deletes a session once, and only the owner’s', async () => {
       const repo = await makeRepository();
       const session = makeSession();

@@ -3,6 +3,7 @@
  * the environment and validated at start. A bad value stops start-up naming the variable.
  */
 import { z } from 'zod';
+import { MAX_MQTT_PACKET_BYTES } from '@pose-coach/protocol';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -30,8 +31,14 @@ export const GATEWAY_ENV = {
     "key set that signs Firebase ID tokens",
   ],
   FIREBASE_TOKEN_ISSUER: [z.string().optional(), undefined, 'expected `iss`; default https://securetoken.google.com/<project>'],
-  STORE_ATTEMPTS: [z.coerce.number().int().min(1).max(100), '8', 'attempts per store write before it is dead-lettered'],
-  STORE_BACKOFF_MS: [z.coerce.number().int().min(10), '1000', 'first retry delay; doubles each attempt'],
+  STORE_ATTEMPTS: [z.coerce.number().int().min(0).max(1_000_000), '0', 'attempts per store write before it is dead-lettered; 0: retry for as long as the store is down'],
+  STORE_BACKOFF_MS: [z.coerce.number().int().min(10), '1000', 'first retry delay; doubles each attempt up to STORE_BACKOFF_MAX_MS'],
+  STORE_BACKOFF_MAX_MS: [z.coerce.number().int().min(10), '60000', 'longest wait between two attempts of a store write'],
+  RECONCILE_EVERY_S: [z.coerce.number().int().min(0), '3600', 'how often the gateway reconciles Firestore and MySQL (a BullMQ repeatable job); 0: never'],
+  RECONCILE_WINDOW_H: [z.coerce.number().min(0.01), '48', 'the scheduled reconcile checks sessions whose timestamp is in the last this many hours'],
+  RECONCILE_SETTLE_S: [z.coerce.number().min(0), '60', 'a session on one side only, written less than this long ago, is left to its queued write'],
+  RECONCILE_REPAIR: [bool, 'true', 'the scheduled reconcile repairs what it finds (Firestore wins); false: it only counts'],
+  MQTT_MAX_PACKET_BYTES: [z.coerce.number().int().min(1024), String(MAX_MQTT_PACKET_BYTES), 'largest MQTT packet the broker reads; a bigger one closes the connection'],
   WORKER_CONCURRENCY: [z.coerce.number().int().min(1).max(1000), '64', 'store writes in flight per store'],
   RUN_WORKERS: [bool, 'true', 'run the store workers in this process'],
   API_WAIT_MS: [z.coerce.number().int().min(0), '5000', 'how long POST /api/workout/pose-summary waits for both stores'],

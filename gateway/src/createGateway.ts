@@ -14,6 +14,13 @@ import { createDeviceRegistry } from './devices/deviceRegistry.ts';
 import { createStoreQueues } from './queue/storeQueues.ts';
 import { createSessionEvents } from './queue/sessionEvents.ts';
 import { createStoredMarker } from './queue/storedMarker.ts';
+import { createSessionClaims } from './queue/sessionClaims.ts';
+import { createOwedAcks } from './queue/owedAcks.ts';
+import { startScheduledReconcile } from './reconcile/scheduledReconcile.ts';
+import { writeStoresFile } from './reconcile/storesFile.ts';
+import { createStoreHealth } from './health/storeHealth.ts';
+import { createSessionReads } from './api/sessionReads.ts';
+import { connectRedis } from './redis.ts';
 import { startStoreWorkers } from './queue/startStoreWorkers.ts';
 import { createSessionIngest } from './ingest/ingestSession.ts';
 import { createMqttBroker } from './broker/createBroker.ts';
@@ -48,9 +55,15 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX, log);
     scope.add(() => marker.close());
 
-    if (config.RUN_WORKERS) startStoreWorkers(config, { stores, events, marker, metrics, log, scope });
+    const claims = createSessionClaims(config.REDIS_URL, config.QUEUE_PREFIX, pool, log);
+    scope.add(() => claims.close());
 
-    const ingest = createSessionIngest({ registry, queues, metrics, log });
+    if (config.RUN_WORKERS) await startStoreWorkers(config, { stores, events, marker, claims, metrics, log, scope });
+    await startScheduledReconcile(config, { stores, metrics, log, scope });
+
+    // Bound below, once the broker exists: a repeat of a session both stores hold is answered `stored` at once.
+    let repeatStored: (deviceId: string, sessionId: string) => void = () => {};
+    const ingest = createSessionIngest({ registry, queues, claims, metrics, log, onQueued: (d, s) => repeatStored(d, s) });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
     const fleet = await startFleet(config, { pool, registry, log, scope });
     const broker = await createMqttBroker({
@@ -59,6 +72,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       tlsPort: config.GATEWAY_MQTTS_PORT,
       tls,
       concurrency: config.MQTT_CONCURRENCY,
+      maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
       registry,
       ingest,
       metrics,
@@ -68,13 +82,20 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     scope.add(() => broker.close());
     fleet.attach(broker);
 
-    // Both stores written: tell the mirror, with its motivational feedback.
+    // Both stores written: tell the mirror, with its motivational feedback. What is owed is kept in
+    // Redis until sent, and re-derived from the stores when the mirror subscribes again.
+    const owedAcks = createOwedAcks({ broker, claims, marker, repositories, feedback, log });
+    scope.add(async () => owedAcks.stop());
+    repeatStored = (deviceId, sessionId) =>
+      void marker.isComplete(sessionId).then((done) => (done ? owedAcks.deliver(deviceId) : 0)).catch(() => undefined);
     events.onStored((e) => {
-      if (!e.deviceId) return;
-      broker
-        .publish(topicFor('sessionsAck', e.deviceId), { sessionId: e.sessionId, status: 'stored', motivationalFeedback: e.motivationalFeedback })
-        .catch((err: Error) => log.warn({ err: err.message, sessionId: e.sessionId }, 'stored ack not published'));
+      if (e.deviceId) void owedAcks.send(e.deviceId, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
     });
+
+    const healthRedis = connectRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 }, log);
+    scope.add(async () => healthRedis.disconnect());
+    const health = createStoreHealth({ firestore, pool, redis: healthRedis });
+    const reads = createSessionReads(repositories, log);
 
     const pairing = await startPairing(config, { registry, firestore, broker, log, scope });
 
@@ -87,6 +108,9 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       ingest,
       events,
       marker,
+      claims,
+      reads,
+      health,
       repositories,
       pool,
       genericFeedback: () => GENERIC_MESSAGE,
@@ -132,6 +156,8 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       httpsPort = (https.address() as { port: number }).port;
     }
     log.info({ httpPort, httpsPort }, 'HTTP API listening');
+    // Where `npx pose-coach reconcile` finds these stores with no set-up (an in-process emulator's port is random).
+    writeStoresFile(config, emulatorHost, log);
 
     return {
       config,

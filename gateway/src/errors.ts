@@ -9,6 +9,11 @@ export const ERRORS = {
   INVALID_TOKEN: { status: 401 },
   FOREIGN_USER: { status: 403 },
   NOT_FOUND: { status: 404 },
+  /** The sessionId is already stored for another person or mirror (DESIGN.md). */
+  SESSION_CONFLICT: { status: 409 },
+  /** The owner deleted this session; a re-post does not store it again. */
+  SESSION_DELETED: { status: 410 },
+  BAD_REQUEST: { status: 400 },
   STORE_UNAVAILABLE: { status: 503 },
 } as const;
 

@@ -15,6 +15,10 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, Reco
     sessionsStored: counter('sessions_stored_total', 'Session writes completed, per store', ['store']),
     storeRetries: counter('store_retries_total', 'Failed store writes that will be retried', ['store']),
     deadLettered: counter('sessions_dead_lettered_total', 'Store writes that exhausted their attempts', ['store']),
+    reconcileRuns: counter('reconcile_runs_total', 'Scheduled reconciles of Firestore and MySQL, by outcome (ok, failed)', ['outcome']),
+    reconcileChecked: counter('reconcile_checked_total', 'Sessions compared by reconcile'),
+    reconcileFound: counter('reconcile_found_total', 'Differences reconcile found, by kind (missingInFirestore, missingInMysql, different, deleted)', ['kind']),
+    reconcileRepaired: counter('reconcile_repaired_total', 'Differences reconcile repaired, by kind', ['kind']),
     refusedAccess: counter('mqtt_refused_total', 'MQTT connects, publishes and subscribes refused', ['kind']),
     connectedDevices: new Gauge({ name: 'pose_coach_connected_devices', help: 'Mirrors connected to the broker', registers: [registry] }),
     queueDepth: new Gauge({

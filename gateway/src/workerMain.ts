@@ -10,6 +10,7 @@ import { openStores } from './stores.ts';
 import { createSessionEvents } from './queue/sessionEvents.ts';
 import { createStoredMarker } from './queue/storedMarker.ts';
 import { startStoreWorkers } from './queue/startStoreWorkers.ts';
+import { createSessionClaims } from './queue/sessionClaims.ts';
 
 try {
   const config = loadGatewayConfig();
@@ -21,7 +22,9 @@ try {
   scope.add(() => events.close());
   const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX, log);
   scope.add(() => marker.close());
-  startStoreWorkers(config, { stores, events, marker, metrics: createMetrics(), log, scope });
+  const claims = createSessionClaims(config.REDIS_URL, config.QUEUE_PREFIX, stores.pool, log);
+  scope.add(() => claims.close());
+  await startStoreWorkers(config, { stores, events, marker, claims, metrics: createMetrics(), log, scope });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'store workers running');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void scope.close().then(() => process.exit(0)));

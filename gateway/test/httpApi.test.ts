@@ -31,7 +31,7 @@ describe('the HTTP API for the phone app', () => {
     const res = await api().inject({ method: 'POST', url: '/api/workout/pose-summary', headers: await auth(uid), payload: summary(uid) });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ success: true, message: 'Workout session saved' });
+    expect(body).toMatchObject({ success: true, message: 'Workout session saved successfully' });
     expect(body.motivational_feedback).toMatch(/\w{3,}/);
     expect(await rows(uid)).toHaveLength(1);
     const docs = await t.gateway.firestore.collection(`users/${uid}/workoutSessions`).get();

@@ -108,7 +108,7 @@ describe('pairing a mirror by code', () => {
     expect(JSON.stringify(m.messages.seen)).not.toMatch(/eyJ/); // no JWT
 
     expect(await bindingRow(m.deviceId)).toMatchObject({ user_id: ada, pairing_id: pairingId });
-    const [profile] = (await t.db.pool.query<RowDataPacket[]>('SELECT displayName FROM user_health_profiles WHERE userId = ?', [ada]))[0];
+    const [profile] = (await t.db.pool.query<RowDataPacket[]>('SELECT display_name AS displayName FROM user_settings WHERE user_id = ?', [ada]))[0];
     expect(profile?.displayName).toBe('Ada Lovelace');
     expect(await deviceDoc(ada, m.deviceId)).toMatchObject({ deviceId: m.deviceId, room: 'Living room', pairingId, displayName: 'Ada Lovelace' });
 

@@ -1,9 +1,9 @@
 /** The gateway's HTTP API bodies kept from the original backend (DESIGN.md, "HTTP API"). */
 import { z } from 'zod';
-import { isoUtcTimestamp, EXERCISE_PATTERN } from './session.ts';
+import { isoUtcTimestamp, EXERCISE_PATTERN, pathSafeId } from './session.ts';
 
 export const poseSummaryRequestSchema = z.object({
-  user_id: z.string().min(1).max(255),
+  user_id: pathSafeId.pipe(z.string().max(255)),
   exercise: z.string().regex(EXERCISE_PATTERN, 'must be a lower-case exercise name such as squat'),
   reps: z.number().int('must be a whole number').min(0).max(10_000),
   accuracy: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),

@@ -4,5 +4,6 @@ export * from './ack.ts';
 export * from './device.ts';
 export * from './api.ts';
 export * from './validation.ts';
+export * from './storable.ts';
 export * from './liveEvents.ts';
 export * from './fleet.ts';

@@ -4,6 +4,7 @@
  * (../shared/DESIGN.md, "Session document"); the rest are additions.
  */
 import { z } from 'zod';
+import { calendarTimeIssue, pathSegmentIssue } from './storable.ts';
 
 /** ISO 8601 in UTC with a `Z`, e.g. `2026-11-29T08:15:00.000Z`: sorts as text, so stores can range-query it. */
 export const ISO_UTC_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -11,14 +12,26 @@ export const ISO_UTC_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?
 export const isoUtcTimestamp = z
   .string()
   .regex(ISO_UTC_PATTERN, 'must be an ISO 8601 UTC time such as 2026-11-29T08:15:00.000Z')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date and time');
+  .superRefine((s, ctx) => {
+    const issue = ISO_UTC_PATTERN.test(s) ? calendarTimeIssue(s) : undefined;
+    if (issue) ctx.addIssue({ code: 'custom', message: issue });
+  });
+
+/** A string usable as one Firestore path segment (a uid, a document id); the refusal says why not. */
+export const pathSafeId = z.string().superRefine((s, ctx) => {
+  const issue = pathSegmentIssue(s);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue });
+});
+
+/** Seconds within a session (one day at most): bounded, so both stores hold the same number. */
+const sessionSeconds = z.number().min(0).max(24 * 3600);
 
 export const EXERCISE_PATTERN = /^[a-z][a-z0-9_]{1,40}$/;
 
 export const repDetailSchema = z.object({
   /** Seconds from the session start. */
-  start: z.number().nonnegative(),
-  end: z.number().nonnegative(),
+  start: sessionSeconds,
+  end: sessionSeconds,
   score: z.number().min(0).max(1),
   cues: z.array(z.string().max(200)).max(20).default([]),
 });
@@ -33,8 +46,8 @@ export const sessionPayloadSchema = z.object({
   feedbackPoints: z.array(z.string().min(1).max(200)).max(20),
   // Additions (optional so an older mirror's payload still passes).
   repDetails: z.array(repDetailSchema).max(10_000).optional(),
-  partialReps: z.number().int().min(0).optional(),
-  holdSeconds: z.number().min(0).optional(),
+  partialReps: z.number().int().min(0).max(10_000).optional(),
+  holdSeconds: sessionSeconds.optional(),
   model: z.string().max(100).optional(),
   timeZone: z.string().max(64).optional(),
   appVersion: z.string().max(40).optional(),

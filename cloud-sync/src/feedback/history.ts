@@ -48,7 +48,7 @@ export async function readSessionHistory(pool: Pool, session: StoredSession): Pr
       `SELECT \`timestamp\` FROM workout_sessions WHERE ${notThis} AND \`timestamp\` >= ? AND \`timestamp\` <= ?`,
       [...owner, windowStart, session.timestamp],
     ),
-    pool.execute<RowDataPacket[]>('SELECT timeZone FROM user_health_profiles WHERE userId = ?', [session.userId]),
+    pool.execute<RowDataPacket[]>('SELECT time_zone AS timeZone FROM user_settings WHERE user_id = ?', [session.userId]),
   ]);
   const best = bestRows[0]?.best;
   return {

@@ -1,7 +1,7 @@
 /** SessionRepository on Firestore: users/{uid}/workoutSessions/{sessionId}. */
 import { AggregateField, type Firestore, type Query } from 'firebase-admin/firestore';
 import { sessionDocPath, type StoredSession, type SessionStats } from '@pose-coach/protocol';
-import { checkLimit, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
+import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange, type WorkoutSessionRecord } from '../sessionRepository.ts';
 import { fromSessionDocument, toSessionDocument } from './sessionDocument.ts';
 
 // gRPC status codes the Firestore client reports in `error.code`.
@@ -70,6 +70,50 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
       };
     },
 
+    async page(uid, { range, limit, cursor }) {
+      const max = checkLimit(limit) ?? 1;
+      const newestFirst = (q: Query) => q.orderBy('timestamp', 'desc').orderBy('sessionId', 'desc');
+      if (cursor === undefined) {
+        const result = await newestFirst(inRange(uid, range)).limit(max + 1).get();
+        return pageOf(result.docs.map(fromSessionDocument), max);
+      }
+      // (timestamp, sessionId) is a total order, so a page boundary inside equal timestamps loses
+      // nothing. The position is expressed as filters rather than startAfter(): the rest of the
+      // cursor's own timestamp, then everything older. (The in-process emulator ignores
+      // startAfter; a real Firestore needs the composite index in firestore.indexes.json.)
+      const after = decodeCursor(cursor);
+      const rows: WorkoutSessionRecord[] = [];
+      const inWindow = !range || (after.timestamp >= range.fromIso && after.timestamp < range.toIso);
+      if (inWindow) {
+        const sameTime = await sessions(uid)
+          .where('timestamp', '==', after.timestamp)
+          .where('sessionId', '<', after.sessionId)
+          .orderBy('sessionId', 'desc')
+          .limit(max + 1)
+          .get();
+        rows.push(...sameTime.docs.map(fromSessionDocument));
+      }
+      if (rows.length <= max) {
+        let older: Query = sessions(uid).where('timestamp', '<', range && range.toIso < after.timestamp ? range.toIso : after.timestamp);
+        if (range) older = older.where('timestamp', '>=', range.fromIso);
+        const result = await newestFirst(older).limit(max + 1 - rows.length).get();
+        rows.push(...result.docs.map(fromSessionDocument));
+      }
+      return pageOf(rows, max);
+    },
+
+    async put(session) {
+      const ref = firestore.doc(sessionDocPath(session.userId, session.sessionId));
+      // create() when absent (createdAt set by the server); else every field but createdAt replaced.
+      try {
+        await ref.create(toSessionDocument(session));
+      } catch (error) {
+        if (!hasCode(error, ALREADY_EXISTS)) throw error;
+        const { createdAt: _kept, ...fields } = toSessionDocument(session);
+        await ref.update(fields);
+      }
+    },
+
     async delete(uid, sessionId) {
       // The "exists" precondition tells us in one round trip whether there was anything to delete.
       try {
@@ -81,4 +125,17 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
       }
     },
   };
+}
+
+/**
+ * The uids with a users/{uid} document or subcollection. A real Firestore lists them; the
+ * in-process emulator does not implement ListDocuments, so there this is [] and reconcile relies
+ * on the uids MySQL knows.
+ */
+export async function listFirestoreUids(firestore: Firestore): Promise<string[]> {
+  try {
+    return (await firestore.collection('users').listDocuments()).map((d) => d.id);
+  } catch {
+    return [];
+  }
 }

@@ -24,8 +24,25 @@ export function assertUid(uid: string): void {
 }
 
 /**
+ * The person's row in user_health_profiles, the table every session hangs from. Only `userId` is
+ * written: against the original backend's own table of that name, the other columns are its own.
+ * INSERT IGNORE also covers such a table having NOT NULL columns without defaults.
+ */
+export async function ensureProfileRow(db: Queryable, uid: string, settings: { timeZone?: string } = {}): Promise<void> {
+  assertUid(uid);
+  await db.execute('INSERT IGNORE INTO user_health_profiles (userId) VALUES (?)', [uid]);
+  // A new person takes the given time zone; one who set their own keeps it.
+  await db.execute(
+    `INSERT INTO user_settings (user_id, time_zone) VALUES (?, ?)
+     ON DUPLICATE KEY UPDATE time_zone = COALESCE(time_zone, VALUES(time_zone))`,
+    [uid, settings.timeZone ?? null],
+  );
+}
+
+/**
  * Creates the person's profile if missing; updates only the fields given (an absent field keeps
- * its stored value). `db` may be a pool or a connection inside a transaction.
+ * its stored value). `db` may be a pool or a connection inside a transaction. The settings live
+ * in the gateway's own table user_settings (008).
  */
 export async function ensureProfile(db: Queryable, uid: string, fields: ProfileFields = {}): Promise<void> {
   assertUid(uid);
@@ -33,14 +50,15 @@ export async function ensureProfile(db: Queryable, uid: string, fields: ProfileF
   if (fields.displayName !== undefined && fields.displayName.length > 255) {
     throw new Error('displayName must be at most 255 characters');
   }
+  await db.execute('INSERT IGNORE INTO user_health_profiles (userId) VALUES (?)', [uid]);
   const updates: string[] = [];
-  if (fields.displayName !== undefined) updates.push('displayName = VALUES(displayName)');
-  if (fields.timeZone !== undefined) updates.push('timeZone = VALUES(timeZone)');
+  if (fields.displayName !== undefined) updates.push('display_name = VALUES(display_name)');
+  if (fields.timeZone !== undefined) updates.push('time_zone = VALUES(time_zone)');
   // With nothing to update, a no-op assignment keeps INSERT ... ON DUPLICATE KEY from failing
   // and leaves updated_at alone.
-  if (updates.length === 0) updates.push('userId = userId');
+  if (updates.length === 0) updates.push('user_id = user_id');
   await db.execute(
-    `INSERT INTO user_health_profiles (userId, displayName, timeZone) VALUES (?, ?, ?)
+    `INSERT INTO user_settings (user_id, display_name, time_zone) VALUES (?, ?, ?)
      ON DUPLICATE KEY UPDATE ${updates.join(', ')}`,
     [uid, fields.displayName ?? null, fields.timeZone ?? null],
   );
@@ -48,17 +66,17 @@ export async function ensureProfile(db: Queryable, uid: string, fields: ProfileF
 
 export async function getProfile(db: Queryable, uid: string): Promise<HealthProfile | undefined> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT userId, displayName, timeZone,
-            UNIX_TIMESTAMP(created_at) AS created_epoch, UNIX_TIMESTAMP(updated_at) AS updated_epoch
-       FROM user_health_profiles WHERE userId = ?`,
+    `SELECT p.userId, s.display_name, s.time_zone,
+            UNIX_TIMESTAMP(COALESCE(s.created_at, NOW())) AS created_epoch, UNIX_TIMESTAMP(COALESCE(s.updated_at, NOW())) AS updated_epoch
+       FROM user_health_profiles p LEFT JOIN user_settings s ON s.user_id = p.userId WHERE p.userId = ?`,
     [uid],
   );
   const row = rows[0];
   if (!row) return undefined;
   return {
     userId: String(row.userId),
-    displayName: row.displayName === null ? null : String(row.displayName),
-    timeZone: row.timeZone === null ? null : String(row.timeZone),
+    displayName: row.display_name === null ? null : String(row.display_name),
+    timeZone: row.time_zone === null ? null : String(row.time_zone),
     createdAt: epochToIso(row.created_epoch),
     updatedAt: epochToIso(row.updated_epoch),
   };

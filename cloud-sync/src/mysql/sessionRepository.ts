@@ -1,11 +1,11 @@
 /** SessionRepository on MySQL / MariaDB: table workout_sessions, keyed for idempotency by session_id. */
 import type { Pool, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { StoredSession, SessionStats } from '@pose-coach/protocol';
-import { checkLimit, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
+import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
 import { isTimeZone } from '../time/zonedTime.ts';
 import { isMysqlError } from './pool.ts';
-import { assertUid } from './profiles.ts';
-import { fromSessionRow, INSERT_SESSION_SQL, legacyRowId, SESSION_COLUMNS, toInsertValues } from './sessionRow.ts';
+import { assertUid, ensureProfileRow } from './profiles.ts';
+import { fromSessionRow, INSERT_SESSION_SQL, legacyRowId, SESSION_COLUMNS, SESSION_KEY_SQL, toInsertValues, UPSERT_SESSION_SQL } from './sessionRow.ts';
 
 /** WHERE clause for one person's sessions, optionally in a time range (text compare on ISO UTC). */
 function ownerAndRange(uid: string, range?: TimeRange): { where: string; params: string[] } {
@@ -21,33 +21,54 @@ function oneSession(uid: string, sessionId: string): { where: string; params: (s
 }
 
 export function createMysqlSessionRepository(pool: Pool): SessionRepository {
+  /** The profile row (DESIGN.md: it exists before a session row) and the session row, in one transaction. */
+  async function write(session: StoredSession, sql: string): Promise<'created' | 'exists'> {
+    assertUid(session.userId);
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      // A new person takes the mirror's time zone; one who set their own keeps it.
+      const timeZone = session.timeZone !== undefined && isTimeZone(session.timeZone) ? session.timeZone : undefined;
+      await ensureProfileRow(conn, session.userId, { timeZone });
+      await conn.execute(sql, toInsertValues(session));
+      await conn.commit();
+      return 'created';
+    } catch (error) {
+      await conn.rollback().catch(() => {});
+      // session_id is UNIQUE: the session is already stored, and the rollback wrote nothing.
+      if (isMysqlError(error, 'ER_DUP_ENTRY')) return 'exists';
+      throw error;
+    } finally {
+      conn.release();
+    }
+  }
+
   return {
     name: 'mysql',
 
-    async save(session: StoredSession) {
-      assertUid(session.userId);
-      const conn = await pool.getConnection();
-      try {
-        await conn.beginTransaction();
-        // DESIGN.md: a profile row exists before a session row. A new profile takes the mirror's
-        // time zone; an existing one keeps whatever the person set.
-        const timeZone = session.timeZone !== undefined && isTimeZone(session.timeZone) ? session.timeZone : null;
-        await conn.execute(
-          `INSERT INTO user_health_profiles (userId, timeZone) VALUES (?, ?)
-           ON DUPLICATE KEY UPDATE timeZone = COALESCE(timeZone, VALUES(timeZone))`,
-          [session.userId, timeZone],
-        );
-        await conn.execute(INSERT_SESSION_SQL, toInsertValues(session));
-        await conn.commit();
-        return 'created';
-      } catch (error) {
-        await conn.rollback().catch(() => {});
-        // session_id is UNIQUE: the session is already stored, and the rollback wrote nothing.
-        if (isMysqlError(error, 'ER_DUP_ENTRY')) return 'exists';
-        throw error;
-      } finally {
-        conn.release();
+    save: (session) => write(session, INSERT_SESSION_SQL),
+
+    async put(session) {
+      await write(session, UPSERT_SESSION_SQL);
+    },
+
+    async page(uid, { range, limit, cursor }) {
+      const max = checkLimit(limit) ?? 1;
+      const { where, params } = ownerAndRange(uid, range);
+      let after = '';
+      const afterParams: string[] = [];
+      if (cursor !== undefined) {
+        const c = decodeCursor(cursor);
+        after = ` AND (\`timestamp\` < ? OR (\`timestamp\` = ? AND ${SESSION_KEY_SQL} < ?))`;
+        afterParams.push(c.timestamp, c.timestamp, c.sessionId);
       }
+      // Same order as Firestore's page: (timestamp, sessionId) descending, legacy rows as mysql-<id>.
+      const [rows] = await pool.execute<RowDataPacket[]>(
+        `SELECT ${SESSION_COLUMNS} FROM workout_sessions WHERE ${where}${after}
+          ORDER BY \`timestamp\` DESC, ${SESSION_KEY_SQL} DESC LIMIT ${max + 1}`,
+        [...params, ...afterParams],
+      );
+      return pageOf(rows.map(fromSessionRow), max);
     },
 
     async get(uid, sessionId) {

@@ -27,7 +27,8 @@ export function toInsertValues(session: StoredSession): (string | number | null)
     session.reps,
     session.accuracy,
     session.timestamp,
-    // The column is INT (original schema); the device may report fractional seconds.
+    // The column is INT (original schema): the gateway rounds duration once, before either store
+    // (protocol normaliseStoredNumbers), so this keeps the value Firestore has.
     Math.round(session.duration),
     JSON.stringify(session.feedbackPoints),
   ];
@@ -36,6 +37,15 @@ export function toInsertValues(session: StoredSession): (string | number | null)
 export const INSERT_SESSION_SQL = `INSERT INTO workout_sessions
   (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Reconcile's repair: the row becomes exactly the session (created_at kept). */
+export const UPSERT_SESSION_SQL = `${INSERT_SESSION_SQL}
+  ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), device_id = VALUES(device_id), exercise = VALUES(exercise),
+    reps = VALUES(reps), accuracy = VALUES(accuracy), \`timestamp\` = VALUES(\`timestamp\`),
+    duration = VALUES(duration), feedback_points = VALUES(feedback_points)`;
+
+/** A row's session id in the order pages use: its UUID, or mysql-<id> for the original backend's rows. */
+export const SESSION_KEY_SQL = `COALESCE(session_id, CONCAT('${LEGACY_PREFIX}', id))`;
 
 /** feedback_points as JSON text; anything else the original backend may have left is kept as one point. */
 export function parseFeedbackPoints(text: unknown): string[] {

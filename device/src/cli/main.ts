@@ -10,6 +10,8 @@ commands:
           [--no-smoothing] [--no-tracking] [--max-side N] [--quiet]
   live [--source csi|webcam[:/dev/videoN]|video:<file>] [--seconds N]
                                             camera → keypoints, printing the frame rate reached
+  reconcile [--uid U] [--since ISO] [--until ISO] [--repair] [--json]
+                                            compare (and repair) Firestore and MySQL session by session
   fleet <list|show|config|cmd|claim|release|rollout> …
                                             the fleet of mirrors, through the gateway (pose-coach fleet --help)
 
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
         return await analyzeCommand(rest);
       case 'live':
         return await liveCommand(rest);
+      case 'reconcile':
+        return await (await import('./reconcile.ts')).reconcileCommand(rest);
       case 'fleet':
         return await (await import('../fleet/fleetCommand.ts')).fleetCommand(rest);
       case undefined:

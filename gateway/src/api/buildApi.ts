@@ -12,6 +12,9 @@ import type { SessionIngest } from '../ingest/ingestSession.ts';
 import type { SessionEvents } from '../queue/sessionEvents.ts';
 import type { StoreName } from '../queue/storeQueues.ts';
 import type { StoredMarker } from '../queue/storedMarker.ts';
+import type { SessionClaims } from '../queue/sessionClaims.ts';
+import type { StoreHealth } from '../health/storeHealth.ts';
+import type { SessionReads } from './sessionReads.ts';
 import type { VerifiedUser, VerifyIdToken } from './firebaseAuth.ts';
 import { registerPoseSummaryRoute } from './routes/poseSummary.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
@@ -29,6 +32,12 @@ export interface ApiDeps {
   /** Motivational feedback for a session already stored. */
   feedbackFor(uid: string, sessionId: string): Promise<string>;
   marker: StoredMarker;
+  /** Session ids' owners and tombstones. */
+  claims: SessionClaims;
+  /** Reads from Firestore, falling back to MySQL. */
+  reads: SessionReads;
+  /** Per-store probes for /healthz and /readyz; absent: they report only that the process runs. */
+  health?: StoreHealth;
   metrics: Metrics;
   log: Logger;
   apiWaitMs: number;
@@ -83,7 +92,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   if (deps.fleet) registerFleetRoutes(app, deps.fleet);
 
   app.get('/openapi.json', async () => openApiDocument());
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/healthz', async (_req, reply) => {
+    if (!deps.health) return { ok: true };
+    const report = await deps.health.check();
+    return reply.status(report.ok ? 200 : 503).send(report);
+  });
+  app.get('/readyz', async (_req, reply) => {
+    if (!deps.health) return { ready: true };
+    const report = await deps.health.check();
+    // Sessions are accepted while Redis answers: a store that is down only delays its own queue.
+    const ready = report.stores.redis.ok;
+    return reply.status(ready ? 200 : 503).send({ ready, ...report });
+  });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();

@@ -8,9 +8,13 @@ const uidParam = { name: 'uid', in: 'path', required: true, schema: { type: 'str
 const readParams = [
   uidParam,
   { name: 'tz', in: 'query', schema: { type: 'string' }, description: "IANA time zone; default: the person's profile, else UTC" },
-  { name: 'limit', in: 'query', schema: { type: 'integer', default: 500 } },
+  { name: 'limit', in: 'query', schema: { type: 'integer', default: 500, maximum: 1000 }, description: 'sessions per page' },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
 ];
-const sessionList = { description: 'sessions, newest first', content: { 'application/json': { schema: { type: 'object', properties: { sessions: { type: 'array', items: json(sessionPayloadSchema) } } } } } };
+const sessionList = {
+  description: 'one page of sessions, newest first; nextCursor is null on the last page. source says which store answered (header x-pose-coach-source too); degraded says why when it is MySQL (Firestore down)',
+  content: { 'application/json': { schema: { type: 'object', properties: { sessions: { type: 'array', items: json(sessionPayloadSchema) }, nextCursor: { type: ['string', 'null'] }, source: { enum: ['firestore', 'mysql'] }, degraded: { type: 'string' } } } } },
+};
 const errors = { '400': { description: 'bad input: the message names the field' }, '401': { description: 'missing, invalid or expired ID token' }, '403': { description: "token of another user" } };
 
 const deviceBasic = [{ deviceBasic: [] }];
@@ -80,6 +84,8 @@ export function openApiDocument() {
           responses: {
             '200': { description: 'saved in both stores: {success, message, motivational_feedback, session_id}' },
             '202': { description: 'queued; saved shortly' },
+            '409': { description: 'SESSION_CONFLICT: session_id already stored for another person or mirror; nothing saved' },
+            '410': { description: 'SESSION_DELETED: this session was deleted by its owner; not saved again' },
             ...errors,
           },
         },
@@ -97,6 +103,8 @@ export function openApiDocument() {
         delete: { summary: 'Delete one session from Firestore and MySQL', security: bearer, parameters: [uidParam, { name: 'sessionId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'deleted' }, '404': { description: 'no such session' }, ...errors } },
       },
       ...pairingPaths(),
+      '/healthz': { get: { summary: 'Each store (Firestore, MySQL, Redis) probed: 200 when all answer, 503 naming the one that does not', responses: { '200': { description: '{ok, stores}' }, '503': { description: '{ok: false, stores}' } } } },
+      '/readyz': { get: { summary: 'Ready to accept sessions (Redis answers; a store that is down only delays its queue), with the same per-store report', responses: { '200': { description: '{ready, ok, stores}' }, '503': { description: 'Redis unreachable' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
     },
   };

@@ -5,7 +5,9 @@
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
-import { parseTopic } from '@pose-coach/protocol';
+import type { Socket } from 'node:net';
+import { MAX_MQTT_PACKET_BYTES, parseTopic } from '@pose-coach/protocol';
+import { guardPacketSize } from './packetSizeGuard.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -21,6 +23,8 @@ export interface BrokerOptions {
   tls: { cert: string; key: string };
   /** Messages the broker delivers at once (aedes `concurrency`). */
   concurrency: number;
+  /** Largest MQTT packet read; a bigger one closes the connection (default: protocol's MAX_MQTT_PACKET_BYTES). */
+  maxPacketBytes?: number;
   registry: DeviceRegistry;
   ingest: SessionIngest;
   metrics: Metrics;
@@ -107,8 +111,14 @@ export async function createMqttBroker(opts: BrokerOptions) {
   });
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'));
 
-  const tcp = createTcpServer((socket) => aedes.handle(socket));
-  const tls = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, (socket) => aedes.handle(socket));
+  const maxPacket = opts.maxPacketBytes ?? MAX_MQTT_PACKET_BYTES;
+  const guarded = (socket: Socket) =>
+    guardPacketSize(socket, maxPacket, () => {
+      opts.metrics.refusedAccess.inc({ kind: 'packet_too_large' });
+      log.warn({ maxPacket }, 'MQTT packet larger than the maximum: connection closed');
+    });
+  const tcp = createTcpServer((socket) => aedes.handle(guarded(socket)));
+  const tls = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, (socket) => aedes.handle(guarded(socket)));
   const port = await listen(tcp, opts.port, opts.host);
   const tlsPort = await listen(tls, opts.tlsPort, opts.host);
   log.info({ port, tlsPort }, 'MQTT broker listening');

@@ -1,19 +1,41 @@
 /**
- * Where a published session becomes queued work: validate → find whose it is → queue for both
- * stores → answer. Shared by the MQTT handler (device sessions) and the HTTP API (phone posts).
+ * Where a published session becomes queued work: validate → find whose it is → claim its id →
+ * queue for both stores → answer. Shared by the MQTT handler (device sessions) and the HTTP API
+ * (phone posts).
  */
-import { parseJson, sessionPayloadSchema, type SessionAck, type StoredSession } from '@pose-coach/protocol';
+import {
+  normaliseStoredNumbers,
+  parseStorableJson,
+  pathSegmentIssue,
+  sessionPayloadSchema,
+  type SessionAck,
+  type StoredSession,
+} from '@pose-coach/protocol';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { StoreQueues } from '../queue/storeQueues.ts';
+import type { SessionClaims } from '../queue/sessionClaims.ts';
 
 export interface IngestDeps {
   registry: DeviceRegistry;
   queues: StoreQueues;
+  claims: SessionClaims;
   metrics: Metrics;
   log: Logger;
+  /** Told when a mirror's session was queued (again): a repeat of a stored session gets its `stored` ack at once. */
+  onQueued?(deviceId: string, sessionId: string): void;
 }
+
+/** What became of a session handed to enqueue. */
+export type EnqueueOutcome =
+  | { kind: 'queued' }
+  /** The sessionId is already stored for another person or mirror: nothing was queued. */
+  | { kind: 'conflict'; error: string }
+  /** The owner deleted this session: it is not stored again. */
+  | { kind: 'deleted'; deletedAt: string; error: string }
+  /** The owner's uid cannot be a Firestore path segment. */
+  | { kind: 'invalid'; error: string };
 
 /** The session id of a payload that failed validation, so the device can still match the ack. */
 function sessionIdOf(raw: Buffer): string {
@@ -26,9 +48,26 @@ function sessionIdOf(raw: Buffer): string {
 }
 
 export function createSessionIngest(deps: IngestDeps) {
-  async function enqueue(session: StoredSession, source: 'mqtt' | 'api'): Promise<void> {
-    await deps.queues.enqueue({ session, source, receivedAt: new Date().toISOString() });
+  /** Claims the id for its owner and queues the session for both stores; throws when Redis is unreachable. */
+  async function enqueue(session: StoredSession, source: 'mqtt' | 'api'): Promise<EnqueueOutcome> {
+    const uidIssue = pathSegmentIssue(session.userId);
+    if (uidIssue) {
+      deps.metrics.sessionsRejected.inc({ reason: 'malformed' });
+      return { kind: 'invalid', error: `userId: ${uidIssue}` };
+    }
+    const claim = await deps.claims.claim(session.sessionId, session.userId, session.deviceId);
+    if (claim.kind === 'conflict') {
+      deps.metrics.sessionsRejected.inc({ reason: 'conflict' });
+      deps.log.warn({ sessionId: session.sessionId, deviceId: session.deviceId }, 'session rejected: id already used by another person or mirror');
+      return { kind: 'conflict', error: 'sessionId: already used by another person or mirror; make a new session id' };
+    }
+    if (claim.kind === 'deleted') {
+      deps.metrics.sessionsRejected.inc({ reason: 'deleted' });
+      return { kind: 'deleted', deletedAt: claim.deletedAt, error: `sessionId: this session was deleted by its owner${claim.deletedAt ? ` at ${claim.deletedAt}` : ''}; it is not stored again` };
+    }
+    await deps.queues.enqueue({ session: normaliseStoredNumbers(session), source, receivedAt: new Date().toISOString() });
     deps.metrics.sessionsQueued.inc({ source });
+    return { kind: 'queued' };
   }
 
   return {
@@ -40,7 +79,7 @@ export function createSessionIngest(deps: IngestDeps) {
      */
     async fromDevice(deviceId: string, raw: Buffer): Promise<SessionAck> {
       deps.metrics.sessionsReceived.inc({ source: 'mqtt' });
-      const parsed = parseJson(sessionPayloadSchema, raw);
+      const parsed = parseStorableJson(sessionPayloadSchema, raw);
       if (!parsed.ok) {
         deps.metrics.sessionsRejected.inc({ reason: 'malformed' });
         deps.log.warn({ deviceId, error: parsed.error }, 'session rejected');
@@ -63,7 +102,11 @@ export function createSessionIngest(deps: IngestDeps) {
         deps.metrics.sessionsRejected.inc({ reason: 'unpaired' });
         return { sessionId: session.sessionId, status: 'unpaired', error: 'this mirror is not paired with anyone yet' };
       }
-      await enqueue({ ...session, userId: binding.uid, deviceId, pairingId: binding.pairingId }, 'mqtt');
+      const outcome = await enqueue({ ...session, userId: binding.uid, deviceId, pairingId: binding.pairingId }, 'mqtt');
+      if (outcome.kind !== 'queued') return { sessionId: session.sessionId, status: 'rejected', error: outcome.error };
+      // Owed until sent: a gateway restart between the stores' writes and the ack loses nothing.
+      await deps.claims.oweAck(deviceId, session.sessionId, binding.uid);
+      deps.onQueued?.(deviceId, session.sessionId);
       return { sessionId: session.sessionId, status: 'queued' };
     },
   };

@@ -7,15 +7,44 @@ import type { Stores } from '../stores.ts';
 import type { SessionEvents } from './sessionEvents.ts';
 import type { StoredMarker } from './storedMarker.ts';
 import { createStoreWorkers } from './storeWorkers.ts';
+import type { SessionClaims } from './sessionClaims.ts';
+import { RECLAIM_EVERY_MS, createJobReclaimer } from './workerLiveness.ts';
+import { STORES, queueName } from './storeQueues.ts';
+import { Queue } from 'bullmq';
 
-export function startStoreWorkers(
+export async function startStoreWorkers(
   config: GatewayConfig,
-  deps: { stores: Stores; events: SessionEvents; marker: StoredMarker; metrics: Metrics; log: Logger; scope: Scope },
+  deps: { stores: Stores; events: SessionEvents; marker: StoredMarker; claims: SessionClaims; metrics: Metrics; log: Logger; scope: Scope },
 ) {
-  const workers = createStoreWorkers({
+  // Before taking new work, and every few seconds after: jobs a killed process held go back to
+  // waiting at once instead of after their lock expires.
+  const queues = STORES.map((s) => new Queue(queueName(s), { connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }));
+  const reclaimer = createJobReclaimer(config.REDIS_URL, config.QUEUE_PREFIX, deps.log);
+  const reclaim = () =>
+    reclaimer.reclaim(queues).catch((err: Error) => {
+      deps.log.warn({ err: err.message }, 'could not look for jobs of a stopped gateway; BullMQ recovers them when their locks expire');
+      return 0;
+    });
+  await reclaim();
+  let reclaiming = false;
+  const timer = setInterval(() => {
+    if (reclaiming) return;
+    reclaiming = true;
+    void reclaim().finally(() => (reclaiming = false));
+  }, RECLAIM_EVERY_MS);
+  timer.unref();
+  deps.scope.add(async () => {
+    clearInterval(timer);
+    reclaimer.close();
+    await Promise.all(queues.map((q) => q.close()));
+  });
+  const workers = await createStoreWorkers({
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
+    backoffMs: config.STORE_BACKOFF_MS,
+    backoffMaxMs: config.STORE_BACKOFF_MAX_MS,
+    claims: deps.claims,
     repositories: deps.stores.repositories,
     feedbackFor: (job) => deps.stores.feedback.forSession(job.session),
     events: deps.events,

@@ -1,8 +1,9 @@
 /**
  * One BullMQ queue per store, so a store that is down delays only its own writes. Every session
  * becomes one job in each queue with jobId = sessionId: adding it twice is a no-op (idempotency).
- * Failed jobs that used up their attempts stay in the queue's failed set: that is the dead-letter
- * list (see deadLetter.ts).
+ * Failed jobs that used up their attempts (by default only sessions no retry can store: writes
+ * are retried with a capped backoff for as long as a store is down) stay in the queue's failed
+ * set: that is the dead-letter list (see deadLetter.ts).
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { StoredSession } from '@pose-coach/protocol';
@@ -19,8 +20,20 @@ export interface StoreJobData {
 export interface StoreQueueOptions {
   redisUrl: string;
   prefix: string;
+  /** Attempts before the dead-letter list; 0: retry for as long as it takes (the default). */
   attempts: number;
   backoffMs: number;
+}
+
+/** BullMQ's attempts for "forever": at a capped backoff of a minute, longer than any outage. */
+export const UNLIMITED_ATTEMPTS = 2 ** 31 - 1;
+
+/** The backoff type the store workers compute (capped exponential; see storeWorkers.ts). */
+export const CAPPED_BACKOFF = 'capped-exponential';
+
+/** Delay before retry `attemptsMade`: doubling from `firstMs`, never above `maxMs`. */
+export function cappedBackoff(attemptsMade: number, firstMs: number, maxMs: number): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.min(30, Math.max(0, attemptsMade - 1)));
 }
 
 export function queueName(store: StoreName): string {
@@ -34,8 +47,8 @@ export function redisConnection(url: string) {
 
 export function createStoreQueues(opts: StoreQueueOptions) {
   const jobOptions: JobsOptions = {
-    attempts: opts.attempts,
-    backoff: { type: 'exponential', delay: opts.backoffMs },
+    attempts: opts.attempts === 0 ? UNLIMITED_ATTEMPTS : opts.attempts,
+    backoff: { type: CAPPED_BACKOFF, delay: opts.backoffMs },
     // Completed jobs are kept a day so a redelivered session is recognised by its job id.
     removeOnComplete: { age: 24 * 3600, count: 200_000 },
     removeOnFail: false,

@@ -9,12 +9,16 @@ export interface TcpProxy {
   /** Cuts every open connection and refuses new ones until `unblock()`. */
   block(): void;
   unblock(): void;
+  /** Keeps connections open but stops forwarding what clients send: their requests hang unanswered. */
+  stall(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let blocked = false;
+  let stalled = false;
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   const server = createServer((client) => {
     if (blocked) return client.destroy();
     const upstream = createConnection(targetPort, targetHost);
@@ -26,7 +30,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on('close', () => pairs.delete(pair));
+    upstream.pipe(client);
+    if (!stalled) client.pipe(upstream);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -37,6 +45,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     unblock() {
       blocked = false;
+    },
+    stall() {
+      stalled = true;
+      for (const [client, upstream] of pairs) client.unpipe(upstream);
     },
     close() {
       for (const s of sockets) s.destroy();
