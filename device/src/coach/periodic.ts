@@ -221,7 +221,7 @@ export function countCycles(x: Float64Array, lag: number, t0: number, rate: numb
     }
     const d = x[i]! - centre(i);
     const band = 0.2 * swing;
-    const next = d > band ? 'high' : d < -band ? 'low' : state;
+    const next: 'high' | 'low' | 'mid' = d > band ? 'high' : d < -band ? 'low' : state;
     if (next === state || next === 'mid') continue;
     if (state !== 'mid') {
       const done = state; // the excursion just left
