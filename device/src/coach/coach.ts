@@ -73,6 +73,8 @@ interface OpenSession {
   lastHoldSecond: number;
   /** Auto only: counts any repetitive movement, for when no exercise is recognised (`other`). */
   periodic: PeriodicCounter | undefined;
+  /** Exercises whose rule counted too few of the movement's repetitions: not recognised again this session. */
+  doubted: Set<ExerciseName>;
 }
 
 interface Seen {
@@ -141,6 +143,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
       cues: new CueBook(cueOpts),
       lastHoldSecond: 0,
       periodic: auto && periodicOpts ? new PeriodicCounter(periodicOpts) : undefined,
+      doubted: new Set(),
     };
     clock.started(t);
     events.push({ type: 'session-start', t, exercise: s.exercise });
@@ -225,11 +228,13 @@ export function createCoach(options: CoachOptions = {}): Coach {
     const periodic = s.periodic?.current.count ?? 0;
     const known = s.active && s.exercise !== 'other' && s.exercise !== 'plank' ? s.reps.length : undefined;
     if (known !== undefined && periodic >= MIN_OTHER_DOUBT && known <= periodic / 2) {
+      s.doubted.add(s.exercise as ExerciseName);
       countOther(s, t, events);
       return;
     }
     if (!s.active) {
-      const name = recognise(s.trackers, closing && periodic === 0 ? { ...recOpts, reps: 1 } : recOpts);
+      const trusted = new Map([...s.trackers].filter(([n]) => !s.doubted.has(n)));
+      const name = recognise(trusted, closing && periodic === 0 ? { ...recOpts, reps: 1 } : recOpts);
       if (name) {
         adopt(s, name, t, events);
         return;
