@@ -84,7 +84,11 @@ interface Seen {
 
 const REPLAY_SECONDS = 1;
 
-/** Repetitions of a clear periodic movement from which an exercise rule counting half of them or fewer is doubted. */
+/**
+ * Repetitions of a clear periodic movement from which an exercise rule counting half of them or
+ * fewer is doubted; while the session goes on, only once the rule is this many reps behind (its
+ * first reps may come later than the movement's first cycles).
+ */
 const MIN_OTHER_DOUBT = 4;
 
 /** Mean score of every attempt: a partial rep (too shallow to count) is an attempt that scores low. */
@@ -227,14 +231,14 @@ export function createCoach(options: CoachOptions = {}): Coach {
     if (closing) s.periodic?.finish();
     const periodic = s.periodic?.current.count ?? 0;
     const known = s.active && s.exercise !== 'other' && s.exercise !== 'plank' ? s.reps.length : undefined;
-    if (known !== undefined && periodic >= MIN_OTHER_DOUBT && known <= periodic / 2) {
+    if (known !== undefined && periodic >= MIN_OTHER_DOUBT && known <= periodic / 2 && (closing || periodic - known >= MIN_OTHER_DOUBT)) {
       s.doubted.add(s.exercise as ExerciseName);
       countOther(s, t, events);
       return;
     }
     if (!s.active) {
-      const trusted = new Map([...s.trackers].filter(([n]) => !s.doubted.has(n)));
-      const name = recognise(trusted, closing && periodic === 0 ? { ...recOpts, reps: 1 } : recOpts);
+      const opts = closing && periodic === 0 ? { ...recOpts, reps: 1 } : recOpts;
+      const name = recognise(s.trackers, opts, -Infinity, opts.reps, s.doubted);
       if (name) {
         adopt(s, name, t, events);
         return;
