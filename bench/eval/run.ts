@@ -30,6 +30,7 @@ interface Row {
   given: AnalysisResult | undefined;
   frames: number;
   coachMs: number;
+  maxFrameMs: number;
   inferenceSeconds: number;
   cached: boolean;
 }
@@ -38,12 +39,21 @@ const fmt = (v: number | undefined, d = 1) => (v === undefined ? '-' : v.toFixed
 const pct = (a: number, b: number) => `${a}/${b} (${Math.round((100 * a) / Math.max(1, b))}%)`;
 
 /** Runs the coach over the frames, timing its own work. */
-function analyse(frames: readonly PoseFrame[], exercise: ExerciseName | 'auto'): { result: AnalysisResult; ms: number } {
+function analyse(frames: readonly PoseFrame[], exercise: ExerciseName | 'auto'): { result: AnalysisResult; ms: number; maxMs: number } {
   const a = createFrameAnalyzer({ exercise });
-  const start = performance.now();
-  for (const f of frames) a.push(f);
+  let ms = 0;
+  let maxMs = 0;
+  for (const f of frames) {
+    const t = performance.now();
+    a.push(f);
+    const d = performance.now() - t;
+    ms += d;
+    maxMs = Math.max(maxMs, d);
+  }
+  const t = performance.now();
   const result = a.result();
-  return { result, ms: performance.now() - start };
+  ms += performance.now() - t;
+  return { result, ms, maxMs };
 }
 
 /** What the coach should report for a clip's label: its exercise, `other`, or nothing (null). */
@@ -84,7 +94,7 @@ async function main(): Promise<void> {
     const givenName = label.exercise && (EXERCISES as readonly string[]).includes(label.exercise) ? (label.exercise as ExerciseName) : undefined;
     const given = givenName ? analyse(frames, givenName).result : undefined;
     process.stderr.write(`${frames.length} frames${cached ? ' (cached keypoints)' : ` (inference ${seconds.toFixed(1)} s)`}\n`);
-    rows.push({ clip, label, auto: auto.result, given, frames: frames.length, coachMs: auto.ms, inferenceSeconds: seconds, cached });
+    rows.push({ clip, label, auto: auto.result, given, frames: frames.length, coachMs: auto.ms, maxFrameMs: auto.maxMs, inferenceSeconds: seconds, cached });
   }
 
   const repRows = rows.filter((r) => r.label.reps !== undefined);
@@ -99,6 +109,7 @@ async function main(): Promise<void> {
   const totalFrames = rows.reduce((s, r) => s + r.frames, 0);
   const coachMsPerFrame = rows.reduce((s, r) => s + r.coachMs, 0) / Math.max(1, totalFrames);
   const worstCoachMs = Math.max(0, ...rows.map((r) => r.coachMs / Math.max(1, r.frames)));
+  const maxFrameMs = Math.max(0, ...rows.map((r) => r.maxFrameMs));
 
   if (values.json) {
     console.log(JSON.stringify({
@@ -111,7 +122,7 @@ async function main(): Promise<void> {
         given: r.given && { reps: r.given.reps, holdSeconds: r.given.holdSeconds },
         coachMsPerFrame: r.coachMs / Math.max(1, r.frames),
       })),
-      summary: { all, known, other, given, holdErrors, recognised, clips: rows.length, coachMsPerFrame, worstCoachMs },
+      summary: { all, known, other, given, holdErrors, recognised, clips: rows.length, coachMsPerFrame, worstCoachMs, maxFrameMs },
     }, null, 2));
     return;
   }
@@ -144,7 +155,7 @@ async function main(): Promise<void> {
   console.log('');
   for (const [i, r] of holdRows.entries()) console.log(`plank hold ${r.clip}: expected ${fmt(r.label.holdSeconds)} s, measured ${fmt(r.auto.holdSeconds ?? 0)} s, error ${fmt(holdErrors[i])} s`);
   console.log(`exercise recognised right (auto; 'other' for unknown, none for no exercise): ${pct(recognised, rows.length)}`);
-  console.log(`coach cost: ${coachMsPerFrame.toFixed(3)} ms per frame on average over ${totalFrames} frames (worst clip ${worstCoachMs.toFixed(3)} ms; a 30 fps camera leaves 33 ms per frame)`);
+  console.log(`coach cost: ${coachMsPerFrame.toFixed(3)} ms per frame on average over ${totalFrames} frames (worst clip ${worstCoachMs.toFixed(3)} ms, slowest single frame ${maxFrameMs.toFixed(1)} ms; a 30 fps camera leaves 33 ms per frame)`);
   const inferred = rows.filter((r) => !r.cached);
   if (inferred.length) console.log(`inference: ${inferred.reduce((s, r) => s + r.inferenceSeconds, 0).toFixed(1)} s for ${inferred.length} clips`);
 }

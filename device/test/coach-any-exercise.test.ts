@@ -69,6 +69,12 @@ describe('class-agnostic counting on keypoints', () => {
     expect(zoom.finish().count).toBe(8);
   });
 
+  it('keeps counting right through a long set (its signal history is bounded)', () => {
+    const long = new PeriodicCounter();
+    for (const f of armSwings(100, 2, 15)) long.push(f);
+    expect(long.finish().count).toBe(100);
+  });
+
   it('counts nothing for jitter, a wandering body or a couple of gestures', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);

@@ -38,6 +38,10 @@ export const DEFAULT_PERIODIC: PeriodicOptions = { rate: 20, minPeriod: 0.3, max
 /** Smallest peak-to-peak swing of a signal that can be a repetition: degrees for angles, torso lengths for positions. */
 const MIN_SWING = { angle: 25, position: 0.25 };
 
+/** Seconds of grid kept, and dropped at a time once past that (see PeriodicCounter.trim). */
+const KEEP_SECONDS = 120;
+const DROP_SECONDS = 30;
+
 /** Cycles before a movement counts as repetitive. */
 const MIN_CYCLES = 3;
 
@@ -240,7 +244,9 @@ export function countCycles(x: Float64Array, lag: number, t0: number, rate: numb
 export class PeriodicCounter {
   private readonly defs = SIGNALS;
   /** One grid series per signal (NaN where unseen), from `t0`, `rate` samples per second. */
-  private readonly grid: number[][] = SIGNALS.map(() => []);
+  private grid: number[][] = SIGNALS.map(() => []);
+  /** Cycles counted in grid samples since dropped (a long session keeps a bounded grid). */
+  private banked: Cycle[] = [];
   private t0: number | undefined;
   private last: { t: number; v: (number | undefined)[] } | undefined;
   private nextAnalysis = -Infinity;
@@ -273,6 +279,7 @@ export class PeriodicCounter {
       }
     }
     this.last = { t: frame.t, v };
+    this.trim();
     if (frame.t >= this.nextAnalysis) {
       this.nextAnalysis = frame.t + this.opts.analyseEvery;
       this.analyse();
@@ -288,6 +295,20 @@ export class PeriodicCounter {
   finish(): PeriodicState {
     this.analyse();
     return this.state;
+  }
+
+  /**
+   * Keeps at most KEEP_SECONDS of grid: past that, the oldest DROP_SECONDS go, and the cycles
+   * counted in them are banked, so the cost of an analysis stays flat over an hour-long session.
+   */
+  private trim(): void {
+    const rate = this.opts.rate;
+    if (this.t0 === undefined || this.grid[0]!.length < KEEP_SECONDS * rate) return;
+    const drop = Math.round(DROP_SECONDS * rate);
+    const cut = this.t0 + drop / rate;
+    this.banked = [...this.banked, ...this.state.cycles.filter((c) => c.end <= cut && !this.banked.includes(c))];
+    this.grid = this.grid.map((series) => series.slice(drop));
+    this.t0 = cut;
   }
 
   private analyse(): void {
@@ -311,7 +332,8 @@ export class PeriodicCounter {
       return;
     }
     const x = filled(this.grid[best.k]!, 0, n, true)!;
-    const cycles = countCycles(x, best.lag, this.t0, rate, MIN_SWING[this.defs[best.k]!.kind]);
+    const lastBanked = this.banked[this.banked.length - 1]?.end ?? -Infinity;
+    const cycles = [...this.banked, ...countCycles(x, best.lag, this.t0, rate, MIN_SWING[this.defs[best.k]!.kind]).filter((c) => c.start >= lastBanked)];
     // A movement counts once it has repeated MIN_CYCLES times (a gesture or two is not a set).
     const count = cycles.length >= MIN_CYCLES ? cycles.length : 0;
     this.state = { count: Math.max(count, this.state.count), period: best.lag / rate, strength: best.strength, signal: this.defs[best.k]!.name, cycles };
