@@ -9,6 +9,8 @@ export interface ClipLabel {
   holdSeconds?: number;
   view?: string;
   note?: string;
+  /** For `other`: what the movement is. */
+  movement?: string;
 }
 
 export function sharedDataDir(repoRoot: string): string {
@@ -18,7 +20,7 @@ export function sharedDataDir(repoRoot: string): string {
 export function readLabels(dataDir: string): ClipLabel[] {
   const file = path.join(dataDir, 'labels.json');
   if (!existsSync(file)) throw new Error(`no labels at ${file}: the shared test data is missing`);
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { exercise: string | null; reps?: number; hold_seconds?: number; view?: string; note?: string }>;
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { exercise: string | null; reps?: number; hold_seconds?: number; view?: string; note?: string; movement?: string }>;
   return Object.entries(raw).map(([rel, v]) => ({
     file: path.join(dataDir, rel),
     exercise: v.exercise,
@@ -26,5 +28,6 @@ export function readLabels(dataDir: string): ClipLabel[] {
     holdSeconds: v.hold_seconds,
     view: v.view,
     note: v.note,
+    movement: v.movement,
   }));
 }

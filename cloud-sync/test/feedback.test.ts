@@ -77,6 +77,20 @@ describe('feedback from the person’s history', () => {
     expect(text).toBe('First lunge session logged: 9 reps, a great start!');
   });
 
+  it('never feeds praise back as a fault: a recurring "Great depth" is not a focus, a recurring correction still is', async () => {
+    const uid = `uid-${randomUUID()}`;
+    for (const [i, day] of ['25', '26', '27', '28'].entries()) {
+      const points = i < 2 ? ['Squat deeper', 'Great depth'] : ['Great depth'];
+      await repo.save(makeSession({ userId: uid, timeZone: 'UTC', timestamp: `2026-11-${day}T08:00:00.000Z`, feedbackPoints: points }));
+    }
+    const service = createFeedbackService({ pool: db.pool });
+    const praiseOnly = await service.forSession(makeSession({ userId: uid, timeZone: 'UTC', timestamp: '2026-11-29T08:00:00.000Z', feedbackPoints: ['Great depth'] }));
+    expect(praiseOnly).not.toContain('Great depth');
+    expect(praiseOnly).not.toContain('make it your focus');
+    const withFault = await service.forSession(makeSession({ userId: uid, timeZone: 'UTC', timestamp: '2026-11-29T08:00:00.000Z', feedbackPoints: ['Squat deeper', 'Tolle Tiefe'] }));
+    expect(withFault).toContain('"Squat deeper" came up in 3 of your last 5 sessions: make it your focus next time.');
+  });
+
   it('counts streak days in the person’s time zone, not in UTC', async () => {
     const uid = `uid-${randomUUID()}`;
     // 14:00Z on the 27th is 23:00 in Tokyo; 16:00Z on the 28th is already 01:00 on the 29th there.

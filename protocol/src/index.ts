@@ -7,3 +7,4 @@ export * from './validation.ts';
 export * from './storable.ts';
 export * from './liveEvents.ts';
 export * from './fleet.ts';
+export * from './feedbackPoints.ts';

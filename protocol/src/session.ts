@@ -53,6 +53,8 @@ export const sessionPayloadSchema = z.object({
   appVersion: z.string().max(40).optional(),
   /** The pairing the session was recorded under (QR pairing, issue 7); the gateway decides what it means. */
   pairingId: z.string().max(100).optional(),
+  /** With `exercise: "other"` (a movement counted but not recognised): a short label a person may give it later. */
+  movement: z.string().min(1).max(100).optional(),
 });
 
 export type SessionPayload = z.infer<typeof sessionPayloadSchema>;

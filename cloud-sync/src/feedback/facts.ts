@@ -1,5 +1,5 @@
 /** The facts a motivational message is made of, derived from one session and its history. */
-import type { StoredSession } from '@pose-coach/protocol';
+import { isPraisePoint, type StoredSession } from '@pose-coach/protocol';
 import { daysBetween, isTimeZone, localDateAt } from '../time/zonedTime.ts';
 import type { SessionHistory } from './history.ts';
 
@@ -17,7 +17,7 @@ export interface SessionFacts {
   /** Mean accuracy of the recent earlier sessions of this exercise (at least MIN_FOR_TREND of them). */
   recentAverageAccuracy?: number;
   accuracyTrend?: 'up' | 'down' | 'steady';
-  /** A feedback point found in at least MIN_RECURRING of the recent sessions, this one included. */
+  /** A correction (never praise) found in at least MIN_RECURRING of the recent sessions, this one included. */
   recurringPoint?: { text: string; sessions: number; outOf: number };
 }
 
@@ -50,7 +50,8 @@ function recurringPoint(session: StoredSession, history: SessionHistory): Sessio
   const considered = [session.feedbackPoints, ...history.recent.map((s) => s.feedbackPoints)];
   const counts = new Map<string, { text: string; sessions: number; inThis: boolean }>();
   considered.forEach((points, index) => {
-    for (const key of new Set(points.map((p) => p.trim().toLowerCase()).filter(Boolean))) {
+    // Praise ("Great depth") is not something to work on: only corrections can recur as a focus.
+    for (const key of new Set(points.filter((p) => !isPraisePoint(p)).map((p) => p.trim().toLowerCase()).filter(Boolean))) {
       const entry = counts.get(key) ?? { text: points.find((p) => p.trim().toLowerCase() === key)!.trim(), sessions: 0, inThis: index === 0 };
       entry.sessions += 1;
       counts.set(key, entry);

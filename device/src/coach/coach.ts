@@ -18,7 +18,8 @@ import { DEFAULT_SESSION, SessionClock, type SessionOptions } from './sessionClo
 import { DEFAULT_SMOOTHING, KeypointSmoother, type SmoothingOptions } from './smoothing.ts';
 import { resolveThresholds, type AnyThresholds, type HoldThresholds, type RepThresholds, type ThresholdOverrides } from './thresholds.ts';
 import { HoldTracker, RepTracker, type ExerciseTracker, type ScoredRep } from './tracker.ts';
-import { EXERCISES, type CoachEvent, type ExerciseName, type PoseFrame, type SessionEndReason, type SessionSummary, type View } from './types.ts';
+import { DEFAULT_PERIODIC, PeriodicCounter, type PeriodicOptions } from './periodic.ts';
+import { EXERCISES, type CoachEvent, type CountedExercise, type ExerciseName, type PoseFrame, type SessionEndReason, type SessionSummary, type View } from './types.ts';
 import { DEFAULT_VIEW, ViewTracker, type ViewOptions } from './view.ts';
 
 export interface CoachOptions {
@@ -35,6 +36,8 @@ export interface CoachOptions {
   recognition?: Partial<RecognitionOptions>;
   smoothing?: Partial<SmoothingOptions>;
   view?: Partial<ViewOptions>;
+  /** Counting a movement no exercise rule knows (auto only); `false` turns it off. */
+  periodic?: Partial<PeriodicOptions> | false;
 }
 
 export interface Coach {
@@ -48,7 +51,7 @@ export interface Coach {
   finish(): SessionSummary;
   /** Every session ended so far, in order. */
   readonly sessions: readonly SessionSummary[];
-  readonly exercise: ExerciseName | null;
+  readonly exercise: CountedExercise | null;
   readonly view: View | null;
 }
 
@@ -60,16 +63,39 @@ interface OpenSession {
   start: number;
   lastT: number;
   auto: boolean;
-  exercise: ExerciseName | null;
+  exercise: CountedExercise | null;
   trackers: Map<ExerciseName, ExerciseTracker>;
   active: ExerciseTracker | undefined;
   reps: ScoredRep[];
   partials: number;
+  partialScores: number[];
   cues: CueBook;
   lastHoldSecond: number;
+  /** Auto only: counts any repetitive movement, for when no exercise is recognised (`other`). */
+  periodic: PeriodicCounter | undefined;
+  /** Exercises whose rule counted too few of the movement's repetitions: not recognised again this session. */
+  doubted: Set<ExerciseName>;
+}
+
+interface Seen {
+  f: Features;
+  frame: PoseFrame;
 }
 
 const REPLAY_SECONDS = 1;
+
+/**
+ * Repetitions of a clear periodic movement from which an exercise rule counting half of them or
+ * fewer is doubted; while the session goes on, only once the rule is this many reps behind (its
+ * first reps may come later than the movement's first cycles).
+ */
+const MIN_OTHER_DOUBT = 4;
+
+/** Mean score of every attempt: a partial rep (too shallow to count) is an attempt that scores low. */
+function accuracyOf(s: OpenSession): number {
+  const scores = [...s.reps.map((r) => r.score), ...s.partialScores];
+  return scores.length ? mean(scores) : 0;
+}
 
 export function createCoach(options: CoachOptions = {}): Coach {
   let choice: ExerciseName | 'auto' = options.exercise ?? 'auto';
@@ -93,7 +119,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
   const clock = new SessionClock(sessionOpts);
   const sessions: SessionSummary[] = [];
   let open: OpenSession | undefined;
-  let recent: Features[] = []; // replayed into the trackers when a session starts
+  let recent: Seen[] = []; // replayed into the trackers when a session starts
   let lastT = 0;
 
   const makeTracker = (name: ExerciseName): ExerciseTracker => {
@@ -101,6 +127,8 @@ export function createCoach(options: CoachOptions = {}): Coach {
     const th: AnyThresholds = thresholds[name];
     return ex.kind === 'hold' ? new HoldTracker(ex, th as HoldThresholds) : new RepTracker(ex, th as RepThresholds);
   };
+
+  const periodicOpts: PeriodicOptions | undefined = options.periodic === false ? undefined : { ...DEFAULT_PERIODIC, ...options.periodic };
 
   function openSession(t: number, exercise: ExerciseName | null, events: CoachEvent[], carried: ScoredRep[] = []): OpenSession {
     const auto = choice === 'auto';
@@ -115,8 +143,11 @@ export function createCoach(options: CoachOptions = {}): Coach {
       active: auto ? (exercise ? trackers.get(exercise) : undefined) : trackers.get(choice as ExerciseName),
       reps: [],
       partials: 0,
+      partialScores: [],
       cues: new CueBook(cueOpts),
       lastHoldSecond: 0,
+      periodic: auto && periodicOpts ? new PeriodicCounter(periodicOpts) : undefined,
+      doubted: new Set(),
     };
     clock.started(t);
     events.push({ type: 'session-start', t, exercise: s.exercise });
@@ -127,6 +158,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
 
   function summary(s: OpenSession): SessionSummary {
     const hold = s.exercise === 'plank';
+    const other = s.exercise === 'other';
     const details = s.reps.map((r) => ({
       start: round(Math.max(0, r.start - s.start)),
       end: round(Math.max(0, r.end - s.start)),
@@ -136,9 +168,10 @@ export function createCoach(options: CoachOptions = {}): Coach {
     const out: SessionSummary = {
       exercise: s.exercise,
       reps: hold ? 0 : s.reps.length,
-      accuracy: round(s.reps.length ? mean(s.reps.map((r) => r.score)) : 0, 3),
+      accuracy: other ? 0 : round(accuracyOf(s), 3),
       duration: round(Math.max(0, s.lastT - s.start)),
-      feedbackPoints: s.cues.feedbackPoints().map(translate),
+      // Form is judged only where the exercise is known.
+      feedbackPoints: other ? [] : s.cues.feedbackPoints().map(translate),
       repDetails: details,
       partialReps: s.partials,
       startedAt: round(s.start),
@@ -153,6 +186,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
     if (!s) return;
     const last = s.active?.finish();
     if (last?.kind === 'hold' && last.segment) addRep(s, last.segment, events);
+    if (s.auto) settle(s, t, events, true);
     const sum = summary(s);
     sessions.push(sum);
     events.push({ type: 'session-end', t, reason, summary: sum });
@@ -170,13 +204,69 @@ export function createCoach(options: CoachOptions = {}): Coach {
     for (const c of spoken) events.push({ type: 'cue', t: rep.end, text: translate(c.text), positive: c.positive });
   }
 
-  function track(s: OpenSession, f: Features, view: View, events: CoachEvent[]): void {
+  /** The session becomes `other` (or stays it): reps are the periodic counter's cycles. */
+  function countOther(s: OpenSession, t: number, events: CoachEvent[]): void {
+    const st = s.periodic?.current;
+    if (!st || st.count === 0) return;
+    if (s.exercise !== 'other') {
+      s.exercise = 'other';
+      s.active = undefined;
+      s.reps = [];
+      s.partials = 0;
+      s.partialScores = [];
+      events.push({ type: 'exercise-recognised', t, exercise: 'other', auto: true });
+    }
+    for (let i = s.reps.length; i < st.count; i++) {
+      const c = st.cycles[i] ?? { start: t, end: t };
+      addRep(s, { start: c.start, end: c.end, score: 0, checks: [], signature: true }, events);
+    }
+  }
+
+  /**
+   * Auto: what the session is counting. A recognised exercise wins over `other`, unless its rule
+   * saw at most half of the repetitions the body clearly made (then it is not that exercise). At
+   * the session's end, a single rep of one exercise's signature is enough when nothing repeated.
+   */
+  function settle(s: OpenSession, t: number, events: CoachEvent[], closing: boolean): void {
+    if (closing) s.periodic?.finish();
+    const periodic = s.periodic?.current.count ?? 0;
+    const known = s.active && s.exercise !== 'other' && s.exercise !== 'plank' ? s.reps.length : undefined;
+    if (known !== undefined && periodic >= MIN_OTHER_DOUBT && known <= periodic / 2 && (closing || periodic - known >= MIN_OTHER_DOUBT)) {
+      s.doubted.add(s.exercise as ExerciseName);
+      countOther(s, t, events);
+      return;
+    }
+    if (!s.active) {
+      const opts = closing && periodic === 0 ? { ...recOpts, reps: 1 } : recOpts;
+      const name = recognise(s.trackers, opts, -Infinity, opts.reps, s.doubted);
+      if (name) {
+        adopt(s, name, t, events);
+        return;
+      }
+      countOther(s, t, events);
+    }
+  }
+
+  function adopt(s: OpenSession, name: ExerciseName, t: number, events: CoachEvent[]): void {
+    const tr = s.trackers.get(name)!;
+    s.exercise = name;
+    s.active = tr;
+    s.reps = []; // a provisional `other` count gives way to the exercise's own
+    s.partials = tr.partials;
+    s.partialScores = [...tr.partialScores];
+    events.push({ type: 'exercise-recognised', t, exercise: name, auto: true });
+    for (const r of tr.reps) addRep(s, r, events);
+  }
+
+  function track(s: OpenSession, f: Features, frame: PoseFrame, view: View, events: CoachEvent[]): void {
+    s.periodic?.push(frame);
     for (const tr of s.trackers.values()) {
       const out = tr.push(f, view);
       if (!out || tr !== s.active) continue;
       if (out.kind === 'rep') addRep(s, out.rep, events);
       else if (out.kind === 'partial') {
         s.partials++;
+        s.partialScores.push(out.score);
         clock.active(out.end);
         const ex = EXERCISE_MODULES[tr.name];
         const cue = ex.kind === 'reps' ? ex.partialCue : undefined;
@@ -197,17 +287,8 @@ export function createCoach(options: CoachOptions = {}): Coach {
       }
     }
     if (!s.auto) return;
-    if (!s.active) {
-      const name = recognise(s.trackers, recOpts);
-      if (!name) return;
-      const tr = s.trackers.get(name)!;
-      s.exercise = name;
-      s.active = tr;
-      s.partials = tr.partials;
-      events.push({ type: 'exercise-recognised', t: f.t, exercise: name, auto: true });
-      for (const r of tr.reps) addRep(s, r, events);
-      return;
-    }
+    settle(s, f.t, events, false);
+    if (!s.active || s.exercise === 'other') return;
     // A different exercise taking over: close this session, open one for the new exercise.
     const since = s.reps.length ? s.reps[s.reps.length - 1]!.end : s.start;
     const others = new Map([...s.trackers].filter(([n]) => n !== s.exercise));
@@ -224,6 +305,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
       const events: CoachEvent[] = [];
       const smoothed = smoother.push(frame);
       const f = computeFeatures(smoothed);
+      const seen: Seen = { f, frame: smoothed };
       lastT = frame.t;
       const changed = f.present ? views.push(f) : undefined;
       if (open) {
@@ -235,19 +317,19 @@ export function createCoach(options: CoachOptions = {}): Coach {
           closeSession(reason, f.t, events);
           return events;
         }
-        track(open, f, views.view, events);
+        track(open, f, smoothed, views.view, events);
         return events;
       }
-      recent.push(f);
-      while (recent.length && recent[0]!.t < f.t - REPLAY_SECONDS) recent.shift();
+      recent.push(seen);
+      while (recent.length && recent[0]!.f.t < f.t - REPLAY_SECONDS) recent.shift();
       if (clock.readyToStart(f)) {
         const replay = recent;
         recent = [];
-        open = openSession(replay[0]?.t ?? f.t, null, events);
+        open = openSession(replay[0]?.f.t ?? f.t, null, events);
         if (views.current) events.push({ type: 'view', t: f.t, view: views.current });
         for (const g of replay) {
-          if (open) open.lastT = g.present ? g.t : open.lastT;
-          if (open) track(open, g, views.view, events);
+          if (open) open.lastT = g.f.present ? g.f.t : open.lastT;
+          if (open) track(open, g.f, g.frame, views.view, events);
         }
       }
       return events;

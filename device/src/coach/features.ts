@@ -38,6 +38,8 @@ export interface Features {
   elbowDrift: PerSide;
   /** Angle shoulder–hip–ankle: 180 is a straight body line (push-up, plank). */
   bodyLine: PerSide;
+  /** Height of the shoulder centre in the picture, pixels (only its change within a rep, over `scale`, means anything). */
+  shoulderY?: number;
   /** Torso (hip centre → shoulder centre) away from vertical, degrees. */
   torsoLean?: number;
   /** Signed horizontal offset of shoulders from hips in torso lengths (a lean, in the picture's x). */
@@ -54,6 +56,11 @@ export interface Features {
   /** The more bent leg's knee, horizontally past its ankle, in torso lengths (lunge). */
   kneePastAnkle?: number;
 }
+
+/** Shoulder width over (foreshortened) torso length above which a body faces the camera lying down: upright it is 0.6–0.8. */
+const HEAD_ON_SHOULDER_WIDTH = 1.2;
+/** …with the hands at least this many shoulder widths below the shoulders (on the floor, not held up). */
+const HEAD_ON_WRISTS_BELOW = 0.5;
 
 export function computeFeatures(frame: PoseFrame): Features {
   const s = new Skeleton(frame);
@@ -108,6 +115,7 @@ export function computeFeatures(frame: PoseFrame): Features {
   }
 
   if (shoulder && hip) {
+    f.shoulderY = shoulder.y;
     f.torsoLean = tiltFromVertical(shoulder, hip);
     f.torsoShift = (shoulder.x - hip.x) / scale;
     // Lying: the torso is closer to flat than upright. Shoulder→ankle is used as well when seen,
@@ -117,6 +125,14 @@ export function computeFeatures(frame: PoseFrame): Features {
     const ankle = la && ra ? midpoint(la, ra) : (la ?? ra);
     const bodyTilt = ankle ? tiltFromVertical(shoulder, ankle) : f.torsoLean;
     f.horizontal = f.torsoLean > 50 && bodyTilt > 55;
+    // Seen head-on (camera in front of the head), a lying body's torso shrinks to a fraction of
+    // its length while the shoulders keep their width, and the hands are on the floor below them.
+    if (!f.horizontal && ls && rs) {
+      const lw = s.get('left_wrist');
+      const rw = s.get('right_wrist');
+      const wristsBelow = !!lw && !!rw && (lw.y + rw.y) / 2 - shoulder.y >= HEAD_ON_WRISTS_BELOW * distance(ls, rs);
+      f.horizontal = (f.shoulderWidth ?? 0) >= HEAD_ON_SHOULDER_WIDTH && wristsBelow;
+    }
     if (la && ra) {
       f.ankleSpread = Math.abs(la.x - ra.x) / scale;
       f.ankleDrop = Math.abs(la.y - ra.y) / scale;

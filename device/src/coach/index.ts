@@ -2,8 +2,9 @@
 export { createCoach, emptySummary, CoachConfigError, type Coach, type CoachOptions } from './coach.ts';
 export { analyzeFrames, createFrameAnalyzer, type AnalysisResult, type AnalyzeOptions, type FrameAnalyzer } from './analyzeFrames.ts';
 export { formatSummary } from './formatSummary.ts';
-export { EXERCISES, type CoachEvent, type ExerciseName, type PoseFrame, type PoseKeypoint, type RepDetail, type SessionEndReason, type SessionSummary, type View } from './types.ts';
+export { EXERCISES, type CountedExercise, type CoachEvent, type ExerciseName, type PoseFrame, type PoseKeypoint, type RepDetail, type SessionEndReason, type SessionSummary, type View } from './types.ts';
 export { DEFAULT_THRESHOLDS, resolveThresholds, ThresholdError, type ThresholdOverrides } from './thresholds.ts';
 export { EXERCISE_MODULES } from './exercises/index.ts';
 export { computeFeatures, type Features } from './features.ts';
 export { CUE_LANGUAGES, CUE_CATALOGUES, cueTranslator, type CueLanguage } from './cueLanguage.ts';
+export { PeriodicCounter, DEFAULT_PERIODIC, type PeriodicOptions, type PeriodicState } from './periodic.ts';

@@ -20,11 +20,11 @@ export const DEFAULT_RECOGNITION: RecognitionOptions = { reps: 2, holdSeconds: 4
 
 export const EXERCISE_PRIORITY: readonly ExerciseName[] = ['jumping_jack', 'shoulder_press', 'lunge', 'squat', 'pushup', 'bicep_curl', 'plank'];
 
-/** The exercise the trackers show, counting only reps that end after `since`; undefined when none yet. */
-export function recognise(trackers: ReadonlyMap<ExerciseName, ExerciseTracker>, opts: RecognitionOptions, since = -Infinity, needReps = opts.reps): ExerciseName | undefined {
+/** The exercise the trackers show, counting only reps that end after `since` and leaving out `skip`; undefined when none yet. */
+export function recognise(trackers: ReadonlyMap<ExerciseName, ExerciseTracker>, opts: RecognitionOptions, since = -Infinity, needReps = opts.reps, skip?: ReadonlySet<ExerciseName>): ExerciseName | undefined {
   for (const name of EXERCISE_PRIORITY) {
     const tr = trackers.get(name);
-    if (!tr) continue;
+    if (!tr || skip?.has(name)) continue;
     if (name === 'plank') {
       // Push-ups pass through a plank's position: any push-up movement, even a partial one, rules a plank out.
       const pu = trackers.get('pushup');

@@ -21,13 +21,15 @@ export interface ScoredRep {
 
 export type TrackerResult =
   | { kind: 'rep'; rep: ScoredRep }
-  | { kind: 'partial'; start: number; end: number; signature: boolean }
+  | { kind: 'partial'; start: number; end: number; signature: boolean; score: number }
   | { kind: 'hold'; seconds: number; segment?: ScoredRep };
 
 export interface ExerciseTracker {
   readonly name: ExerciseName;
   readonly reps: ScoredRep[];
   readonly partials: number;
+  /** The score of each partial rep (an attempt too shallow to count scores low). */
+  readonly partialScores: readonly number[];
   /** Plank: seconds held so far. */
   readonly holdSeconds: number;
   push(f: Features, view: View): TrackerResult | undefined;
@@ -35,14 +37,26 @@ export interface ExerciseTracker {
   finish(): TrackerResult | undefined;
 }
 
+/** Highest score of a partial rep: it did not reach the movement's range. */
+const PARTIAL_SCORE_CAP = 0.4;
+
 /** Longest step between frames in position that counts as held time (5 fps steps are 0.2 s). */
 const MAX_COUNTED_STEP = 0.3;
 
-const scoreOf = (checks: readonly Check[]): number => (checks.length ? mean(checks.map((c) => c.score)) : 1);
+/**
+ * A rep's score: the mean of its checks, capped half way between the worst check and 1, so a
+ * rep with a failed check (one that earns a correction) can never read as a perfect rep.
+ */
+export const scoreOf = (checks: readonly Check[]): number => {
+  if (!checks.length) return 1;
+  const worst = Math.min(...checks.map((c) => c.score));
+  return Math.min(mean(checks.map((c) => c.score)), (1 + worst) / 2);
+};
 
 export class RepTracker implements ExerciseTracker {
   readonly reps: ScoredRep[] = [];
   partials = 0;
+  readonly partialScores: number[] = [];
   readonly holdSeconds = 0;
   private readonly counter: RepCounter;
   private view: View | undefined;
@@ -65,11 +79,14 @@ export class RepTracker implements ExerciseTracker {
     const out = this.counter.push(f, posture ? this.ex.signal(f, view, t.posture) : undefined, posture);
     if (!out) return undefined;
     const signature = this.ex.signature(out.trace, view, t.form, t.posture);
+    const checks = this.ex.checks(out.trace, view, t.form);
     if (out.kind === 'partial') {
       this.partials++;
-      return { kind: 'partial', start: out.start, end: out.end, signature };
+      // Too shallow to count: the depth (or reach) check fails, whatever the checks say.
+      const score = Math.min(scoreOf(checks), PARTIAL_SCORE_CAP);
+      this.partialScores.push(score);
+      return { kind: 'partial', start: out.start, end: out.end, signature, score };
     }
-    const checks = this.ex.checks(out.trace, view, t.form);
     const rep: ScoredRep = { start: out.start, end: out.end, score: scoreOf(checks), checks, signature };
     this.reps.push(rep);
     return { kind: 'rep', rep };
@@ -87,6 +104,7 @@ export class RepTracker implements ExerciseTracker {
 export class HoldTracker implements ExerciseTracker {
   readonly reps: ScoredRep[] = [];
   readonly partials = 0;
+  readonly partialScores: number[] = [];
   holdSeconds = 0;
   private since: number | undefined; // in position since
   private lastIn: number | undefined;

@@ -23,6 +23,12 @@ export interface PoseFrame {
 export const EXERCISES = ['squat', 'pushup', 'lunge', 'jumping_jack', 'bicep_curl', 'shoulder_press', 'plank'] as const;
 export type ExerciseName = (typeof EXERCISES)[number];
 
+/**
+ * What a session counted: one of the coach's exercises, or `other`, a repetitive movement the
+ * coach counted without recognising it (../shared/DESIGN.md; no form is judged for it).
+ */
+export type CountedExercise = ExerciseName | 'other';
+
 export type View = 'front' | 'side' | 'three_quarter';
 
 /** One rep as the coach judged it. Times are seconds from the session start. */
@@ -34,11 +40,11 @@ export interface RepDetail {
 }
 
 export type CoachEvent =
-  | { type: 'session-start'; t: number; exercise: ExerciseName | null }
+  | { type: 'session-start'; t: number; exercise: CountedExercise | null }
   | { type: 'session-end'; t: number; reason: SessionEndReason; summary: SessionSummary }
-  | { type: 'exercise-recognised'; t: number; exercise: ExerciseName; auto: boolean }
+  | { type: 'exercise-recognised'; t: number; exercise: CountedExercise; auto: boolean }
   | { type: 'view'; t: number; view: View }
-  | { type: 'rep'; t: number; exercise: ExerciseName; count: number; rep: RepDetail }
+  | { type: 'rep'; t: number; exercise: CountedExercise; count: number; rep: RepDetail }
   | { type: 'partial'; t: number; exercise: ExerciseName; count: number; cue: string }
   | { type: 'cue'; t: number; text: string; positive: boolean }
   | { type: 'hold'; t: number; seconds: number };
@@ -50,10 +56,10 @@ export type SessionEndReason = 'absent' | 'rest' | 'stop' | 'exercise-changed' |
  * minus what the device adds (sessionId, timestamp, model, …).
  */
 export interface SessionSummary {
-  /** The recognised or chosen exercise; null when no exercise was recognised (nothing counted). */
-  exercise: ExerciseName | null;
+  /** The recognised or chosen exercise, `other` for a movement counted unrecognised; null when nothing was counted. */
+  exercise: CountedExercise | null;
   reps: number;
-  /** Mean rep score 0..1 (0 when no rep). */
+  /** Mean score 0..1 of every attempt, partial ones included (0 when none; 0 for `other`: form not judged). */
   accuracy: number;
   /** Seconds from the session's start to its last frame. */
   duration: number;

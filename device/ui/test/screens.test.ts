@@ -80,6 +80,33 @@ describe('screens', () => {
     expect(screen.getByTestId('timer').textContent).toMatch(/1:05/);
   });
 
+  it('Workout counts an unrecognised movement under "Exercise not recognised", without score marks, and starts afresh when the exercise is recognised', () => {
+    const w = new WorkoutState();
+    const now = Date.now();
+    w.start({ type: 'session', state: 'active', sessionId: 's', exercise: 'auto', startedAt: new Date(now - 5_000).toISOString(), reps: 0 }, now);
+    for (const count of [1, 2, 3]) w.rep({ type: 'rep', frameAt: count, sessionId: 's', exercise: 'other', count, score: 0, cues: [] }, now);
+    render(Workout, { workout: w, now });
+    expect(screen.getByTestId('rep-count').textContent).toBe('3');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Exercise not recognised');
+    expect(screen.getByTestId('unrecognised').textContent).toBe('Counting the movement');
+    expect(screen.getByRole('list', { name: 'Score of each rep' }).querySelectorAll('li')).toHaveLength(0);
+    cleanup();
+    w.rep({ type: 'rep', frameAt: 4, sessionId: 's', exercise: 'squat', count: 1, score: 0.7, cues: ['Go a little deeper'] }, now);
+    render(Workout, { workout: w, now });
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Squat');
+    expect(screen.getByRole('list', { name: 'Score of each rep' }).querySelectorAll('li')).toHaveLength(1);
+  });
+
+  it('Summary of an unrecognised movement shows its count and no accuracy', () => {
+    const s = new SummaryState(quiet);
+    s.payload = { ...session(), exercise: 'other', reps: 7, accuracy: 0, feedbackPoints: [] };
+    s.sync = 'synced';
+    render(Summary, { summary: s, linkState: 'online', paired: true });
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Exercise not recognised');
+    expect(screen.getByTestId('summary-reps').textContent).toBe('7');
+    expect(screen.getByTestId('summary-accuracy').textContent).toBe('not judged');
+  });
+
   it('Workout shows the hold time for a plank instead of reps', () => {
     const w = new WorkoutState();
     const now = Date.now();

@@ -1,6 +1,6 @@
 import { grade } from '../geometry.ts';
 import { pick } from '../features.ts';
-import { extremeFrame, range, standing, type Check, type RepExercise } from './types.ts';
+import { bodyTravel, extremeFrame, range, standing, type Check, type RepExercise } from './types.ts';
 
 /** Shoulder press: elbow angle with the upper arms raised; lockout at the top, no back arch (side view). */
 export const shoulderPress: RepExercise = {
@@ -23,10 +23,13 @@ export const shoulderPress: RepExercise = {
     }
     return checks;
   },
-  signature(trace, _view, _form, posture) {
+  signature(trace, _view, form, posture) {
     // A press starts with the hands near the shoulders, not hanging by the hips or already overhead.
     const first = trace[0];
     const rise = first ? pick(first.wristRise, 'front', first.nearSide, 'mean') : undefined;
-    return rise !== undefined && rise > -0.4 && rise <= posture.startMaxWristRise!;
+    if (rise === undefined || rise <= -0.4 || rise > posture.startMaxWristRise!) return false;
+    // The hands move, the body stands still: shoulders that travel up and down with the arms
+    // are a pull-up or a jump, not a press.
+    return bodyTravel(trace) <= form.maxShoulderTravel!;
   },
 };

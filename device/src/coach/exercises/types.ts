@@ -64,3 +64,14 @@ export function range(trace: readonly Features[], value: (f: Features) => number
 }
 
 export const standing = (f: Features): boolean => f.present && !f.horizontal;
+
+/** How far the shoulders travel up and down in the picture over a trace, in torso lengths. */
+export function bodyTravel(trace: readonly Features[]): number {
+  const ys = trace.filter((f) => f.present && f.shoulderY !== undefined);
+  if (ys.length < 2) return 0;
+  const scales = ys.map((f) => f.scale).sort((a, b) => a - b);
+  const scale = scales[Math.floor(scales.length / 2)]!;
+  const lo = extremeFrame(ys, (f) => f.shoulderY, 'min')!.v;
+  const hi = extremeFrame(ys, (f) => f.shoulderY, 'max')!.v;
+  return (hi - lo) / scale;
+}

@@ -1,8 +1,12 @@
 /** How numbers, names and times read on the mirror: short, whole, in the mirror's own locale. */
 
-/** `squat` → `Squat`, `bicep_curl` → `Bicep curl`; `auto` reads as nothing recognised yet. */
+/** A movement the coach counts without knowing the exercise (protocol: `exercise: "other"`). */
+export const UNRECOGNISED = 'other';
+
+/** `squat` → `Squat`, `bicep_curl` → `Bicep curl`; `other` → "Exercise not recognised"; `auto` reads as nothing recognised yet. */
 export function exerciseLabel(name: string | undefined): string {
   if (!name || name === 'auto') return '';
+  if (name === UNRECOGNISED) return 'Exercise not recognised';
   const words = name.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -1,5 +1,6 @@
 /** The workout in progress as the Workout screen shows it: reps, per-rep scores, the live cue, the timer. */
 import type { CueEvent, RepEvent, SessionEvent } from '@pose-coach/protocol';
+import { UNRECOGNISED } from '../lib/format.ts';
 
 /** A cue stays up this long unless a newer one replaces it. */
 export const CUE_SHOW_MS = 5000;
@@ -22,6 +23,11 @@ export class WorkoutState {
 
   get automatic(): boolean {
     return this.configured === 'auto';
+  }
+
+  /** Counting a movement the coach does not know: the count shows, form is not judged (no marks, no cues). */
+  get unrecognised(): boolean {
+    return this.exercise === UNRECOGNISED;
   }
 
   /** A plank is held, not counted: the screen shows the hold time instead of reps. */
@@ -47,9 +53,11 @@ export class WorkoutState {
 
   rep(e: RepEvent, now: number): void {
     if (!this.active) this.start({ type: 'session', state: 'active', sessionId: e.sessionId }, now);
+    // The exercise told apart later (an unrecognised count giving way to a known one): its own marks start afresh.
+    if (e.exercise !== this.recognised) this.scores = [];
     this.reps = e.count;
     this.recognised = e.exercise;
-    this.scores = [...this.scores, e.score];
+    if (e.exercise !== UNRECOGNISED) this.scores = [...this.scores, e.score];
     if (e.cues[0]) this.cue = { text: e.cues[0], severity: 'warn', at: now };
   }
 
