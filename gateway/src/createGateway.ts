@@ -52,7 +52,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
 
     const ingest = createSessionIngest({ registry, queues, metrics, log });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
-    const fleet = await startFleet(config, { pool, registry, log, scope });
+    const fleet = await startFleet(config, { pool, registry, log, scope, metrics });
     const broker = await createMqttBroker({
       host: config.GATEWAY_HOST,
       port: config.GATEWAY_MQTT_PORT,
@@ -104,6 +104,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
         registry,
         pool,
         releaseMaxBytes: config.FLEET_RELEASE_MAX_MB * 1024 * 1024,
+        metrics,
         unpair: (deviceId) =>
           unpairMirror({ registry, announce: (c) => pairing.state.reflect(c), log }, deviceId, { kind: 'admin' }).then(
             () => undefined,
