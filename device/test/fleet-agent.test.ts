@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { modelsDir } from '@pose-coach/models';
-import { bundleFolder, newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
+import { bundleFolder, signRelease } from '../src/fleet/signRelease.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -21,8 +21,10 @@ import { tempDir } from './outbox-fixtures.ts';
 import { credentialsByClaim } from '../src/fleet/claimCredentials.ts';
 import { loadOrCreateTlsCertificate } from '../../gateway/src/tlsCertificate.ts';
 import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
+import { testFleetKeys } from '../../gateway/test/support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-agent-tests-0123';
+const keys = testFleetKeys();
 const modelsInstalled = ['lightning', 'multipose'].every((m) => existsSync(join(modelsDir(), `movenet-${m}.bin`)));
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
@@ -44,7 +46,7 @@ describe('agent in a fleet', () => {
   const api = async (method: string, path: string, body?: unknown) => (await admin(method, path, body)).body;
 
   beforeAll(async () => {
-    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0, FLEET_RELEASE_KEY_FILE: keys.keyFile });
     http = `http://127.0.0.1:${tg.gateway.httpPort}`;
   }, 60_000);
   afterAll(async () => {
@@ -177,10 +179,8 @@ describe('agent in a fleet', () => {
     await api('PATCH', '/fleet/api/config/fleet', { set: { 'inference.model': null } });
   });
 
-  it.skipIf(!modelsInstalled)('installs signed model and app releases from rollouts after their self-tests, restarts into a good app release, and rolls damaged ones back', async () => {
-    const keys = newFleetKeyPair();
-    const keyFile = join(t.dir, 'fleet.pub');
-    writeFileSync(keyFile, keys.publicKeyPem);
+  it.skipIf(!modelsInstalled)('installs a signed model release from a rollout after its self-test, shows it in the fleet, and rolls a damaged one back', async () => {
+    const keyFile = keys.keyFile;
     const claim = await api('POST', '/fleet/api/claims', { maxUses: 1, group: 'model-canary' });
     const mirror = boot('updated', claim.claimToken, { 'fleet.releaseKeyFile': keyFile });
     const agent = await mirror.start();
@@ -212,26 +212,9 @@ describe('agent in a fleet', () => {
     expect(stopped.failures[0].error).toMatch(/failed its self-test \(inference self-test failed: .*movenet-lightning.*\); the previous release is back/);
     expect(readlinkSync(link)).toMatch(/model-2026\.11\.1$/);
 
-    // An app release: the new tree's own self-test entry decides; a passing one restarts the agent into app/current.
-    const appRelease = async (version: string, selfTest: string) => {
-      const folder = join(t.dir, `app-${version}`);
-      mkdirSync(join(folder, 'device', 'src', 'agent'), { recursive: true });
-      writeFileSync(join(folder, 'device', 'src', 'agent', 'selfTest.ts'), selfTest);
-      const bundle = bundleFolder(folder);
-      const manifest = signRelease({ kind: 'app', version, bundle, privateKeyPem: keys.privateKeyPem });
-      const res = await admin('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') });
-      expect(res.status).toBe(201);
-    };
-    const current = join(mirror.dataDir, 'app', 'current');
-    await appRelease('2026.12.0', 'process.exit(0);\n');
-    expect(await rollout('app-2026.12.0')).toMatchObject({ state: 'done', succeeded: 1 });
-    expect(readlinkSync(current)).toBe(join(mirror.dataDir, 'app', 'releases', '2026.12.0'));
-    await until('restart into the new release', async () => restarts.filter((n) => n === 'updated').length, (n) => n === 1, 5_000);
-
-    await appRelease('2026.12.1', "console.error('no pose from the test frame');\nprocess.exit(1);\n");
-    const refused = await rollout('app-2026.12.1');
-    expect(refused.failures[0].error).toMatch(/app self-test failed: no pose from the test frame\); the previous release is back/);
-    expect(readlinkSync(current)).toBe(join(mirror.dataDir, 'app', 'releases', '2026.12.0'));
-    expect(restarts.filter((n) => n === 'updated')).toHaveLength(1);
+    // The fleet shows the model release the mirror runs and how its last update ended.
+    const shown = await until('telemetry with the releases', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.lastUpdate?.version === '2026.11.2', 10_000);
+    expect(shown.device).toMatchObject({ modelRelease: '2026.11.1', lastUpdate: { kind: 'model', outcome: 'rolled-back' } });
+    expect(agent.diagnostics()).toMatchObject({ modelRelease: '2026.11.1', lastUpdate: { version: '2026.11.2', outcome: 'rolled-back' } });
   }, 120_000);
 });

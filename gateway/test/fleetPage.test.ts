@@ -2,20 +2,21 @@
  * The operators' fleet page in headless Chromium against a real gateway: refused without the
  * admin token, then every mirror with its status, versions, outbox depth and config state.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor } from '@pose-coach/protocol';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
 import { chromiumMissing, launchHeadlessPhone, type HeadlessPhone } from './support/headlessChromium.ts';
+import { testFleetKeys } from './support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-page-tests-01234';
+const keys = testFleetKeys();
 
 describe.skipIf(chromiumMissing)('fleet page', () => {
   let t: TestGateway;
   let browser: HeadlessPhone;
 
   beforeAll(async () => {
-    t = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_OFFLINE_AFTER_S: 60 });
+    t = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_OFFLINE_AFTER_S: 60, FLEET_RELEASE_KEY_FILE: keys.keyFile });
     browser = await launchHeadlessPhone();
   }, 60_000);
   afterAll(async () => {
@@ -67,7 +68,7 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     const base = `http://127.0.0.1:${t.gateway.httpPort}`;
     await fetch(`${base}/fleet/api/devices/${offline.deviceId}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ group: 'lobby' }) });
     const bundle = Buffer.from(JSON.stringify({ files: { 'model.json': Buffer.from('{}').toString('base64') } }));
-    const manifest = { kind: 'model', version: '7.0.0', sha256: createHash('sha256').update(bundle).digest('hex'), size: bundle.length, signature: 'c2lnbmVk' };
+    const manifest = keys.sign('model', '7.0.0', bundle);
     await fetch(`${base}/fleet/api/releases`, { method: 'POST', headers: admin, body: JSON.stringify({ manifest, bundle: bundle.toString('base64') }) });
     await fetch(`${base}/fleet/api/rollouts`, { method: 'POST', headers: admin, body: JSON.stringify({ release: 'model-7.0.0', group: 'lobby' }) });
     await page.selectOption('#status', ''); // reload now

@@ -13,7 +13,8 @@ import { FleetError } from './fleetErrors.ts';
 
 export const releaseName = (m: Pick<ReleaseManifest, 'kind' | 'version'>) => `${m.kind}-${m.version}`;
 
-export function createReleases(dir: string, publicKeyPem: string | undefined) {
+/** `keyFile`: the fleet's public key, read at each upload (placing or replacing it needs no restart). */
+export function createReleases(dir: string, keyFile: string | undefined) {
   mkdirSync(dir, { recursive: true });
   const manifestPath = (name: string) => join(dir, `${name}.json`);
   const bundlePath = (name: string) => join(dir, `${name}.bundle`);
@@ -21,7 +22,13 @@ export function createReleases(dir: string, publicKeyPem: string | undefined) {
   return {
     add(manifest: ReleaseManifest, bundle: Buffer): ReleaseManifest {
       const m = releaseManifestSchema.parse(manifest);
-      if (!publicKeyPem) throw new FleetError('RELEASE_KEY_MISSING', "release uploads are refused: FLEET_RELEASE_KEY_FILE (the fleet's public key) is not set on the gateway");
+      if (!keyFile) throw new FleetError('RELEASE_KEY_MISSING', "release uploads are refused: FLEET_RELEASE_KEY_FILE (the fleet's public key) is not set on the gateway");
+      let publicKeyPem: string;
+      try {
+        publicKeyPem = readFileSync(keyFile, 'utf8');
+      } catch (err) {
+        throw new FleetError('RELEASE_KEY_MISSING', `release uploads are refused: the fleet's public key ${keyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
       const refused = checkRelease(m, bundle, publicKeyPem);
       if (refused) throw new FleetError('RELEASE_REFUSED', `release refused (${refused.code}): ${refused.message}`);
       const name = releaseName(m);

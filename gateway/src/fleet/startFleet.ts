@@ -10,7 +10,6 @@ import type { GatewayConfig } from '../config.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { readFileSync } from 'node:fs';
 import type { Telemetry } from '@pose-coach/protocol';
 import type { Scope } from '../scope.ts';
 import { createClaims } from './claims.ts';
@@ -40,9 +39,8 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
   deps.scope.add(() => commands.close());
   const claims = createClaims({ pool: deps.pool, registry: deps.registry, onProvisioned: (deviceId, group) => shadow.track(deviceId, group) });
   const views = createFleetViews({ pool: deps.pool, presence, shadow });
-  const releaseKey = config.FLEET_RELEASE_KEY_FILE ? readFileSync(config.FLEET_RELEASE_KEY_FILE, 'utf8') : undefined;
-  if (!releaseKey) log.warn('FLEET_RELEASE_KEY_FILE is not set: release uploads are refused');
-  const releases = createReleases(config.FLEET_RELEASES_DIR ?? join(config.GATEWAY_DATA_DIR, 'releases'), releaseKey);
+  if (!config.FLEET_RELEASE_KEY_FILE) log.warn('FLEET_RELEASE_KEY_FILE is not set: release uploads are refused');
+  const releases = createReleases(config.FLEET_RELEASES_DIR ?? join(config.GATEWAY_DATA_DIR, 'releases'), config.FLEET_RELEASE_KEY_FILE);
   const rollouts = createRollouts({
     pool: deps.pool,
     releases,
