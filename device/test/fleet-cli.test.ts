@@ -95,7 +95,7 @@ describe('pose-coach fleet', () => {
       await run('group', deviceId, 'cli-rollout');
       const rolled = await run('rollout', 'model-5.0.0', '--group', 'cli-rollout', '--max-failures', '0');
       expect(rolled.code).toBe(0);
-      expect(rolled.text.split('\n').at(-1)).toMatch(/model-5\.0\.0 group cli-rollout 100%: done — 0 ok, 0 failed, 1 offline skipped, 0\/1 sent/);
+      expect(rolled.text.split('\n').at(-1)).toMatch(/model-5\.0\.0 group cli-rollout 100%: done \(canary\) — 0 ok, 0 failed, 1 offline skipped, 0\/1 sent/);
       await expect(run('rollout', 'model-9.9.9')).rejects.toThrow(/no release model-9\.9\.9/);
     }
   });

@@ -246,6 +246,7 @@ export function createRollouts(deps: RolloutDeps) {
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(r.spec.concurrency, quota)) }, worker));
       if (closed || r.state !== 'running') return;
+      if (!r.targets.some((t) => t.state === 'pending')) continue; // nothing left: done (or stopped) on the next turn
       r.stage++;
       log.info({ rolloutId: r.id, release: r.release, stage: r.stage, ...counts(r) }, 'rollout stage done');
       await save(saveRollout(r));
@@ -376,11 +377,13 @@ export function createRollouts(deps: RolloutDeps) {
     },
     list: () => [...rollouts.values()].map(view),
 
-    /** Stops driving (state stays as saved: the next gateway resumes it). */
+    /**
+     * Stops driving (state stays as saved: the next gateway resumes it). Loops waiting on a command
+     * end when the commands close (after this), and save nothing more.
+     */
     async close(): Promise<void> {
       closed = true;
       for (const w of [...waiting.values()]) w.settle('gateway shutting down');
-      await Promise.all([...rollouts.values()].map((r) => r.driving));
     },
   };
 }
