@@ -78,6 +78,52 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     expect(await rollout.textContent()).toMatch(/model-7\.0\.0 to group lobby \(100 %\)/);
     expect(await rollout.locator('.counts').textContent()).toBe('0 installed, 0 failed (stops above 0), 1 offline skipped, 1 targeted');
     expect(await rollout.locator('progress').getAttribute('value')).toBe('100');
+
+    // A mirror's details: set its config and send it a command from the page.
+    const commands: string[] = [];
+    await c.subscribeAsync(topicFor('cmd', online.deviceId), { qos: 1 });
+    c.on('message', (topic, payload) => {
+      if (topic !== topicFor('cmd', online.deviceId)) return;
+      const cmd = JSON.parse(payload.toString()) as { id: string; name: string };
+      commands.push(cmd.name);
+      // Updates are held (a rollout in flight, for pause and abort below); the rest answered.
+      if (cmd.name !== 'update') c.publish(topicFor('cmdAck', online.deviceId), JSON.stringify({ id: cmd.id, ok: true, result: { fps: 29.5 } }), { qos: 1 });
+    });
+    await row.locator('button.link').click();
+    const details = page.locator('#device-details');
+    await details.waitFor();
+    await page.fill('#config-lines', 'coach.minReps=3');
+    await page.click('#config-form button[type="submit"]');
+    await expect.poll(() => details.textContent(), { timeout: 10_000 }).toContain('"coach.minReps":3');
+    await page.selectOption('#command-name', 'diagnostics');
+    await page.click('#command-form button[type="submit"]');
+    await expect.poll(() => page.locator('#command-answer').textContent(), { timeout: 10_000 }).toContain('diagnostics: ok');
+    expect(await page.locator('#command-answer').textContent()).toContain('"fps": 29.5');
+    await expect.poll(() => page.locator('#command-history li').first().textContent(), { timeout: 10_000 }).toMatch(/diagnostics: ok/);
+    expect(commands).toContain('diagnostics');
+
+    // A staged rollout from the page: canary, wave and concurrency; paused, then aborted.
+    await fetch(`${base}/fleet/api/devices/${online.deviceId}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ group: 'studio' }) });
+    await page.selectOption('#status', 'online'); // reload: the new group is offered
+    await page.locator('#rollout-group option[value="studio"]').waitFor({ state: 'attached', timeout: 10_000 });
+    await page.selectOption('#rollout-release', 'model-7.0.0');
+    await page.selectOption('#rollout-group', 'studio');
+    await page.fill('#rollout-canary', '1');
+    await page.fill('#rollout-wave', '25%');
+    await page.fill('#rollout-concurrency', '2');
+    await page.click('#rollout-start');
+    await expect.poll(() => page.locator('#rollout-message').textContent(), { timeout: 10_000 }).toMatch(/started: 1 mirror/);
+    const staged = page.locator('#rollouts li.running, #rollouts li.paused').first();
+    await staged.waitFor({ timeout: 10_000 });
+    await expect.poll(() => commands.includes('update'), { timeout: 10_000 }).toBe(true);
+    await staged.locator('button.pause').click();
+    await expect.poll(() => staged.locator('.state').textContent(), { timeout: 10_000 }).toBe('paused');
+    await staged.locator('button.abort').click();
+    const aborted = page.locator('#rollouts li.aborted');
+    await aborted.waitFor({ timeout: 10_000 });
+    expect(await aborted.textContent()).toMatch(/model-7\.0\.0 to group studio.*aborted.*aborted by an operator/s);
+    const listed = (await (await fetch(`${base}/fleet/api/rollouts`, { headers: admin })).json()) as { rollouts: { state: string; canary: unknown; wave: unknown; concurrency: number }[] };
+    expect(listed.rollouts.find((r) => r.state === 'aborted')).toMatchObject({ canary: 1, wave: '25%', concurrency: 2 });
     expect(browser.outside).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });

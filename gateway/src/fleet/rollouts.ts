@@ -246,7 +246,8 @@ export function createRollouts(deps: RolloutDeps) {
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(r.spec.concurrency, quota)) }, worker));
       if (closed || r.state !== 'running') return;
-      if (!r.targets.some((t) => t.state === 'pending')) continue; // nothing left: done (or stopped) on the next turn
+      // Stopped (past a threshold) or done on the next turn, in the stage it happened in.
+      if (overThreshold(r) || !r.targets.some((t) => t.state === 'pending')) continue;
       r.stage++;
       log.info({ rolloutId: r.id, release: r.release, stage: r.stage, ...counts(r) }, 'rollout stage done');
       await save(saveRollout(r));
