@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { loadConfig } from '../src/agent/config.ts';
 import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
+import type { PoseFrame, PoseSource } from '../src/agent/ports.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
@@ -56,7 +57,7 @@ describe('agent in a fleet', () => {
   });
 
   const restarts: string[] = [];
-  function boot(name: string, claimToken: string, extra: Record<string, unknown> = {}) {
+  function boot(name: string, claimToken: string, extra: Record<string, unknown> = {}, source: () => PoseSource = () => createSimulatedAthlete({ speed: 4, repsPerSet: 3, repPeriodS: 2, restS: 12 })) {
     const dir = join(t.dir, name);
     const claimTokenFile = join(t.dir, `${name}.claim`);
     writeFileSync(claimTokenFile, `${claimToken}\n`);
@@ -82,7 +83,7 @@ describe('agent in a fleet', () => {
         onRestart: () => restarts.push(name),
         config,
         log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-        source: createSimulatedAthlete({ speed: 4, repsPerSet: 3, repPeriodS: 2, restS: 12 }),
+        source: source(),
         createCoach: realCoach,
       });
       agents.push(agent);
@@ -216,5 +217,56 @@ describe('agent in a fleet', () => {
     const shown = await until('telemetry with the releases', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.lastUpdate?.version === '2026.11.2', 10_000);
     expect(shown.device).toMatchObject({ modelRelease: '2026.11.1', lastUpdate: { kind: 'model', outcome: 'rolled-back' } });
     expect(agent.diagnostics()).toMatchObject({ modelRelease: '2026.11.1', lastUpdate: { version: '2026.11.2', outcome: 'rolled-back' } });
+  }, 120_000);
+
+  it.skipIf(!modelsInstalled)('swaps a model release into the running agent between sessions without a restart, and rolls it back when real frames stop coming through it', async () => {
+    // A camera on an empty room whose estimator the agent can reload; `broken` makes the reloaded one yield nothing.
+    const camera = { reloads: 0, broken: false };
+    const source = (): PoseSource => ({
+      kind: 'camera',
+      simulated: false,
+      description: 'empty room (test camera)',
+      model: 'movenet-lightning',
+      reloadModels: () => void camera.reloads++,
+      async *poses(signal) {
+        const t0 = Date.now();
+        const dead = camera.broken && camera.reloads > 0;
+        while (!signal.aborted) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (dead) continue;
+          const frame: PoseFrame = { frameAt: Date.now(), t: (Date.now() - t0) / 1000, width: 640, height: 480, keypoints: [], score: 0, inferenceMs: 12 };
+          yield frame;
+        }
+      },
+    });
+    const claim = await api('POST', '/fleet/api/claims', { maxUses: 1, group: 'model-swap' });
+    const mirror = boot('swapped', claim.claimToken, { 'fleet.releaseKeyFile': keys.keyFile, 'fleet.modelCheckS': 3 }, source);
+    const agent = await mirror.start();
+    await until('online', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.status === 'online');
+    const release = async (version: string) => {
+      const folder = join(t.dir, `swap-${version}`);
+      mkdirSync(folder);
+      for (const f of ['movenet-lightning.json', 'movenet-lightning.bin', 'movenet-multipose.json', 'movenet-multipose.bin']) copyFileSync(join(modelsDir(), f), join(folder, f));
+      const bundle = bundleFolder(folder);
+      expect((await admin('POST', '/fleet/api/releases', { manifest: signRelease({ kind: 'model', version, bundle, privateKeyPem: keys.privateKeyPem }), bundle: bundle.toString('base64') })).status).toBe(201);
+      const { rollout: r } = await api('POST', '/fleet/api/rollouts', { release: `model-${version}`, group: 'model-swap' });
+      return until('rollout ended', async () => (await api('GET', `/fleet/api/rollouts/${r.id}`)).rollout, (x) => x.state !== 'running', 90_000);
+    };
+    const link = join(mirror.dataDir, 'releases', 'model-current');
+
+    expect(await release('2026.12.5')).toMatchObject({ state: 'done', succeeded: 1 });
+    expect(camera.reloads).toBe(1); // the estimator was reloaded in the running agent
+    expect(process.env.POSE_COACH_MODELS_DIR).toBe(link);
+    expect(readlinkSync(link)).toBe(join(mirror.dataDir, 'releases', 'model-2026.12.5')); // not releases/releases/…
+    expect(restarts.filter((n) => n === 'swapped')).toHaveLength(0);
+
+    camera.broken = true;
+    const stopped = await release('2026.12.6');
+    expect(stopped).toMatchObject({ state: 'stopped', failed: 1 });
+    expect(stopped.failures[0].error).toMatch(/model release 2026\.12\.6 was not healthy on real frames \(0 frame\(s\) within 3 s\); the previous release is back/);
+    expect(readlinkSync(link)).toBe(join(mirror.dataDir, 'releases', 'model-2026.12.5'));
+    expect(camera.reloads).toBe(3); // swapped in, and back
+    camera.broken = false;
+    delete process.env.POSE_COACH_MODELS_DIR;
   }, 120_000);
 });

@@ -97,6 +97,12 @@ describe('pose-coach fleet', () => {
       expect(rolled.code).toBe(0);
       expect(rolled.text.split('\n').at(-1)).toMatch(/model-5\.0\.0 group cli-rollout 100%: done \(canary\) — 0 ok, 0 failed, 1 offline skipped, 0\/1 sent/);
       await expect(run('rollout', 'model-9.9.9')).rejects.toThrow(/no release model-9\.9\.9/);
+      // Staged: canary, wave and concurrency from the command line; an ended rollout cannot be aborted.
+      const staged = await run('rollout', 'model-5.0.0', '--group', 'cli-rollout', '--canary', '1', '--wave', '50%', '--concurrency', '2', '--json');
+      const r = JSON.parse(staged.text) as { id: string; canary: unknown; wave: unknown; concurrency: number; state: string };
+      expect(r).toMatchObject({ canary: 1, wave: '50%', concurrency: 2, state: 'done' });
+      await expect(run('rollout', 'abort', r.id)).rejects.toThrow(/has ended \(done\); start a new one \(409 CONFLICT\)/);
+      await expect(run('rollout', 'model-5.0.0', '--wave', 'lots')).rejects.toThrow(/--wave must be a number, got lots/);
     }
   });
 

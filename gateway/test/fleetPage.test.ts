@@ -89,14 +89,17 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
       // Updates are held (a rollout in flight, for pause and abort below); the rest answered.
       if (cmd.name !== 'update') c.publish(topicFor('cmdAck', online.deviceId), JSON.stringify({ id: cmd.id, ok: true, result: { fps: 29.5 } }), { qos: 1 });
     });
-    await row.locator('button.link').click();
+    await page.setViewportSize({ width: 1600, height: 1200 }); // an operator's screen, not the phone's
+    // Forms are submitted and buttons pressed as the page's own events (the table reflows under a pointer every refresh).
+    const submit = (form: string) => page.locator(form).evaluate((f) => (f as HTMLFormElement).requestSubmit());
+    await row.locator('button.link').dispatchEvent('click');
     const details = page.locator('#device-details');
     await details.waitFor();
     await page.fill('#config-lines', 'coach.minReps=3');
-    await page.click('#config-form button[type="submit"]');
+    await submit('#config-form');
     await expect.poll(() => details.textContent(), { timeout: 10_000 }).toContain('"coach.minReps":3');
     await page.selectOption('#command-name', 'diagnostics');
-    await page.click('#command-form button[type="submit"]');
+    await submit('#command-form');
     await expect.poll(() => page.locator('#command-answer').textContent(), { timeout: 10_000 }).toContain('diagnostics: ok');
     expect(await page.locator('#command-answer').textContent()).toContain('"fps": 29.5');
     await expect.poll(() => page.locator('#command-history li').first().textContent(), { timeout: 10_000 }).toMatch(/diagnostics: ok/);
@@ -111,14 +114,14 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     await page.fill('#rollout-canary', '1');
     await page.fill('#rollout-wave', '25%');
     await page.fill('#rollout-concurrency', '2');
-    await page.click('#rollout-start');
+    await submit('#rollout-form');
     await expect.poll(() => page.locator('#rollout-message').textContent(), { timeout: 10_000 }).toMatch(/started: 1 mirror/);
     const staged = page.locator('#rollouts li.running, #rollouts li.paused').first();
     await staged.waitFor({ timeout: 10_000 });
     await expect.poll(() => commands.includes('update'), { timeout: 10_000 }).toBe(true);
-    await staged.locator('button.pause').click();
+    await staged.locator('button.pause').dispatchEvent('click');
     await expect.poll(() => staged.locator('.state').textContent(), { timeout: 10_000 }).toBe('paused');
-    await staged.locator('button.abort').click();
+    await staged.locator('button.abort').dispatchEvent('click');
     const aborted = page.locator('#rollouts li.aborted');
     await aborted.waitFor({ timeout: 10_000 });
     expect(await aborted.textContent()).toMatch(/model-7\.0\.0 to group studio.*aborted.*aborted by an operator/s);

@@ -410,12 +410,13 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
    * HEALTHY_FRAMES of them arrived, rejects when they do not within fleet.modelCheckS.
    */
   async function activateModels(): Promise<void> {
+    if (!source.reloadModels) return; // no inference here (simulation)
     const link = join(config.dataDir, 'releases', 'model-current');
+    // The models package finds its files through this variable (startAgent sets it likewise at start).
     const env = process.env.POSE_COACH_MODELS_DIR;
     if (env && env !== link) return void log.warn({ modelsDir: env }, 'POSE_COACH_MODELS_DIR is set: the fleet model release is not used');
     if (existsSync(link)) process.env.POSE_COACH_MODELS_DIR = link;
     else delete process.env.POSE_COACH_MODELS_DIR;
-    if (!source.reloadModels) return; // no inference here (simulation)
     while (tracker.current && !stopping) await new Promise((r) => setTimeout(r, 1000)); // never mid-workout
     const deadline = Date.now() + config.fleet.modelCheckS * 1000;
     const from = stats.frames;
