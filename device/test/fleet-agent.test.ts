@@ -263,7 +263,8 @@ describe('agent in a fleet', () => {
     camera.broken = true;
     const stopped = await release('2026.12.6');
     expect(stopped).toMatchObject({ state: 'stopped', failed: 1 });
-    expect(stopped.failures[0].error).toMatch(/model release 2026\.12\.6 was not healthy on real frames \(0 frame\(s\) within 3 s\); the previous release is back/);
+    // (a frame of the old stream may still land after the swap: far from the 10 a healthy release shows)
+    expect(stopped.failures[0].error).toMatch(/model release 2026\.12\.6 was not healthy on real frames \([0-2] frame\(s\) within 3 s\); the previous release is back/);
     expect(readlinkSync(link)).toBe(join(mirror.dataDir, 'releases', 'model-2026.12.5'));
     expect(camera.reloads).toBe(3); // swapped in, and back
     camera.broken = false;

@@ -108,7 +108,7 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     // A staged rollout from the page: canary, wave and concurrency; paused, then aborted.
     await fetch(`${base}/fleet/api/devices/${online.deviceId}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ group: 'studio' }) });
     await page.selectOption('#status', 'online'); // reload: the new group is offered
-    await page.locator('#rollout-group option[value="studio"]').waitFor({ state: 'attached', timeout: 10_000 });
+    await page.locator('#rollout-group option', { hasText: 'studio' }).waitFor({ state: 'attached', timeout: 10_000 });
     await page.selectOption('#rollout-release', 'model-7.0.0');
     await page.selectOption('#rollout-group', 'studio');
     await page.fill('#rollout-canary', '1');

@@ -55,6 +55,8 @@ interface Rollout {
   driving?: Promise<void>;
 }
 
+const REPORT_CLOCK_SLACK_MS = 60_000;
+
 export const ROLLOUT_DEFAULTS = { canary: 1, wave: '10%', concurrency: 5, maxFailures: 0, maxFailureRate: 10 } as const;
 
 /** 0..99, stable per mirror (and independent of the release, so a larger percentage is a superset). */
@@ -85,7 +87,7 @@ export function createRollouts(deps: RolloutDeps) {
   const log = deps.log.child({ part: 'rollouts' });
   const rollouts = new Map<string, Rollout>();
   /** Mirrors whose update result is awaited from telemetry, by device id. */
-  const waiting = new Map<string, { kind: string; version: string; settle(error?: string): void }>();
+  const waiting = new Map<string, { kind: string; version: string; since: number; settle(error?: string): void }>();
   let closed = false;
 
   const counts = (r: Rollout) => {
@@ -149,7 +151,7 @@ export function createRollouts(deps: RolloutDeps) {
   }
 
   /** The result an app release's telemetry reports, or an error when the mirror does not report in time. */
-  function awaitReport(deviceId: string, kind: string, version: string, timeoutMs: number): Promise<string | undefined> {
+  function awaitReport(deviceId: string, kind: string, version: string, timeoutMs: number, since: number): Promise<string | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => settle(`no healthy report from release ${version} within ${Math.round(timeoutMs / 1000)} s`), Math.max(0, timeoutMs));
       const settle = (error?: string) => {
@@ -158,7 +160,7 @@ export function createRollouts(deps: RolloutDeps) {
         resolve(error);
       };
       waiting.get(deviceId)?.settle('superseded by another rollout');
-      waiting.set(deviceId, { kind, version, settle });
+      waiting.set(deviceId, { kind, version, since, settle });
       // Already reported (a report that came while the gateway was down, or before we asked).
       const t = deps.presence.get(deviceId)?.telemetry;
       if (t) onTelemetry(deviceId, t);
@@ -169,6 +171,8 @@ export function createRollouts(deps: RolloutDeps) {
     const w = waiting.get(deviceId);
     const u = t.lastUpdate;
     if (!w || !u || u.kind !== w.kind || u.version !== w.version) return;
+    // An outcome from an earlier try of the same release is not this one's (a minute's slack for clocks).
+    if (u.at && Date.parse(u.at) < w.since - REPORT_CLOCK_SLACK_MS) return;
     if (u.outcome === 'healthy') w.settle();
     else if (u.outcome === 'rolled-back' || u.outcome === 'failed') {
       if (u.outcome === 'rolled-back') deps.metrics.rollbacks.inc({ kind: u.kind });
@@ -194,11 +198,12 @@ export function createRollouts(deps: RolloutDeps) {
         error = done.error ?? done.state;
         if (/previous release is back/.test(error)) deps.metrics.rollbacks.inc({ kind: manifest.kind });
       } else if (manifest.kind === 'app' && (done.result as { restarting?: boolean } | undefined)?.restarting) {
-        error = await awaitReport(t.deviceId, 'app', manifest.version, deps.healthTimeoutMs);
+        error = await awaitReport(t.deviceId, 'app', manifest.version, deps.healthTimeoutMs, t.sentAt);
       }
     } else {
       // Sent before a gateway restart: its outcome comes from the mirror's telemetry.
-      error = await awaitReport(t.deviceId, manifest.kind, manifest.version, (t.sentAt ?? Date.now()) + deps.updateTimeoutMs + deps.healthTimeoutMs - Date.now());
+      const sentAt = t.sentAt ?? Date.now();
+      error = await awaitReport(t.deviceId, manifest.kind, manifest.version, sentAt + deps.updateTimeoutMs + deps.healthTimeoutMs - Date.now(), sentAt);
     }
     if (closed) return;
     t.state = error ? 'failed' : 'succeeded';
