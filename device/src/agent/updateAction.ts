@@ -11,7 +11,7 @@
  * Every outcome is written to last-update.json (reported in telemetry) and logged with the
  * release, version, outcome and reason.
  */
-import { existsSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { LastUpdate } from '@pose-coach/protocol';
@@ -20,7 +20,6 @@ import { swapLink, UpdateError } from '../fleet/installRelease.ts';
 import { modelSelfTest } from '../fleet/modelSelfTest.ts';
 import { createUpdateCommand } from '../fleet/updateCommand.ts';
 import { markAppPending, writeLastUpdate } from '../fleet/updateState.ts';
-import { rmSync } from 'node:fs';
 import type { AgentConfig } from './config.ts';
 
 /** The tree this agent runs from (the installed package, or an app release). */
@@ -104,6 +103,3 @@ export function updateAction(o: UpdateActionOptions) {
     return { ...installed, restarting: true };
   };
 }
-
-/** Whether a fleet model release is installed behind `model-current`. */
-export const modelReleaseInstalled = (dataDir: string) => existsSync(join(dataDir, 'releases', 'model-current'));
