@@ -39,7 +39,7 @@ describe('runMigrations', () => {
     const files = (await loadMigrations()).map((m) => m.version);
     expect(files[0]).toBe('001_user_health_profiles.sql');
     expect(await runMigrations(db.pool)).toEqual(files);
-    expect(await tables(db)).toEqual(['device_bindings', 'device_pairings', 'devices', 'fleet_claims', 'fleet_config', 'fleet_devices', 'schema_migrations', 'session_tombstones', 'user_health_profiles', 'user_settings', 'workout_sessions']);
+    expect(await tables(db)).toEqual(['device_bindings', 'device_pairings', 'devices', 'fleet_claims', 'fleet_commands', 'fleet_config', 'fleet_devices', 'fleet_rollout_devices', 'fleet_rollouts', 'schema_migrations', 'session_tombstones', 'user_health_profiles', 'user_settings', 'workout_sessions']);
     const [applied] = await db.pool.query<RowDataPacket[]>('SELECT version FROM schema_migrations ORDER BY version');
     expect(applied.map((row) => row.version)).toEqual(files);
   });

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { modelsDir } from '@pose-coach/models';
-import { bundleFolder, newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
+import { bundleFolder, signRelease } from '../src/fleet/signRelease.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -15,14 +15,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { loadConfig } from '../src/agent/config.ts';
 import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
+import type { PoseFrame, PoseSource } from '../src/agent/ports.ts';
 import { realCoach } from '../src/agent/coachAdapter.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
 import { credentialsByClaim } from '../src/fleet/claimCredentials.ts';
 import { loadOrCreateTlsCertificate } from '../../gateway/src/tlsCertificate.ts';
 import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
+import { testFleetKeys } from '../../gateway/test/support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-agent-tests-0123';
+const keys = testFleetKeys();
 const modelsInstalled = ['lightning', 'multipose'].every((m) => existsSync(join(modelsDir(), `movenet-${m}.bin`)));
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
@@ -44,7 +47,7 @@ describe('agent in a fleet', () => {
   const api = async (method: string, path: string, body?: unknown) => (await admin(method, path, body)).body;
 
   beforeAll(async () => {
-    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0, FLEET_RELEASE_KEY_FILE: keys.keyFile });
     http = `http://127.0.0.1:${tg.gateway.httpPort}`;
   }, 60_000);
   afterAll(async () => {
@@ -54,7 +57,7 @@ describe('agent in a fleet', () => {
   });
 
   const restarts: string[] = [];
-  function boot(name: string, claimToken: string, extra: Record<string, unknown> = {}) {
+  function boot(name: string, claimToken: string, extra: Record<string, unknown> = {}, source: () => PoseSource = () => createSimulatedAthlete({ speed: 4, repsPerSet: 3, repPeriodS: 2, restS: 12 })) {
     const dir = join(t.dir, name);
     const claimTokenFile = join(t.dir, `${name}.claim`);
     writeFileSync(claimTokenFile, `${claimToken}\n`);
@@ -80,7 +83,7 @@ describe('agent in a fleet', () => {
         onRestart: () => restarts.push(name),
         config,
         log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-        source: createSimulatedAthlete({ speed: 4, repsPerSet: 3, repPeriodS: 2, restS: 12 }),
+        source: source(),
         createCoach: realCoach,
       });
       agents.push(agent);
@@ -177,10 +180,8 @@ describe('agent in a fleet', () => {
     await api('PATCH', '/fleet/api/config/fleet', { set: { 'inference.model': null } });
   });
 
-  it.skipIf(!modelsInstalled)('installs signed model and app releases from rollouts after their self-tests, restarts into a good app release, and rolls damaged ones back', async () => {
-    const keys = newFleetKeyPair();
-    const keyFile = join(t.dir, 'fleet.pub');
-    writeFileSync(keyFile, keys.publicKeyPem);
+  it.skipIf(!modelsInstalled)('installs a signed model release from a rollout after its self-test, shows it in the fleet, and rolls a damaged one back', async () => {
+    const keyFile = keys.keyFile;
     const claim = await api('POST', '/fleet/api/claims', { maxUses: 1, group: 'model-canary' });
     const mirror = boot('updated', claim.claimToken, { 'fleet.releaseKeyFile': keyFile });
     const agent = await mirror.start();
@@ -212,26 +213,61 @@ describe('agent in a fleet', () => {
     expect(stopped.failures[0].error).toMatch(/failed its self-test \(inference self-test failed: .*movenet-lightning.*\); the previous release is back/);
     expect(readlinkSync(link)).toMatch(/model-2026\.11\.1$/);
 
-    // An app release: the new tree's own self-test entry decides; a passing one restarts the agent into app/current.
-    const appRelease = async (version: string, selfTest: string) => {
-      const folder = join(t.dir, `app-${version}`);
-      mkdirSync(join(folder, 'device', 'src', 'agent'), { recursive: true });
-      writeFileSync(join(folder, 'device', 'src', 'agent', 'selfTest.ts'), selfTest);
-      const bundle = bundleFolder(folder);
-      const manifest = signRelease({ kind: 'app', version, bundle, privateKeyPem: keys.privateKeyPem });
-      const res = await admin('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') });
-      expect(res.status).toBe(201);
-    };
-    const current = join(mirror.dataDir, 'app', 'current');
-    await appRelease('2026.12.0', 'process.exit(0);\n');
-    expect(await rollout('app-2026.12.0')).toMatchObject({ state: 'done', succeeded: 1 });
-    expect(readlinkSync(current)).toBe(join(mirror.dataDir, 'app', 'releases', '2026.12.0'));
-    await until('restart into the new release', async () => restarts.filter((n) => n === 'updated').length, (n) => n === 1, 5_000);
+    // The fleet shows the model release the mirror runs and how its last update ended.
+    const shown = await until('telemetry with the releases', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.lastUpdate?.version === '2026.11.2', 10_000);
+    expect(shown.device).toMatchObject({ modelRelease: '2026.11.1', lastUpdate: { kind: 'model', outcome: 'rolled-back' } });
+    expect(agent.diagnostics()).toMatchObject({ modelRelease: '2026.11.1', lastUpdate: { version: '2026.11.2', outcome: 'rolled-back' } });
+  }, 120_000);
 
-    await appRelease('2026.12.1', "console.error('no pose from the test frame');\nprocess.exit(1);\n");
-    const refused = await rollout('app-2026.12.1');
-    expect(refused.failures[0].error).toMatch(/app self-test failed: no pose from the test frame\); the previous release is back/);
-    expect(readlinkSync(current)).toBe(join(mirror.dataDir, 'app', 'releases', '2026.12.0'));
-    expect(restarts.filter((n) => n === 'updated')).toHaveLength(1);
+  it.skipIf(!modelsInstalled)('swaps a model release into the running agent between sessions without a restart, and rolls it back when real frames stop coming through it', async () => {
+    // A camera on an empty room whose estimator the agent can reload; `broken` makes the reloaded one yield nothing.
+    const camera = { reloads: 0, broken: false };
+    const source = (): PoseSource => ({
+      kind: 'camera',
+      simulated: false,
+      description: 'empty room (test camera)',
+      model: 'movenet-lightning',
+      reloadModels: () => void camera.reloads++,
+      async *poses(signal) {
+        const t0 = Date.now();
+        const dead = camera.broken && camera.reloads > 0;
+        while (!signal.aborted) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (dead) continue;
+          const frame: PoseFrame = { frameAt: Date.now(), t: (Date.now() - t0) / 1000, width: 640, height: 480, keypoints: [], score: 0, inferenceMs: 12 };
+          yield frame;
+        }
+      },
+    });
+    const claim = await api('POST', '/fleet/api/claims', { maxUses: 1, group: 'model-swap' });
+    const mirror = boot('swapped', claim.claimToken, { 'fleet.releaseKeyFile': keys.keyFile, 'fleet.modelCheckS': 3 }, source);
+    const agent = await mirror.start();
+    await until('online', () => api('GET', `/fleet/api/devices/${agent.deviceId}`), (r) => r.device?.status === 'online');
+    const release = async (version: string) => {
+      const folder = join(t.dir, `swap-${version}`);
+      mkdirSync(folder);
+      for (const f of ['movenet-lightning.json', 'movenet-lightning.bin', 'movenet-multipose.json', 'movenet-multipose.bin']) copyFileSync(join(modelsDir(), f), join(folder, f));
+      const bundle = bundleFolder(folder);
+      expect((await admin('POST', '/fleet/api/releases', { manifest: signRelease({ kind: 'model', version, bundle, privateKeyPem: keys.privateKeyPem }), bundle: bundle.toString('base64') })).status).toBe(201);
+      const { rollout: r } = await api('POST', '/fleet/api/rollouts', { release: `model-${version}`, group: 'model-swap' });
+      return until('rollout ended', async () => (await api('GET', `/fleet/api/rollouts/${r.id}`)).rollout, (x) => x.state !== 'running', 90_000);
+    };
+    const link = join(mirror.dataDir, 'releases', 'model-current');
+
+    expect(await release('2026.12.5')).toMatchObject({ state: 'done', succeeded: 1 });
+    expect(camera.reloads).toBe(1); // the estimator was reloaded in the running agent
+    expect(process.env.POSE_COACH_MODELS_DIR).toBe(link);
+    expect(readlinkSync(link)).toBe(join(mirror.dataDir, 'releases', 'model-2026.12.5')); // not releases/releases/…
+    expect(restarts.filter((n) => n === 'swapped')).toHaveLength(0);
+
+    camera.broken = true;
+    const stopped = await release('2026.12.6');
+    expect(stopped).toMatchObject({ state: 'stopped', failed: 1 });
+    // (a frame of the old stream may still land after the swap: far from the 10 a healthy release shows)
+    expect(stopped.failures[0].error).toMatch(/model release 2026\.12\.6 was not healthy on real frames \([0-2] frame\(s\) within 3 s\); the previous release is back/);
+    expect(readlinkSync(link)).toBe(join(mirror.dataDir, 'releases', 'model-2026.12.5'));
+    expect(camera.reloads).toBe(3); // swapped in, and back
+    camera.broken = false;
+    delete process.env.POSE_COACH_MODELS_DIR;
   }, 120_000);
 });

@@ -16,9 +16,10 @@ import { bundleFolder, newFleetKeyPair, signRelease } from '../src/fleet/signRel
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
 import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
+import { testFleetKeys } from '../../gateway/test/support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-app-update-tests-1';
-const keys = newFleetKeyPair();
+const keys = testFleetKeys();
 const otherKeys = newFleetKeyPair();
 
 describe('app releases', () => {
@@ -81,7 +82,7 @@ describe('app releases', () => {
   }
 
   beforeAll(async () => {
-    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0, FLEET_RELEASE_KEY_FILE: keys.keyFile });
     http = `http://127.0.0.1:${tg.gateway.httpPort}`;
   }, 60_000);
   afterAll(async () => {
@@ -120,13 +121,26 @@ describe('app releases', () => {
     expect(readlinkSync(m.previous)).toBe(join(m.appRoot, 'releases', '1.0.0'));
   }, 90_000);
 
-  it('refuses an app release signed by another key before unpacking or swapping anything', async () => {
+  it('refuses at upload a release signed by another key, a tampered bundle and a rewritten manifest, so no mirror is ever sent one', async () => {
     const m = await mirror('app-forged');
-    await upload('3.0.0', `process.exit(0);\n`, otherKeys.privateKeyPem);
-    const r = await rollout('app-3.0.0', 'app-forged');
-    expect(r).toMatchObject({ state: 'stopped', failed: 1 });
-    expect(r.failures[0].error).toMatch(/release 3\.0\.0 is not signed by this fleet's key/);
+    const bundle = bundleFolder(appTree('3.0.0', `process.exit(0);\n`));
+    const post = (manifest: unknown, b: Buffer) => api('POST', '/fleet/api/releases', { manifest, bundle: b.toString('base64') });
+
+    const foreign = await post(signRelease({ kind: 'app', version: '3.0.0', bundle, privateKeyPem: otherKeys.privateKeyPem }), bundle);
+    expect(foreign).toMatchObject({ status: 422, body: { error: 'RELEASE_REFUSED' } });
+    expect(foreign.body.message).toMatch(/bad_signature.*app release 3\.0\.0 is not signed by this fleet's key/);
+
+    const manifest = signRelease({ kind: 'app', version: '3.0.0', bundle, privateKeyPem: keys.privateKeyPem });
+    const flipped = Buffer.from(bundle);
+    flipped.writeUInt8(flipped.readUInt8(flipped.length - 10) ^ 0x01, flipped.length - 10);
+    expect((await post(manifest, flipped)).body.message).toMatch(/sha256_mismatch/);
+    expect((await post({ ...manifest, version: '3.0.1' }, bundle)).body.message).toMatch(/bad_signature/);
+    expect((await api('GET', '/fleet/api/releases')).body.releases.map((r: { version: string }) => r.version)).not.toContain('3.0.0');
+    expect((await api('POST', '/fleet/api/rollouts', { release: 'app-3.0.0', group: 'app-forged' })).status).toBe(404);
     expect(existsSync(m.current)).toBe(false);
-    expect(existsSync(join(m.appRoot, 'releases', '3.0.0'))).toBe(false);
+    // The metric counts the refusals.
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    expect(metrics).toMatch(/pose_coach_fleet_release_uploads_total\{outcome="RELEASE_REFUSED"\} 3/);
   });
+
 });

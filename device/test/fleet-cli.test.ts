@@ -24,11 +24,16 @@ describe('pose-coach fleet', () => {
     return { code, text: lines.join('\n') };
   };
 
+  // The fleet key is made by the test's `release keygen`; the gateway reads its public half at each upload.
+  const keyDir = mkdtempSync(join(tmpdir(), 'pc-fleet-cli-'));
   beforeAll(async () => {
-    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN });
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_RELEASE_KEY_FILE: join(keyDir, 'fleet.pub') });
     env = { POSE_COACH_FLEET_URL: `http://127.0.0.1:${tg.gateway.httpPort}`, FLEET_ADMIN_TOKEN: ADMIN };
   }, 60_000);
-  afterAll(async () => tg?.stop(), 30_000);
+  afterAll(async () => {
+    await tg?.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  }, 30_000);
 
   it('creates a claim, lists the claimed mirror with its status and versions, and runs a command on it', async () => {
     const created = await run('claim', 'create', '--uses', '2', '--group', 'gym-north');
@@ -78,8 +83,8 @@ describe('pose-coach fleet', () => {
   });
 
   it('makes a fleet key, signs and uploads a release, and rolls it out (offline mirrors skipped)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pc-fleet-cli-'));
-    try {
+    const dir = keyDir;
+    {
       expect((await run('release', 'keygen', join(dir, 'fleet'))).code).toBe(0);
       expect(statSync(join(dir, 'fleet.key')).mode & 0o777).toBe(0o600);
       mkdirSync(join(dir, 'model'));
@@ -90,10 +95,14 @@ describe('pose-coach fleet', () => {
       await run('group', deviceId, 'cli-rollout');
       const rolled = await run('rollout', 'model-5.0.0', '--group', 'cli-rollout', '--max-failures', '0');
       expect(rolled.code).toBe(0);
-      expect(rolled.text.split('\n').at(-1)).toMatch(/model-5\.0\.0 group cli-rollout 100%: done — 0 ok, 0 failed, 1 offline skipped, 0\/1 sent/);
+      expect(rolled.text.split('\n').at(-1)).toMatch(/model-5\.0\.0 group cli-rollout 100%: done \(canary\) — 0 ok, 0 failed, 1 offline skipped, 0\/1 sent/);
       await expect(run('rollout', 'model-9.9.9')).rejects.toThrow(/no release model-9\.9\.9/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      // Staged: canary, wave and concurrency from the command line; an ended rollout cannot be aborted.
+      const staged = await run('rollout', 'model-5.0.0', '--group', 'cli-rollout', '--canary', '1', '--wave', '50%', '--concurrency', '2', '--json');
+      const r = JSON.parse(staged.text) as { id: string; canary: unknown; wave: unknown; concurrency: number; state: string };
+      expect(r).toMatchObject({ canary: 1, wave: '50%', concurrency: 2, state: 'done' });
+      await expect(run('rollout', 'abort', r.id)).rejects.toThrow(/has ended \(done\); start a new one \(409 CONFLICT\)/);
+      await expect(run('rollout', 'model-5.0.0', '--wave', 'lots')).rejects.toThrow(/--wave must be a number, got lots/);
     }
   });
 

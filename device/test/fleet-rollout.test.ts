@@ -10,13 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandSchema, topicFor } from '@pose-coach/protocol';
 import { runCommand } from '../src/agent/commands.ts';
 import { createUpdateCommand } from '../src/fleet/updateCommand.ts';
-import { newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
+import { signRelease } from '../src/fleet/signRelease.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
 import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
+import { testFleetKeys } from '../../gateway/test/support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-rollout-tests-01';
-const keys = newFleetKeyPair();
+const keys = testFleetKeys();
 
 function bundleOf(files: Record<string, string>): Buffer {
   return Buffer.from(JSON.stringify({ files: Object.fromEntries(Object.entries(files).map(([p, s]) => [p, Buffer.from(s).toString('base64')])) }));
@@ -69,7 +70,7 @@ describe('rollouts', () => {
   }
 
   beforeAll(async () => {
-    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0 });
+    tg = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, GATEWAY_HTTPS_PORT: 0, FLEET_RELEASE_KEY_FILE: keys.keyFile });
     http = `http://127.0.0.1:${tg.gateway.httpPort}`;
   }, 60_000);
   afterAll(async () => {
@@ -90,7 +91,7 @@ describe('rollouts', () => {
     expect(existsSync(bystander.link)).toBe(false);
 
     await upload('2.0.0', { 'model.json': '{"broken":true}' });
-    const bad = await api('POST', '/fleet/api/rollouts', { release: 'model-2.0.0', group: 'canary', maxFailures: 1, concurrency: 1 });
+    const bad = await api('POST', '/fleet/api/rollouts', { release: 'model-2.0.0', group: 'canary', maxFailures: 1, maxFailureRate: 100, concurrency: 1 });
     const stopped = await finished(bad.body.rollout.id);
     expect(stopped).toMatchObject({ state: 'stopped', targets: 3, sent: 2, succeeded: 0, failed: 2 });
     expect(stopped.failures[0].error).toMatch(/failed its self-test \(the test frame gave no keypoints\); the previous release is back/);
@@ -101,7 +102,7 @@ describe('rollouts', () => {
     const bundle = bundleOf({ 'model.json': '{}' });
     const manifest = signRelease({ kind: 'model', version: '3.0.0', bundle, privateKeyPem: keys.privateKeyPem });
     const wrong = await api('POST', '/fleet/api/releases', { manifest, bundle: bundleOf({ 'model.json': '{"x":1}' }).toString('base64') });
-    expect(wrong).toMatchObject({ status: 400, body: { error: 'BAD_REQUEST' } });
+    expect(wrong).toMatchObject({ status: 422, body: { error: 'RELEASE_REFUSED' } });
     const anon = await fetch(`${http}/fleet/releases/model-1.0.0/bundle`);
     expect(anon.status).toBe(401);
   });

@@ -34,7 +34,7 @@ describe('installing a release', () => {
     const seen: string[] = [];
     await installRelease({ root, ...r, publicKeyPem, selfTest: async (dir) => void seen.push(readFileSync(join(dir, 'model.json'), 'utf8')) });
     expect(seen).toEqual(['{"v":1}']);
-    expect(readlinkSync(link)).toBe(join(root, 'releases', 'model-1.0.0'));
+    expect(readlinkSync(link)).toBe(join(root, 'model-1.0.0'));
   });
 
   it('refuses a tampered bundle, a wrong size and a signature by another key, leaving the current release', async () => {
@@ -46,8 +46,8 @@ describe('installing a release', () => {
     await expect(installRelease({ root, ...forged, publicKeyPem, selfTest: passes })).rejects.toMatchObject({ code: 'bad_signature' });
     // Same bytes, manifest claiming another version: the signature covers the version too.
     await expect(installRelease({ root, manifest: { ...good.manifest, version: '9.9.9' }, bundle: good.bundle, publicKeyPem, selfTest: passes })).rejects.toMatchObject({ code: 'bad_signature' });
-    expect(readlinkSync(link)).toBe(join(root, 'releases', 'model-1.0.0'));
-    expect(existsSync(join(root, 'releases', 'model-2.0.0'))).toBe(false);
+    expect(readlinkSync(link)).toBe(join(root, 'model-1.0.0'));
+    expect(existsSync(join(root, 'model-2.0.0'))).toBe(false);
   });
 
   it('rolls back by itself when the self-test fails', async () => {
@@ -56,14 +56,14 @@ describe('installing a release', () => {
     expect(err).toBeInstanceOf(UpdateError);
     expect(err).toMatchObject({ code: 'self_test_failed', rolledBack: true });
     expect((err as Error).message).toMatch(/no keypoints from the test frame.*previous release is back/);
-    expect(readlinkSync(link)).toBe(join(root, 'releases', 'model-1.0.0'));
-    expect(existsSync(join(root, 'releases', 'model-3.0.0'))).toBe(false);
+    expect(readlinkSync(link)).toBe(join(root, 'model-1.0.0'));
+    expect(existsSync(join(root, 'model-3.0.0'))).toBe(false);
   });
 
   it('refuses a signed bundle that names files outside its folder', async () => {
     const r = release('4.0.0', { '../../escape.txt': 'x' });
     await expect(installRelease({ root, ...r, publicKeyPem, selfTest: passes })).rejects.toMatchObject({ code: 'bad_bundle' });
     expect(existsSync(join(t.dir, 'escape.txt'))).toBe(false);
-    expect(readlinkSync(link)).toBe(join(root, 'releases', 'model-1.0.0'));
+    expect(readlinkSync(link)).toBe(join(root, 'model-1.0.0'));
   });
 });

@@ -60,6 +60,8 @@ export const GATEWAY_ENV = {
   FLEET_COMMAND_TIMEOUT_MS: [z.coerce.number().int().min(100), '30000', 'how long a remote command waits for its cmd/ack when the caller gives no timeout'],
   FLEET_RELEASES_DIR: [z.string().optional(), undefined, 'where signed model/app releases are kept for mirrors to download; default <GATEWAY_DATA_DIR>/releases'],
   FLEET_UPDATE_TIMEOUT_MS: [z.coerce.number().int().min(1000), '600000', 'how long a rollout waits for one mirror to download, verify, install and self-test a release'],
+  FLEET_RELEASE_KEY_FILE: [z.string().optional(), undefined, "PEM of the fleet's Ed25519 public key (`pose-coach fleet release keygen` <path>.pub): every uploaded release is checked against it; unset: uploads refused"],
+  FLEET_HEALTH_TIMEOUT_S: [z.coerce.number().min(1), '900', 'how long a rollout waits for a mirror to report healthy from a new app release (the mirror rolls back by itself after its own fleet.healthDeadlineS)'],
   FLEET_RELEASE_MAX_MB: [z.coerce.number().int().min(1).max(2048), '200', 'largest release bundle accepted on upload'],
   FLEET_FLUSH_S: [z.coerce.number().min(0.1), '10', 'how often last-seen times and versions are written to MySQL (in one batch)'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],

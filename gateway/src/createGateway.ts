@@ -65,7 +65,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     let repeatStored: (deviceId: string, sessionId: string) => void = () => {};
     const ingest = createSessionIngest({ registry, queues, claims, metrics, log, onQueued: (d, s) => repeatStored(d, s) });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
-    const fleet = await startFleet(config, { pool, registry, log, scope });
+    const fleet = await startFleet(config, { pool, registry, log, scope, metrics });
     const broker = await createMqttBroker({
       host: config.GATEWAY_HOST,
       port: config.GATEWAY_MQTT_PORT,
@@ -128,6 +128,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
         registry,
         pool,
         releaseMaxBytes: config.FLEET_RELEASE_MAX_MB * 1024 * 1024,
+        metrics,
         unpair: (deviceId) =>
           unpairMirror({ registry, announce: (c) => pairing.state.reflect(c), log }, deviceId, { kind: 'admin' }).then(
             () => undefined,

@@ -20,6 +20,10 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, Reco
     reconcileFound: counter('reconcile_found_total', 'Differences reconcile found, by kind (missingInFirestore, missingInMysql, different, deleted)', ['kind']),
     reconcileRepaired: counter('reconcile_repaired_total', 'Differences reconcile repaired, by kind', ['kind']),
     refusedAccess: counter('mqtt_refused_total', 'MQTT connects, publishes and subscribes refused', ['kind']),
+    rollouts: counter('fleet_rollouts_total', 'Rollouts ended, by outcome (done, stopped, aborted)', ['outcome']),
+    installs: counter('fleet_installs_total', 'Releases sent to mirrors by rollouts, by kind and outcome (ok, failed)', ['kind', 'outcome']),
+    rollbacks: counter('fleet_rollbacks_total', 'Mirrors that put their previous release back, by kind', ['kind']),
+    releaseUploads: counter('fleet_release_uploads_total', 'Release uploads, by outcome (accepted or why refused)', ['outcome']),
     connectedDevices: new Gauge({ name: 'pose_coach_connected_devices', help: 'Mirrors connected to the broker', registers: [registry] }),
     queueDepth: new Gauge({
       name: 'pose_coach_queue_depth',

@@ -2,20 +2,21 @@
  * The operators' fleet page in headless Chromium against a real gateway: refused without the
  * admin token, then every mirror with its status, versions, outbox depth and config state.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor } from '@pose-coach/protocol';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
 import { chromiumMissing, launchHeadlessPhone, type HeadlessPhone } from './support/headlessChromium.ts';
+import { testFleetKeys } from './support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-page-tests-01234';
+const keys = testFleetKeys();
 
 describe.skipIf(chromiumMissing)('fleet page', () => {
   let t: TestGateway;
   let browser: HeadlessPhone;
 
   beforeAll(async () => {
-    t = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_OFFLINE_AFTER_S: 60 });
+    t = await startTestGateway({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_OFFLINE_AFTER_S: 60, FLEET_RELEASE_KEY_FILE: keys.keyFile });
     browser = await launchHeadlessPhone();
   }, 60_000);
   afterAll(async () => {
@@ -67,7 +68,7 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     const base = `http://127.0.0.1:${t.gateway.httpPort}`;
     await fetch(`${base}/fleet/api/devices/${offline.deviceId}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ group: 'lobby' }) });
     const bundle = Buffer.from(JSON.stringify({ files: { 'model.json': Buffer.from('{}').toString('base64') } }));
-    const manifest = { kind: 'model', version: '7.0.0', sha256: createHash('sha256').update(bundle).digest('hex'), size: bundle.length, signature: 'c2lnbmVk' };
+    const manifest = keys.sign('model', '7.0.0', bundle);
     await fetch(`${base}/fleet/api/releases`, { method: 'POST', headers: admin, body: JSON.stringify({ manifest, bundle: bundle.toString('base64') }) });
     await fetch(`${base}/fleet/api/rollouts`, { method: 'POST', headers: admin, body: JSON.stringify({ release: 'model-7.0.0', group: 'lobby' }) });
     await page.selectOption('#status', ''); // reload now
@@ -77,6 +78,55 @@ describe.skipIf(chromiumMissing)('fleet page', () => {
     expect(await rollout.textContent()).toMatch(/model-7\.0\.0 to group lobby \(100 %\)/);
     expect(await rollout.locator('.counts').textContent()).toBe('0 installed, 0 failed (stops above 0), 1 offline skipped, 1 targeted');
     expect(await rollout.locator('progress').getAttribute('value')).toBe('100');
+
+    // A mirror's details: set its config and send it a command from the page.
+    const commands: string[] = [];
+    await c.subscribeAsync(topicFor('cmd', online.deviceId), { qos: 1 });
+    c.on('message', (topic, payload) => {
+      if (topic !== topicFor('cmd', online.deviceId)) return;
+      const cmd = JSON.parse(payload.toString()) as { id: string; name: string };
+      commands.push(cmd.name);
+      // Updates are held (a rollout in flight, for pause and abort below); the rest answered.
+      if (cmd.name !== 'update') c.publish(topicFor('cmdAck', online.deviceId), JSON.stringify({ id: cmd.id, ok: true, result: { fps: 29.5 } }), { qos: 1 });
+    });
+    await page.setViewportSize({ width: 1600, height: 1200 }); // an operator's screen, not the phone's
+    // Forms are submitted and buttons pressed as the page's own events (the table reflows under a pointer every refresh).
+    const submit = (form: string) => page.locator(form).evaluate((f) => (f as HTMLFormElement).requestSubmit());
+    await row.locator('button.link').dispatchEvent('click');
+    const details = page.locator('#device-details');
+    await details.waitFor();
+    await page.fill('#config-lines', 'coach.minReps=3');
+    await submit('#config-form');
+    await expect.poll(() => details.textContent(), { timeout: 10_000 }).toContain('"coach.minReps":3');
+    await page.selectOption('#command-name', 'diagnostics');
+    await submit('#command-form');
+    await expect.poll(() => page.locator('#command-answer').textContent(), { timeout: 10_000 }).toContain('diagnostics: ok');
+    expect(await page.locator('#command-answer').textContent()).toContain('"fps": 29.5');
+    await expect.poll(() => page.locator('#command-history li').first().textContent(), { timeout: 10_000 }).toMatch(/diagnostics: ok/);
+    expect(commands).toContain('diagnostics');
+
+    // A staged rollout from the page: canary, wave and concurrency; paused, then aborted.
+    await fetch(`${base}/fleet/api/devices/${online.deviceId}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ group: 'studio' }) });
+    await page.selectOption('#status', 'online'); // reload: the new group is offered
+    await page.locator('#rollout-group option', { hasText: 'studio' }).waitFor({ state: 'attached', timeout: 10_000 });
+    await page.selectOption('#rollout-release', 'model-7.0.0');
+    await page.selectOption('#rollout-group', 'studio');
+    await page.fill('#rollout-canary', '1');
+    await page.fill('#rollout-wave', '25%');
+    await page.fill('#rollout-concurrency', '2');
+    await submit('#rollout-form');
+    await expect.poll(() => page.locator('#rollout-message').textContent(), { timeout: 10_000 }).toMatch(/started: 1 mirror/);
+    const staged = page.locator('#rollouts li.running, #rollouts li.paused').first();
+    await staged.waitFor({ timeout: 10_000 });
+    await expect.poll(() => commands.includes('update'), { timeout: 10_000 }).toBe(true);
+    await staged.locator('button.pause').dispatchEvent('click');
+    await expect.poll(() => staged.locator('.state').textContent(), { timeout: 10_000 }).toBe('paused');
+    await staged.locator('button.abort').dispatchEvent('click');
+    const aborted = page.locator('#rollouts li.aborted');
+    await aborted.waitFor({ timeout: 10_000 });
+    expect(await aborted.textContent()).toMatch(/model-7\.0\.0 to group studio.*aborted.*aborted by an operator/s);
+    const listed = (await (await fetch(`${base}/fleet/api/rollouts`, { headers: admin })).json()) as { rollouts: { state: string; canary: unknown; wave: unknown; concurrency: number }[] };
+    expect(listed.rollouts.find((r) => r.state === 'aborted')).toMatchObject({ canary: 1, wave: '25%', concurrency: 2 });
     expect(browser.outside).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });

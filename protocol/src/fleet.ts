@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './topics.ts';
+import type { LastUpdate } from './device.ts';
 
 /** `POST /fleet/claim`: a mirror trades the claim token of its image for its own credentials. */
 export const claimRequestSchema = z.object({
@@ -61,6 +62,11 @@ export interface FleetDeviceView {
   lastSeen?: string;
   model?: string;
   appVersion?: string;
+  /** Fleet releases in use (from telemetry); absent: what the image shipped with. */
+  appRelease?: string;
+  modelRelease?: string;
+  healthy?: boolean;
+  lastUpdate?: LastUpdate;
   outboxDepth?: number;
   desiredVersion: number;
   reportedVersion?: number;
@@ -81,4 +87,58 @@ export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;
 /** The exact text a release signature covers: what is installed, in which version, and its digest. */
 export function releaseSigningText(m: Pick<ReleaseManifest, 'kind' | 'version' | 'sha256' | 'size'>): string {
   return `pose-coach-release\n${m.kind}\n${m.version}\n${m.sha256}\n${m.size}\n`;
+}
+
+/** A mirror count (`3`) or a share of the rollout's targets (`"5%"`); at least one mirror. */
+export const rolloutStepSchema = z.union([z.number().int().min(1).max(100_000), z.string().regex(/^\d{1,3}(\.\d+)?%$/, 'a count or a percentage such as "5%"')]);
+export type RolloutStep = z.infer<typeof rolloutStepSchema>;
+
+/** `POST /fleet/api/rollouts` and `pose-coach fleet rollout`. */
+export const rolloutRequestSchema = z.object({
+  release: z.string().min(1).max(120),
+  group: z.string().regex(FLEET_GROUP_PATTERN).optional(),
+  /** Share of the fleet (stable per mirror), 1..100; default 100. */
+  percent: z.number().min(1).max(100).optional(),
+  /** The first stage, alone: default one mirror. */
+  canary: rolloutStepSchema.optional(),
+  /** The first wave after the canary; each next wave doubles while the failure rate stays under the threshold. Default 10%. */
+  wave: rolloutStepSchema.optional(),
+  /** Mirrors updated at once inside a wave; default 5. */
+  concurrency: z.number().int().min(1).max(500).optional(),
+  /** The rollout stops once more than this many mirrors failed; default 0. */
+  maxFailures: z.number().int().min(0).optional(),
+  /** ... or once the share of failed mirrors among those done passes this percentage; default 10. */
+  maxFailureRate: z.number().min(0).max(100).optional(),
+});
+export type RolloutRequest = z.infer<typeof rolloutRequestSchema>;
+
+export const ROLLOUT_STATES = ['running', 'paused', 'done', 'stopped', 'aborted'] as const;
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
+export const ROLLOUT_ACTIONS = ['pause', 'resume', 'abort'] as const;
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+/** A rollout as the fleet API shows it. */
+export interface RolloutView {
+  id: string;
+  release: string;
+  group?: string;
+  percent: number;
+  canary: RolloutStep;
+  wave: RolloutStep;
+  concurrency: number;
+  maxFailures: number;
+  maxFailureRate: number;
+  state: RolloutState;
+  /** canary, wave 1, wave 2, ... */
+  stage: string;
+  /** Why it stopped (failure threshold, aborted by an operator, ...). */
+  reason?: string;
+  targets: number;
+  sent: number;
+  succeeded: number;
+  failed: number;
+  skippedOffline: number;
+  failures: { deviceId: string; error: string }[];
+  startedAt: string;
+  endedAt?: string;
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { CommandAck, LiveEventInput, PairingMessage, SessionPayload } from '@pose-coach/protocol';
+import type { CommandAck, LastUpdate, LiveEventInput, PairingMessage, SessionPayload } from '@pose-coach/protocol';
 import { createLink, readCredentials, type Link, type LinkState } from '../link/index.ts';
 import { createDrainer, InvalidSessionError, openSqliteOutbox, type Drainer } from '../outbox/index.ts';
 import { createPairingClient, createPairingFlow, gatewayHttpUrlFrom, type PairingFlow, type PairingView } from '../pairing/index.ts';
@@ -20,13 +20,16 @@ import { SessionTracker, type TrackerEvent } from './sessionTracker.ts';
 import { collectTelemetry, FrameStats, readCpuTempC } from './telemetry.ts';
 import { startWatchdog } from './watchdog.ts';
 import { credentialsByClaim } from '../fleet/claimCredentials.ts';
-import { updateAction } from './updateAction.ts';
+import { RUNNING_APP, updateAction } from './updateAction.ts';
+import { commitApp, currentModelRelease, pendingForTree, readLastUpdate, runningAppRelease } from '../fleet/updateState.ts';
 
 export const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** No frame for this long: the pipeline is stuck (health 503, watchdog withheld). */
 const STALL_MS = 10_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Frames a release must see (through inference, where the source runs one) to count as healthy. */
+const HEALTHY_FRAMES = 10;
 /** Coach settings a new coach takes: now when no session is open, else when the open one ends. */
 const NEXT_SESSION_KEYS: readonly string[] = ['coach.idleEndS', 'coach.exercises', 'coach.thresholds', 'coach.cueLanguage'];
 
@@ -40,6 +43,8 @@ export interface AgentDeps {
   configFile?: string;
   /** The process's way to restart the agent (the `restart-agent` fleet command); absent: no such command. */
   onRestart?(): void;
+  /** The app tree this agent runs from (default: this source tree); an app release on probation is judged by it. */
+  appTree?: string;
 }
 
 export interface Agent {
@@ -141,6 +146,10 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   // Watchdog: the pipeline is not hung. A camera being retried is known trouble, not a hang;
   // restarting the agent would not bring the camera back.
   const alive = () => healthy() || sourceError !== undefined;
+  // Fleet health, what a new release must reach: connected, and frames (through inference) flowing.
+  const fleetHealthy = () => linkState === 'online' && framesFlowing() && stats.frames >= HEALTHY_FRAMES && sourceError === undefined;
+  const appTree = deps.appTree ?? RUNNING_APP;
+  let lastUpdate: LastUpdate | undefined = readLastUpdate(config.dataDir);
 
   // Step: the live server (health, history, UI, WebSocket).
   const live = await startLiveServer({
@@ -192,10 +201,16 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       ? {
           update: updateAction({
             config,
+            log: log.child({ part: 'update' }),
             gatewayHttpUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url),
             deviceId,
             secret: creds.secret,
             publicKeyPem: releaseKeyPem,
+            activateModels,
+            onOutcome: (u) => {
+              lastUpdate = u;
+              sendTelemetry();
+            },
             ...(config.mqtt.caFile ? { ca: readFileSync(config.mqtt.caFile) } : {}),
             ...(deps.configFile ? { configFile: deps.configFile } : {}),
             ...(deps.onRestart ? { onRestart: deps.onRestart } : {}),
@@ -209,7 +224,12 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const pairingFlow: PairingFlow | undefined =
     config.mqtt.url && creds
       ? createPairingFlow({
-          client: createPairingClient({ baseUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url), deviceId, secret: creds.secret }),
+          client: createPairingClient({
+            baseUrl: config.mqtt.gatewayHttpUrl || gatewayHttpUrlFrom(config.mqtt.url),
+            deviceId,
+            secret: creds.secret,
+            ...(config.mqtt.caFile ? { ca: readFileSync(config.mqtt.caFile) } : {}),
+          }),
           log: log.child({ part: 'pairing' }),
           confirmWindowMs: config.mqtt.unpairConfirmS * 1000,
           onChange: (view) => {
@@ -232,7 +252,10 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
           linkState = state;
           linkError = state === 'online' ? undefined : (error ?? linkError);
           drainer.setOnline(state === 'online');
-          if (state === 'online') link?.publishConfigReported({ version: configVersion, config: reportedConfig(config) }).catch(() => undefined);
+          if (state === 'online') {
+            link?.publishConfigReported({ version: configVersion, config: reportedConfig(config) }).catch(() => undefined);
+            sendTelemetry(); // at once: versions, health and the last update's outcome reach the fleet without waiting a period
+          }
           live.broadcast(linkEvent());
         },
         onAck: (ack) => drainer.onAck(ack),
@@ -375,6 +398,39 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
     source.configure({ fps, width, height });
     restartSource();
   }
+  /** What the fleet shows of this mirror's releases. */
+  function releaseFields() {
+    const appRelease = runningAppRelease(config.dataDir, appTree);
+    const modelRelease = currentModelRelease(config.dataDir);
+    return { ...(appRelease ? { appRelease } : {}), ...(modelRelease ? { modelRelease } : {}), healthy: fleetHealthy(), ...(lastUpdate ? { lastUpdate } : {}) };
+  }
+  /**
+   * A model release swapped in behind `model-current`: between sessions, the estimator is dropped
+   * and the source restarted, so the next frames run through the new models; resolves once
+   * HEALTHY_FRAMES of them arrived, rejects when they do not within fleet.modelCheckS.
+   */
+  async function activateModels(): Promise<void> {
+    if (!source.reloadModels) return; // no inference here (simulation)
+    const link = join(config.dataDir, 'releases', 'model-current');
+    // The models package finds its files through this variable (startAgent sets it likewise at start).
+    const env = process.env.POSE_COACH_MODELS_DIR;
+    if (env && env !== link) return void log.warn({ modelsDir: env }, 'POSE_COACH_MODELS_DIR is set: the fleet model release is not used');
+    if (existsSync(link)) process.env.POSE_COACH_MODELS_DIR = link;
+    else delete process.env.POSE_COACH_MODELS_DIR;
+    while (tracker.current && !stopping) await new Promise((r) => setTimeout(r, 1000)); // never mid-workout
+    const deadline = Date.now() + config.fleet.modelCheckS * 1000;
+    const from = stats.frames;
+    source.reloadModels();
+    restartSource();
+    log.info({ modelsDir: link }, 'models swapped in between sessions');
+    while (Date.now() < deadline) {
+      if (stats.frames - from >= HEALTHY_FRAMES && sourceError === undefined && framesFlowing()) return;
+      if (stopping) throw new Error('the agent is stopping');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${stats.frames - from} frame(s) within ${config.fleet.modelCheckS} s${sourceError ? `, ${sourceError}` : ''}`);
+  }
+
   function diagnostics(): Record<string, unknown> {
     const mem = process.memoryUsage();
     return {
@@ -383,6 +439,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       node: process.version,
       source: { kind: source.kind, description: source.description, simulated: source.simulated, ended: sourceEnded, error: sourceError },
       model: source.model,
+      ...releaseFields(),
       fps: stats.fps(),
       inferenceMs: stats.inferenceMs(),
       framesSeen: stats.frames,
@@ -398,14 +455,29 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
 
   // Step: telemetry, re-armed when its interval changes live.
   let telemetryTimer: NodeJS.Timeout | undefined;
+  function sendTelemetry(): void {
+    if (linkState !== 'online') return;
+    link?.publishTelemetry(collectTelemetry({ stats, outboxDepth: outbox.depth().pending, model: source.model ?? 'simulation', appVersion: APP_VERSION, startedAt, extra: releaseFields() }));
+  }
   function armTelemetry(): void {
     clearInterval(telemetryTimer);
-    telemetryTimer = setInterval(() => {
-      link?.publishTelemetry(collectTelemetry({ stats, outboxDepth: outbox.depth().pending, model: source.model ?? 'simulation', appVersion: APP_VERSION, startedAt }));
-    }, config.telemetry.intervalS * 1000);
+    telemetryTimer = setInterval(sendTelemetry, config.telemetry.intervalS * 1000);
     telemetryTimer.unref();
   }
   armTelemetry();
+
+  // Step: an app release on probation (updateState.ts) is made permanent once this agent runs healthy from it.
+  const probation = pendingForTree(config.dataDir, appTree);
+  const probationTimer = probation
+    ? setInterval(() => {
+        if (!fleetHealthy()) return;
+        clearInterval(probationTimer);
+        lastUpdate = commitApp(config.dataDir, probation);
+        log.info({ release: `app-${probation.version}`, kind: 'app', version: probation.version, outcome: 'healthy' }, 'app release healthy: kept');
+        sendTelemetry();
+      }, 500)
+    : undefined;
+  if (probation) log.info({ release: `app-${probation.version}`, version: probation.version, deadlineS: probation.deadlineS }, 'app release on probation until healthy');
 
   // Step: systemd.
   const watchdog = startWatchdog({ env: deps.env, healthy: alive, log });
@@ -433,6 +505,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
         await Promise.race([pipeline, new Promise((r) => setTimeout(r, 3000))]);
         watchdog.stop();
         clearInterval(telemetryTimer);
+        clearInterval(probationTimer);
         clearInterval(pruneTimer);
         drainer.stop();
         pairingFlow?.stop();

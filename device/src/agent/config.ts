@@ -106,6 +106,12 @@ export const configSchema = z.strictObject({
     fleet: z.strictObject({
         /** PEM of the fleet's Ed25519 public key: enables the `update` command (signed releases, device/src/fleet). */
         releaseKeyFile: z.string().optional(),
+        /** A new app release must run healthy (connected, frames and inference flowing) within this long after it starts, or the start script rolls it back. */
+        healthDeadlineS: z.number().int().min(5).max(3600).default(300),
+        /** Starts a new app release gets before the start script calls it a crash loop and rolls it back. */
+        maxStarts: z.number().int().min(1).max(20).default(3),
+        /** A new model release must run on real frames within this long after it is swapped in, or it is rolled back. */
+        modelCheckS: z.number().int().min(1).max(3600).default(60),
       })
       .prefault({}),
     outbox: z.strictObject({

@@ -30,6 +30,8 @@ export interface PoseSource {
   poses(signal: AbortSignal, hooks?: PoseSourceHooks): AsyncIterable<PoseFrame>;
   /** Takes new camera settings, used from the next `poses()` (the agent restarts the source). Absent: the source has none (simulation, video). */
   configure?(settings: CameraSettings): void;
+  /** Drops the estimator so the next `poses()` loads the models afresh (a fleet model release). Absent: the source runs no inference. */
+  reloadModels?(): void;
 }
 
 export interface PoseSourceHooks {

@@ -63,6 +63,12 @@ export function estimatedPoseSource(
     },
     model,
     ...(remake ? { configure: (settings: CameraSettings) => void (live = remake(settings)) } : {}),
+    reloadModels() {
+      const old = est;
+      est = undefined;
+      // Disposed once the pipeline, restarted by the agent, has let go of it.
+      setTimeout(() => void old?.then((e) => e.dispose()).catch(() => undefined), 5000).unref();
+    },
     async *poses(signal, hooks) {
       est ??= estimator();
       const arrivals = new Map<number, number>();

@@ -62,6 +62,8 @@ export interface TelemetryInputs {
   appVersion: string;
   startedAt: number;
   thermalRoot?: string;
+  /** Release fields (appRelease, modelRelease, healthy, lastUpdate). */
+  extra?: Partial<Telemetry>;
 }
 
 export function collectTelemetry(i: TelemetryInputs): Telemetry {
@@ -76,5 +78,6 @@ export function collectTelemetry(i: TelemetryInputs): Telemetry {
     appVersion: i.appVersion,
     uptimeS: Math.round((Date.now() - i.startedAt) / 1000),
     at: new Date().toISOString(),
+    ...i.extra,
   });
 }

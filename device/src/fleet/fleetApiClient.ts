@@ -2,7 +2,7 @@
  * The operators' client of the gateway's fleet API (gateway/src/fleet/fleetRoutes.ts), with the
  * fleet admin token as a bearer credential. A refusal becomes an error carrying the gateway's reason.
  */
-import type { FleetDeviceView } from '@pose-coach/protocol';
+import type { FleetDeviceView, RolloutAction, RolloutRequest } from '@pose-coach/protocol';
 
 export class FleetApiError extends Error {
   override name = 'FleetApiError';
@@ -49,7 +49,8 @@ export function createFleetApiClient(opts: { baseUrl: string; adminToken: string
     revokeClaim: (claimId: string) => call('DELETE', `/fleet/api/claims/${enc(claimId)}`),
     releases: () => call('GET', '/fleet/api/releases'),
     addRelease: (manifest: unknown, bundle: Buffer) => call('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') }, 300_000),
-    startRollout: (body: { release: string; group?: string; percent?: number; maxFailures?: number }) => call('POST', '/fleet/api/rollouts', body),
+    startRollout: (body: RolloutRequest) => call('POST', '/fleet/api/rollouts', body),
+    rolloutAction: (id: string, action: RolloutAction) => call('POST', `/fleet/api/rollouts/${enc(id)}/${action}`),
     rollout: (id: string) => call('GET', `/fleet/api/rollouts/${enc(id)}`),
     rollouts: () => call('GET', '/fleet/api/rollouts'),
   };

@@ -3,7 +3,7 @@
  * The gateway address and the admin token come from the environment (the token is never printed).
  */
 import { parseArgs } from 'node:util';
-import type { FleetDeviceView } from '@pose-coach/protocol';
+import type { FleetDeviceView, RolloutRequest } from '@pose-coach/protocol';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createFleetApiClient, FleetApiError } from './fleetApiClient.ts';
 import { APP_BUNDLE_SKIP, bundleFolder, newFleetKeyPair, signRelease } from './signRelease.ts';
@@ -22,8 +22,12 @@ export const FLEET_USAGE = `usage: pose-coach fleet <command> [--json]
   release keygen <path>                                a fleet key pair: <path>.key (private, mode 600) and <path>.pub (for images)
   release add <folder> --kind model|app --version V --key <path>.key   signs the folder and uploads it
   release list
-  rollout <release> [--group G] [--percent P] [--max-failures N]        e.g. model-1.2.0; waits and prints progress
+  rollout <release> [--group G] [--percent P] [--canary N|P%] [--wave N|P%] [--concurrency N]
+          [--max-failures N] [--max-failure-rate P]   e.g. model-1.2.0: a canary (default 1 mirror) alone, then waves
+                                                      (default 10%) doubling while failures stay under the thresholds
+                                                      (default 0 mirrors, 10 %); waits and prints progress
   rollout status [rolloutId]
+  rollout pause|resume|abort <rolloutId>
 environment: POSE_COACH_FLEET_URL (default http://127.0.0.1:8080), FLEET_ADMIN_TOKEN (required)`;
 
 /** `key=value` pairs; a value that parses as JSON (numbers, booleans, lists) is taken as such. */
@@ -51,7 +55,7 @@ function ago(iso: string | undefined, now = Date.now()): string {
 }
 
 export function formatDeviceTable(devices: FleetDeviceView[]): string {
-  const head = ['DEVICE', 'NAME', 'GROUP', 'STATUS', 'LAST SEEN', 'MODEL', 'APP', 'OUTBOX', 'CONFIG'];
+  const head = ['DEVICE', 'NAME', 'GROUP', 'STATUS', 'LAST SEEN', 'MODEL', 'APP', 'OUTBOX', 'CONFIG', 'RELEASES', 'LAST UPDATE'];
   const rows = devices.map((d) => [
     d.deviceId,
     d.name ?? '-',
@@ -62,6 +66,8 @@ export function formatDeviceTable(devices: FleetDeviceView[]): string {
     d.appVersion ?? '-',
     d.outboxDepth === undefined ? '-' : String(d.outboxDepth),
     d.configError ? `v${d.reportedVersion} refused` : d.reportedVersion === d.desiredVersion ? `v${d.desiredVersion}` : `v${d.reportedVersion ?? '-'}→v${d.desiredVersion}`,
+    d.appRelease || d.modelRelease ? [d.appRelease ? `app-${d.appRelease}` : '', d.modelRelease ? `model-${d.modelRelease}` : ''].filter(Boolean).join(' ') : '-',
+    d.lastUpdate ? `${d.lastUpdate.kind}-${d.lastUpdate.version} ${d.lastUpdate.outcome}` : '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
@@ -85,6 +91,10 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
       key: { type: 'string' },
       percent: { type: 'string' },
       'max-failures': { type: 'string' },
+      'max-failure-rate': { type: 'string' },
+      canary: { type: 'string' },
+      wave: { type: 'string' },
+      concurrency: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -201,18 +211,40 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
       }
       case 'rollout': {
         const progress = (r: Record<string, any>) =>
-          `${r.id} ${r.release}${r.group ? ` group ${r.group}` : ''} ${r.percent}%: ${r.state} — ${r.succeeded} ok, ${r.failed} failed, ${r.skippedOffline} offline skipped, ${r.sent}/${r.targets} sent`;
+          `${r.id} ${r.release}${r.group ? ` group ${r.group}` : ''} ${r.percent}%: ${r.state} (${r.stage}) — ${r.succeeded} ok, ${r.failed} failed, ${r.skippedOffline} offline skipped, ${r.sent}/${r.targets} sent${r.reason ? `; ${r.reason}` : ''}`;
         if (rest[0] === 'status') {
           const list = rest[1] ? [(await api.rollout(rest[1])).rollout] : (await api.rollouts()).rollouts;
           print(list, () => list.map(progress).join('\n') || 'no rollouts');
           return 0;
         }
+        if ((rest[0] === 'pause' || rest[0] === 'resume' || rest[0] === 'abort') && rest[1]) {
+          const r = (await api.rolloutAction(rest[1], rest[0])).rollout;
+          print(r, () => progress(r));
+          return 0;
+        }
         if (!rest[0]) break;
-        const percent = values.percent ? Number(values.percent) : undefined;
-        const maxFailures = values['max-failures'] ? Number(values['max-failures']) : undefined;
-        let r = (await api.startRollout({ release: rest[0], ...(values.group ? { group: values.group } : {}), ...(percent ? { percent } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}) })).rollout;
+        const num = (flag: string, v: string | undefined) => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} must be a number, got ${v}`);
+          return n;
+        };
+        const step = (flag: string, v: string | undefined) => (v === undefined ? undefined : v.endsWith('%') ? v : num(flag, v));
+        const body = Object.fromEntries(
+          Object.entries({
+            release: rest[0],
+            group: values.group,
+            percent: num('percent', values.percent),
+            canary: step('canary', values.canary),
+            wave: step('wave', values.wave),
+            concurrency: num('concurrency', values.concurrency),
+            maxFailures: num('max-failures', values['max-failures']),
+            maxFailureRate: num('max-failure-rate', values['max-failure-rate']),
+          }).filter(([, v]) => v !== undefined),
+        ) as RolloutRequest;
+        let r = (await api.startRollout(body)).rollout;
         if (!values.json) out(progress(r));
-        while (r.state === 'running') {
+        while (r.state === 'running' || r.state === 'paused') {
           await new Promise((res) => setTimeout(res, 1000));
           r = (await api.rollout(r.id)).rollout;
         }

@@ -2,7 +2,7 @@
  * Installs a signed release (models or app files) on the mirror, as named steps:
  *   verify  — the bundle's size and sha256 match the manifest, and the manifest carries a valid
  *             Ed25519 signature by the fleet's key (nothing unsigned is ever unpacked);
- *   unpack  — into its slot (models: `releases/model-<version>`; app: `app/releases/<version>`)
+ *   unpack  — into its slot (models: `<dataDir>/releases/model-<version>`; app: `app/releases/<version>`)
  *             under a temporary name, renamed when complete;
  *   swap    — the current link (`model-current`; `app/current`) is replaced atomically (a new link
  *             renamed over it); for the app, `app/previous` then names the release it replaced;
@@ -10,11 +10,11 @@
  *   rollback— on a failed self-test the previous link is put back and the new slot removed.
  * A bundle is JSON `{files: {relativePath: base64}}`.
  */
-import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { z } from 'zod';
-import { releaseSigningText, type ReleaseManifest } from '@pose-coach/protocol';
+import type { ReleaseManifest } from '@pose-coach/protocol';
+import { checkRelease } from '@pose-coach/protocol/release-signature';
 
 export type UpdateFailure = 'size_mismatch' | 'sha256_mismatch' | 'bad_signature' | 'bad_bundle' | 'self_test_failed';
 
@@ -40,9 +40,9 @@ export interface ReleaseLayout {
   previousLink?: string;
 }
 
-/** Model releases (and the default): `<root>/releases/<kind>-<version>`, link `<root>/<kind>-current`. */
+/** Model releases (and the default): `<root>/<kind>-<version>` beside the link `<root>/<kind>-current`, `<root>/<kind>-previous`. */
 export function modelReleaseLayout(root: string, manifest: Pick<ReleaseManifest, 'kind' | 'version'>): ReleaseLayout {
-  return { dir: join(root, 'releases', `${manifest.kind}-${manifest.version}`), link: join(root, `${manifest.kind}-current`) };
+  return { dir: join(root, `${manifest.kind}-${manifest.version}`), link: join(root, `${manifest.kind}-current`), previousLink: join(root, `${manifest.kind}-previous`) };
 }
 
 /** App releases: `<appRoot>/releases/<version>`, links `<appRoot>/current` and `<appRoot>/previous`. */
@@ -71,16 +71,8 @@ export interface Installed {
 }
 
 export function verifyRelease(manifest: ReleaseManifest, bundle: Buffer, publicKeyPem: string): void {
-  if (bundle.length !== manifest.size) throw new UpdateError('size_mismatch', `release ${manifest.version}: ${bundle.length} bytes, the manifest says ${manifest.size}`);
-  const digest = createHash('sha256').update(bundle).digest('hex');
-  if (digest !== manifest.sha256) throw new UpdateError('sha256_mismatch', `release ${manifest.version}: sha256 ${digest} is not the manifest's ${manifest.sha256}`);
-  let ok = false;
-  try {
-    ok = verifySignature(null, Buffer.from(releaseSigningText(manifest)), createPublicKey(publicKeyPem), Buffer.from(manifest.signature, 'base64'));
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new UpdateError('bad_signature', `release ${manifest.version} is not signed by this fleet's key`);
+  const refused = checkRelease(manifest, bundle, publicKeyPem);
+  if (refused) throw new UpdateError(refused.code, refused.message);
 }
 
 function unpack(bundle: Buffer, into: string): void {
@@ -100,7 +92,7 @@ function unpack(bundle: Buffer, into: string): void {
 }
 
 /** Points `link` at `target` atomically: a fresh link renamed over the old one (rename(2) is atomic). */
-function swapLink(link: string, target: string): void {
+export function swapLink(link: string, target: string): void {
   const tmp = `${link}.${process.pid}.tmp`;
   rmSync(tmp, { force: true });
   symlinkSync(target, tmp);

@@ -4,6 +4,7 @@
  * HTTP Basic (RFC 8628 §3.1). No token or uid ever comes back: only a display name and pairing id.
  */
 import { z } from 'zod';
+import { gatewayRequest } from '../fleet/gatewayRequest.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -39,6 +40,8 @@ export interface PairingClientOptions {
   deviceId: string;
   secret: string;
   timeoutMs?: number;
+  /** PEM of the gateway's CA (mqtt.caFile): the only one trusted for an https baseUrl, as for claims and releases. */
+  ca?: Buffer | string;
 }
 
 /** The gateway's HTTP address when only its MQTT URL is configured: same host, port 8080. */
@@ -51,18 +54,24 @@ export function createPairingClient(opts: PairingClientOptions) {
   const auth = `Basic ${Buffer.from(`${opts.deviceId}:${opts.secret}`).toString('base64')}`;
 
   async function call(method: string, path: string, body?: URLSearchParams): Promise<{ status: number; json: Record<string, unknown> }> {
-    let res: Response;
+    let res: { status: number; body: Buffer };
     try {
-      res = await fetch(`${base}${path}`, {
+      res = await gatewayRequest(`${base}${path}`, {
         method,
-        headers: { authorization: auth },
-        ...(body ? { body } : {}),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        headers: { authorization: auth, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(body ? { body: body.toString() } : {}),
+        ...(opts.ca ? { ca: opts.ca } : {}),
+        timeoutMs: opts.timeoutMs ?? 10_000,
       });
     } catch (err) {
       throw new PairingClientError(`gateway ${base} unreachable: ${(err as Error).message}`);
     }
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      // a non-JSON answer: judged by its status below
+    }
     if (res.status === 401) throw new PairingClientError('the gateway refused this mirror\'s credentials', 401);
     return { status: res.status, json };
   }

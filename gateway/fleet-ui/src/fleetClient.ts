@@ -2,7 +2,9 @@
  * The fleet page's calls to the gateway's fleet API, with the operator's admin token. The token
  * lives in sessionStorage only (gone with the tab), never in a URL.
  */
-import type { FleetDeviceView } from '@pose-coach/protocol';
+import type { FleetDeviceView, RolloutAction, RolloutRequest, RolloutView } from '@pose-coach/protocol';
+
+export type { RolloutView };
 
 export class FleetRefusal extends Error {
   constructor(
@@ -21,25 +23,81 @@ export async function fetchDevices(token: string, filter: { group?: string; stat
   return body.devices ?? [];
 }
 
-export interface RolloutView {
-  id: string;
-  release: string;
-  group?: string;
-  percent: number;
-  state: 'running' | 'done' | 'stopped';
-  targets: number;
-  sent: number;
-  succeeded: number;
-  failed: number;
-  skippedOffline: number;
-  maxFailures: number;
+/** One call to the fleet API with the admin token; a refusal throws with the gateway's reason. */
+async function call<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json().catch(() => ({}))) as T & { message?: string };
+  if (!res.ok) throw new FleetRefusal(json.message ?? `the gateway answered ${res.status}`, res.status);
+  return json;
 }
 
 export async function fetchRollouts(token: string): Promise<RolloutView[]> {
-  const res = await fetch('/fleet/api/rollouts', { headers: { authorization: `Bearer ${token}` } });
-  const body = (await res.json().catch(() => ({}))) as { rollouts?: RolloutView[]; message?: string };
-  if (!res.ok) throw new FleetRefusal(body.message ?? `the gateway answered ${res.status}`, res.status);
-  return body.rollouts ?? [];
+  return (await call<{ rollouts?: RolloutView[] }>(token, 'GET', '/fleet/api/rollouts')).rollouts ?? [];
+}
+
+export interface CommandView {
+  id: string;
+  name: string;
+  state: string;
+  sentAt: string;
+  error?: string;
+  result?: unknown;
+}
+export interface DeviceDetails {
+  device: FleetDeviceView;
+  desired: { version: number; config: Record<string, unknown> };
+  reported: { version: number; config: Record<string, unknown>; error?: string } | null;
+  commands: CommandView[];
+}
+export const fetchDevice = (token: string, id: string) => call<DeviceDetails>(token, 'GET', `/fleet/api/devices/${encodeURIComponent(id)}`);
+export const setDeviceConfig = (token: string, id: string, set: Record<string, unknown>) =>
+  call<{ version: number }>(token, 'PATCH', `/fleet/api/config/${encodeURIComponent(`device:${id}`)}`, { set });
+export const sendCommand = (token: string, id: string, name: string, args?: Record<string, unknown>) =>
+  call<{ command: CommandView }>(token, 'POST', `/fleet/api/devices/${encodeURIComponent(id)}/commands`, { name, ...(args ? { args } : {}) });
+export const fetchReleases = async (token: string) => (await call<{ releases: { kind: string; version: string }[] }>(token, 'GET', '/fleet/api/releases')).releases;
+export const startRollout = (token: string, req: RolloutRequest) => call<{ rollout: RolloutView }>(token, 'POST', '/fleet/api/rollouts', req);
+export const rolloutAction = (token: string, id: string, action: RolloutAction) =>
+  call<{ rollout: RolloutView }>(token, 'POST', `/fleet/api/rollouts/${encodeURIComponent(id)}/${action}`);
+
+/** `key=value` per line; a value that parses as JSON is taken as such, `key=` clears the key (null). */
+export function parseConfigLines(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const i = line.indexOf('=');
+    if (i <= 0) throw new Error(`expected key=value, got "${line}"`);
+    const raw = line.slice(i + 1).trim();
+    let value: unknown = raw === '' ? null : raw;
+    try {
+      if (raw !== '') value = JSON.parse(raw);
+    } catch {
+      // plain text
+    }
+    out[line.slice(0, i).trim()] = value;
+  }
+  return out;
+}
+
+/** A canary or wave field: `3` (mirrors) or `5%`; empty: the default. */
+export function parseStep(text: string): number | string | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (/^\d+(\.\d+)?%$/.test(t)) return t;
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`"${t}" is neither a mirror count nor a percentage such as 5%`);
+  return n;
+}
+
+export function releasesText(d: FleetDeviceView): string {
+  return [d.appRelease ? `app ${d.appRelease}` : '', d.modelRelease ? `model ${d.modelRelease}` : ''].filter(Boolean).join(', ');
+}
+
+export function lastUpdateText(d: FleetDeviceView): string {
+  const u = d.lastUpdate;
+  return u ? `${u.kind} ${u.version}: ${u.outcome}` : '';
 }
 
 /** Share of the targets dealt with (installed, failed or skipped), 0..100. */

@@ -8,6 +8,10 @@ export const FLEET_ERRORS = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   DEVICE_AUTH_REQUIRED: 401,
+  /** A release whose size, sha256 or signature does not match (checked on upload). */
+  RELEASE_REFUSED: 422,
+  /** The gateway has no fleet public key to check releases with. */
+  RELEASE_KEY_MISSING: 503,
   claim_unknown: 403,
   claim_revoked: 403,
   claim_expired: 403,

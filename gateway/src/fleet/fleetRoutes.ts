@@ -11,7 +11,8 @@
  *   PATCH  /fleet/api/config/:scope              {set: {key: value|null}} on fleet | group:<g> | device:<id>
  *   GET|POST /fleet/api/claims, DELETE /fleet/api/claims/:id
  *   GET|POST /fleet/api/releases                 {manifest, bundle (base64)}: a signed release
- *   GET|POST /fleet/api/rollouts, GET /fleet/api/rollouts/:id   {release, group?, percent?, maxFailures?}
+ *   GET|POST /fleet/api/rollouts, GET /fleet/api/rollouts/:id   {release, group?, percent?, canary?, wave?, concurrency?, maxFailures?, maxFailureRate?}
+ *   POST   /fleet/api/rollouts/:id/:action       pause | resume | abort
  * Mirrors (HTTP Basic with their own id and secret):
  *   GET    /fleet/releases/:name/bundle          the bundle of a release, for the mirror to verify
  * Refusals are `{error, message}` with the status from fleetErrors.ts.
@@ -22,13 +23,14 @@ import { claimRequestSchema, configLayerSchema, describeIssues, fleetCommandRequ
 import { createAdminCheck } from './adminAuth.ts';
 import { CodedError } from '../errors.ts';
 import { FleetError } from './fleetErrors.ts';
-import { releaseManifestSchema } from '@pose-coach/protocol';
+import { releaseManifestSchema, rolloutRequestSchema, ROLLOUT_ACTIONS, type RolloutAction } from '@pose-coach/protocol';
 import { authenticateDevice } from '../pairing/deviceBasicAuth.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Fleet } from './startFleet.ts';
 import { labelDevice } from './deviceLabels.ts';
 import type { Pool } from 'mysql2/promise';
 import { createFleetPage } from './fleetPage.ts';
+import type { Metrics } from '../metrics.ts';
 
 export interface FleetRouteDeps {
   fleet: Fleet;
@@ -36,6 +38,7 @@ export interface FleetRouteDeps {
   registry: DeviceRegistry;
   pool: Pool;
   releaseMaxBytes: number;
+  metrics?: Metrics;
   /** Gateway-side commands: run here, not sent to the mirror. */
   unpair(deviceId: string): Promise<void>;
 }
@@ -60,13 +63,7 @@ const devicePatchSchema = z
   .refine((b) => b.group !== undefined || b.name !== undefined || b.room !== undefined, 'give group, name or room (null clears it)');
 const configPatchSchema = z.object({ set: configLayerSchema });
 const releaseUploadSchema = z.object({ manifest: releaseManifestSchema, bundle: z.string().min(1) });
-const rolloutSchema = z.object({
-  release: z.string().min(1).max(120),
-  group: z.string().regex(FLEET_GROUP_PATTERN).optional(),
-  percent: z.number().min(1).max(100).optional(),
-  maxFailures: z.number().int().min(0).optional(),
-  concurrency: z.number().int().min(1).max(500).optional(),
-});
+
 
 export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps): void {
   const { fleet } = deps;
@@ -121,7 +118,7 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
           device: await known(id),
           desired: fleet.shadow.desiredFor(id),
           reported: fleet.shadow.reportedOf(id) ?? null,
-          commands: fleet.commands.recent(id),
+          commands: await fleet.commands.recent(id),
         };
       });
       admin.patch('/fleet/api/devices/:id', async (req) => {
@@ -157,7 +154,18 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
       admin.get('/fleet/api/releases', async () => ({ releases: fleet.releases.list() }));
       admin.post('/fleet/api/releases', { bodyLimit: deps.releaseMaxBytes * 1.4 }, async (req, reply) => {
         const body = parse(releaseUploadSchema, req.body);
-        return reply.status(201).send({ release: fleet.releases.add(body.manifest, Buffer.from(body.bundle, 'base64')) });
+        const name = `${body.manifest.kind}-${body.manifest.version}`;
+        try {
+          const release = fleet.releases.add(body.manifest, Buffer.from(body.bundle, 'base64'));
+          deps.metrics?.releaseUploads.inc({ outcome: 'accepted' });
+          req.log.info({ release: name, kind: release.kind, version: release.version, size: release.size, outcome: 'accepted' }, 'release uploaded');
+          return reply.status(201).send({ release });
+        } catch (err) {
+          const code = err instanceof CodedError ? err.code : 'INTERNAL';
+          deps.metrics?.releaseUploads.inc({ outcome: code });
+          req.log.warn({ release: name, outcome: 'refused', reason: (err as Error).message }, 'release upload refused');
+          throw err;
+        }
       });
       admin.get('/fleet/api/rollouts', async () => ({ rollouts: fleet.rollouts.list() }));
       admin.get('/fleet/api/rollouts/:id', async (req) => {
@@ -165,7 +173,12 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
         if (!r) throw new FleetError('NOT_FOUND', `no rollout ${(req.params as { id: string }).id}`);
         return { rollout: r };
       });
-      admin.post('/fleet/api/rollouts', async (req, reply) => reply.status(202).send({ rollout: fleet.rollouts.start(parse(rolloutSchema, req.body)) }));
+      admin.post('/fleet/api/rollouts', async (req, reply) => reply.status(202).send({ rollout: await fleet.rollouts.start(parse(rolloutRequestSchema, req.body)) }));
+      admin.post('/fleet/api/rollouts/:id/:action', async (req) => {
+        const { id, action } = req.params as { id: string; action: string };
+        if (!(ROLLOUT_ACTIONS as readonly string[]).includes(action)) throw new FleetError('BAD_REQUEST', `unknown rollout action ${action}; one of ${ROLLOUT_ACTIONS.join(', ')}`);
+        return { rollout: await fleet.rollouts.act(id, action as RolloutAction) };
+      });
       admin.delete('/fleet/api/claims/:id', async (req) => {
         const { id } = req.params as { id: string };
         await fleet.claims.revoke(id);

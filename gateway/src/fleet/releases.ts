@@ -1,18 +1,20 @@
 /**
  * Signed releases the gateway hands to mirrors: `<dir>/<kind>-<version>.json` (the manifest with
  * the fleet's signature, made by the operator's `pose-coach fleet release add`) next to
- * `<kind>-<version>.bundle`. The gateway checks size and sha256 on upload; the signature is the
- * mirror's to check (the gateway never holds the fleet's private key).
+ * `<kind>-<version>.bundle`. On upload the gateway checks size, sha256 and the signature against
+ * the fleet's PUBLIC key (FLEET_RELEASE_KEY_FILE) with the same check the mirror makes again
+ * before installing; it never holds the private key. Without the public key, uploads are refused.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { releaseManifestSchema, type ReleaseManifest } from '@pose-coach/protocol';
+import { checkRelease } from '@pose-coach/protocol/release-signature';
 import { FleetError } from './fleetErrors.ts';
 
 export const releaseName = (m: Pick<ReleaseManifest, 'kind' | 'version'>) => `${m.kind}-${m.version}`;
 
-export function createReleases(dir: string) {
+/** `keyFile`: the fleet's public key, read at each upload (placing or replacing it needs no restart). */
+export function createReleases(dir: string, keyFile: string | undefined) {
   mkdirSync(dir, { recursive: true });
   const manifestPath = (name: string) => join(dir, `${name}.json`);
   const bundlePath = (name: string) => join(dir, `${name}.bundle`);
@@ -20,9 +22,15 @@ export function createReleases(dir: string) {
   return {
     add(manifest: ReleaseManifest, bundle: Buffer): ReleaseManifest {
       const m = releaseManifestSchema.parse(manifest);
-      if (bundle.length !== m.size) throw new FleetError('BAD_REQUEST', `the bundle has ${bundle.length} bytes, the manifest says ${m.size}`);
-      const digest = createHash('sha256').update(bundle).digest('hex');
-      if (digest !== m.sha256) throw new FleetError('BAD_REQUEST', `the bundle's sha256 is ${digest}, the manifest says ${m.sha256}`);
+      if (!keyFile) throw new FleetError('RELEASE_KEY_MISSING', "release uploads are refused: FLEET_RELEASE_KEY_FILE (the fleet's public key) is not set on the gateway");
+      let publicKeyPem: string;
+      try {
+        publicKeyPem = readFileSync(keyFile, 'utf8');
+      } catch (err) {
+        throw new FleetError('RELEASE_KEY_MISSING', `release uploads are refused: the fleet's public key ${keyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+      const refused = checkRelease(m, bundle, publicKeyPem);
+      if (refused) throw new FleetError('RELEASE_REFUSED', `release refused (${refused.code}): ${refused.message}`);
       const name = releaseName(m);
       if (existsSync(manifestPath(name))) throw new FleetError('CONFLICT', `release ${name} exists already; give a new version`);
       // Bundle first, manifest last: a release is listed only once both are complete.

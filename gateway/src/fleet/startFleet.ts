@@ -9,6 +9,8 @@ import type { Pool } from 'mysql2/promise';
 import type { GatewayConfig } from '../config.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Telemetry } from '@pose-coach/protocol';
 import type { Scope } from '../scope.ts';
 import { createClaims } from './claims.ts';
 import { createCommands } from './commands.ts';
@@ -19,7 +21,7 @@ import { createReleases } from './releases.ts';
 import { createRollouts } from './rollouts.ts';
 import { join } from 'node:path';
 
-export async function startFleet(config: GatewayConfig, deps: { pool: Pool; registry: DeviceRegistry; log: Logger; scope: Scope }) {
+export async function startFleet(config: GatewayConfig, deps: { pool: Pool; registry: DeviceRegistry; log: Logger; scope: Scope; metrics: Metrics }) {
   const log = deps.log.child({ part: 'fleet' });
   let brokerPublish: Publish | undefined;
   const publish: Publish = (topic, payload, opts) => {
@@ -33,12 +35,31 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
   });
   const shadow = createShadow({ pool: deps.pool, publish, log });
   await shadow.load();
-  const commands = createCommands({ publish, defaultTimeoutMs: config.FLEET_COMMAND_TIMEOUT_MS });
-  deps.scope.add(async () => commands.close());
+  const commands = createCommands({ publish, defaultTimeoutMs: config.FLEET_COMMAND_TIMEOUT_MS, pool: deps.pool, log });
+  deps.scope.add(() => commands.close());
   const claims = createClaims({ pool: deps.pool, registry: deps.registry, onProvisioned: (deviceId, group) => shadow.track(deviceId, group) });
   const views = createFleetViews({ pool: deps.pool, presence, shadow });
-  const releases = createReleases(config.FLEET_RELEASES_DIR ?? join(config.GATEWAY_DATA_DIR, 'releases'));
-  const rollouts = createRollouts({ releases, shadow, presence, commands, updateTimeoutMs: config.FLEET_UPDATE_TIMEOUT_MS });
+  if (!config.FLEET_RELEASE_KEY_FILE) log.warn('FLEET_RELEASE_KEY_FILE is not set: release uploads are refused');
+  const releases = createReleases(config.FLEET_RELEASES_DIR ?? join(config.GATEWAY_DATA_DIR, 'releases'), config.FLEET_RELEASE_KEY_FILE);
+  const rollouts = createRollouts({
+    pool: deps.pool,
+    releases,
+    shadow,
+    presence,
+    commands,
+    log,
+    metrics: deps.metrics,
+    updateTimeoutMs: config.FLEET_UPDATE_TIMEOUT_MS,
+    healthTimeoutMs: config.FLEET_HEALTH_TIMEOUT_S * 1000,
+  });
+  // Closed before the commands (scopes close in reverse): a rollout stops driving, its state kept for the next start.
+  deps.scope.add(() => rollouts.close());
+  await rollouts.load();
+  // Telemetry feeds presence and, for mirrors mid-update, the rollout waiting on their report.
+  const heard = (deviceId: string, connection: number, telemetry?: Telemetry) => {
+    presence.heard(deviceId, connection, telemetry);
+    if (telemetry) rollouts.onTelemetry(deviceId, telemetry);
+  };
 
   /** Last seen and versions into MySQL in one statement per batch, not one write per heartbeat. */
   async function flush(): Promise<void> {
@@ -79,7 +100,7 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
     views,
     releases,
     rollouts,
-    inbox: { presence, shadow, commands },
+    inbox: { presence: { status: presence.status, connected: presence.connected, disconnected: presence.disconnected, heard }, shadow, commands },
     flush,
     /** Connects the fleet to the running broker: publishes, and the desired config on every connect. */
     attach(broker: { aedes: Aedes; publish: Publish }): void {

@@ -27,6 +27,8 @@ export interface TestGateway {
   connect(deviceId: string, secret: string, opts?: IClientOptions): Promise<MqttClient>;
   /** Publishes a session as the device and resolves with the acks seen for it until `until` matches. */
   publishSession(client: MqttClient, deviceId: string, session: unknown, until?: (a: SessionAck) => boolean): Promise<SessionAck[]>;
+  /** Closes the gateway and starts a new one on the same database, Redis prefix and data folder (new ports). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,18 +61,22 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, o
   const gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   const clients = new Set<MqttClient>();
 
-  return {
+  const tg: TestGateway = {
     gateway,
     db,
     tokens,
     prefix,
     async provision(uid = `user-${randomBytes(4).toString('hex')}`) {
-      const { deviceId, secret } = await gateway.registry.create();
-      if (uid !== null) await gateway.registry.bind(deviceId, uid, { displayName: 'Test Person' });
+      const { deviceId, secret } = await tg.gateway.registry.create();
+      if (uid !== null) await tg.gateway.registry.bind(deviceId, uid, { displayName: 'Test Person' });
       return { deviceId, secret, uid: uid ?? '' };
     },
+    async restart() {
+      await tg.gateway.close();
+      tg.gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+    },
     async connect(deviceId, secret, o = {}) {
-      const client = mqtt.connect(`mqtt://127.0.0.1:${gateway.mqttPort}`, {
+      const client = mqtt.connect(`mqtt://127.0.0.1:${tg.gateway.mqttPort}`, {
         clientId: deviceId,
         username: deviceId,
         password: secret,
@@ -112,7 +118,7 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, o
     },
     async stop() {
       for (const c of clients) await c.endAsync(true).catch(() => undefined);
-      await gateway.close();
+      await tg.gateway.close();
       await tokens.close();
       // Remove this test's BullMQ keys.
       const redis = new Redis(REDIS_URL);
@@ -123,4 +129,5 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, o
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return tg;
 }
