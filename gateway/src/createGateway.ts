@@ -17,6 +17,7 @@ import { createStoredMarker } from './queue/storedMarker.ts';
 import { startStoreWorkers } from './queue/startStoreWorkers.ts';
 import { createSessionIngest } from './ingest/ingestSession.ts';
 import { createMqttBroker } from './broker/createBroker.ts';
+import { createConnectRate } from './guards/connectRate.ts';
 import { buildApi } from './api/buildApi.ts';
 import { createFirebaseTokenVerifier } from './api/firebaseAuth.ts';
 import { loadOrCreateTlsCertificate } from './tlsCertificate.ts';
@@ -64,6 +65,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       metrics,
       log,
       fleet: fleet.inbox,
+      connectRate: createConnectRate({ ratePerS: config.MQTT_CONNECT_RATE_PER_ADDRESS, burst: config.MQTT_CONNECT_BURST_PER_ADDRESS }),
     });
     scope.add(() => broker.close());
     fleet.attach(broker);

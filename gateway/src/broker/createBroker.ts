@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics.ts';
 import { createAccessControl } from './accessControl.ts';
 import { dispatch, type HandlerContext } from './dispatch.ts';
 import type { FleetInbox } from '../fleet/fleetInbox.ts';
+import type { ConnectRate } from '../guards/connectRate.ts';
 import type { SessionIngest } from '../ingest/ingestSession.ts';
 
 export interface BrokerOptions {
@@ -27,6 +28,8 @@ export interface BrokerOptions {
   log: Logger;
   /** Presence, config reports and command acks go to the fleet. */
   fleet: FleetInbox;
+  /** Connects per address before the credential check (guards/connectRate.ts). */
+  connectRate?: ConnectRate;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -45,6 +48,7 @@ export async function createMqttBroker(opts: BrokerOptions) {
     // sessions (no subscribers, so each completes synchronously) then overflows the stack. A limit
     // above the fleet's in-flight deliveries keeps that queue empty.
     concurrency: opts.concurrency,
+    preConnect: access.preConnect,
     authenticate: access.authenticate,
     authorizePublish: access.authorizePublish,
     authorizeSubscribe: access.authorizeSubscribe,

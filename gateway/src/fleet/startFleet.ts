@@ -35,7 +35,12 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
   await shadow.load();
   const commands = createCommands({ publish, defaultTimeoutMs: config.FLEET_COMMAND_TIMEOUT_MS });
   deps.scope.add(async () => commands.close());
-  const claims = createClaims({ pool: deps.pool, registry: deps.registry, onProvisioned: (deviceId, group) => shadow.track(deviceId, group) });
+  const claims = createClaims({
+    pool: deps.pool,
+    registry: deps.registry,
+    onProvisioned: (deviceId, group) => shadow.track(deviceId, group),
+    concurrency: config.FLEET_CLAIM_CONCURRENCY,
+  });
   const views = createFleetViews({ pool: deps.pool, presence, shadow });
   const releases = createReleases(config.FLEET_RELEASES_DIR ?? join(config.GATEWAY_DATA_DIR, 'releases'));
   const rollouts = createRollouts({ releases, shadow, presence, commands, updateTimeoutMs: config.FLEET_UPDATE_TIMEOUT_MS });
