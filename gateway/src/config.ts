@@ -15,6 +15,7 @@ export const GATEWAY_ENV = {
   GATEWAY_HTTP_PORT: [port, '8080', 'HTTP API port'],
   GATEWAY_HTTPS_PORT: [port.optional(), undefined, 'the same HTTP API over TLS (the MQTTS certificate), for mirrors claiming credentials and downloading releases; unset: no HTTPS listener'],
   MQTT_CONCURRENCY: [z.coerce.number().int().min(10), '10000', 'messages the broker delivers at once before queueing (aedes concurrency)'],
+  MQTT_CLUSTER: [z.enum(['off', 'redis']), 'off', 'redis: this gateway is one of several sharing REDIS_URL and QUEUE_PREFIX — MQTT subscriptions, retained and in-flight messages in Redis, publishes relayed between gateways, fleet presence and command acks shared; off: one gateway, broker state in memory'],
   MQTT_CONNECT_RATE_PER_ADDRESS: [z.coerce.number().min(0), '20', 'MQTT connects per second from one address, checked before the credentials (0: no limit); excess connects are closed and the mirror retries with backoff'],
   MQTT_CONNECT_BURST_PER_ADDRESS: [z.coerce.number().int().min(1), '200', 'connects one address may make at once before MQTT_CONNECT_RATE_PER_ADDRESS applies (a site behind one NAT reconnecting after a restart)'],
   FLEET_CLAIM_CONCURRENCY: [z.coerce.number().int().min(1).max(50), '2', 'fleet claims (POST /fleet/claim) handled at once; more wait (up to 500, 10 s), beyond that 503 CLAIMS_BUSY with Retry-After'],

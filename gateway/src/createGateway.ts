@@ -18,6 +18,8 @@ import { startStoreWorkers } from './queue/startStoreWorkers.ts';
 import { createSessionIngest } from './ingest/ingestSession.ts';
 import { createMqttBroker } from './broker/createBroker.ts';
 import { createConnectRate } from './guards/connectRate.ts';
+import { createMqttCluster } from './cluster/mqttCluster.ts';
+import { createClusterBus } from './cluster/clusterBus.ts';
 import { buildApi } from './api/buildApi.ts';
 import { createFirebaseTokenVerifier } from './api/firebaseAuth.ts';
 import { loadOrCreateTlsCertificate } from './tlsCertificate.ts';
@@ -53,7 +55,12 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
 
     const ingest = createSessionIngest({ registry, queues, metrics, log });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
-    const fleet = await startFleet(config, { pool, registry, log, scope });
+    // Several gateways on one Redis (README "Several gateways"): one MQTT broker, one fleet.
+    const cluster =
+      config.MQTT_CLUSTER === 'redis' ? createMqttCluster({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.MQTT_CONCURRENCY, log }) : undefined;
+    const bus = cluster ? createClusterBus(config.REDIS_URL, config.QUEUE_PREFIX, log) : undefined;
+    if (bus) scope.add(() => bus.close());
+    const fleet = await startFleet(config, { pool, registry, log, scope, bus });
     const broker = await createMqttBroker({
       host: config.GATEWAY_HOST,
       port: config.GATEWAY_MQTT_PORT,
@@ -66,19 +73,22 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       log,
       fleet: fleet.inbox,
       connectRate: createConnectRate({ ratePerS: config.MQTT_CONNECT_RATE_PER_ADDRESS, burst: config.MQTT_CONNECT_BURST_PER_ADDRESS }),
+      cluster,
     });
     scope.add(() => broker.close());
     fleet.attach(broker);
 
     // Both stores written: tell the mirror, with its motivational feedback.
-    events.onStored((e) => {
+    events.onStored(async (e) => {
       if (!e.deviceId) return;
+      // Every gateway of a cluster hears the event; the ack goes out once (publishes reach the mirror on any gateway).
+      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 3600).catch(() => true))) return;
       broker
         .publish(topicFor('sessionsAck', e.deviceId), { sessionId: e.sessionId, status: 'stored', motivationalFeedback: e.motivationalFeedback })
         .catch((err: Error) => log.warn({ err: err.message, sessionId: e.sessionId }, 'stored ack not published'));
     });
 
-    const pairing = await startPairing(config, { registry, firestore, broker, log, scope });
+    const pairing = await startPairing(config, { registry, firestore, broker, log, scope, bus });
 
     const api = buildApi({
       verifyIdToken: createFirebaseTokenVerifier({
