@@ -185,7 +185,7 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
     const mysql = new Map(rows.map((r) => [String(r.session_id), Number(r.n)]));
     const fs = new Map<string, number>();
     for (let u = 0; u < USERS; u++) {
-      for (const d of await firestore.collection(`users/bench-user-${u}/workoutSessions`).listDocuments()) fs.set(d.id, (fs.get(d.id) ?? 0) + 1);
+      for (const d of (await firestore.collection(`users/bench-user-${u}/workoutSessions`).get()).docs) fs.set(d.id, (fs.get(d.id) ?? 0) + 1);
     }
     return { mysql, fs };
   };

@@ -140,8 +140,10 @@ export async function createMqttBroker(opts: BrokerOptions) {
     tlsPort,
     publish: ctx.publish,
     async close(): Promise<void> {
+      const cluster = opts.cluster;
+      const released = cluster ? new Promise<void>((r) => aedes.once('closed', () => void cluster.close().then(r))) : undefined;
       await new Promise<void>((r) => aedes.close(() => r()));
-      await opts.cluster?.close();
+      await released;
       await Promise.all([tcp, tls].map((s) => new Promise<void>((r) => s.close(() => r()))));
     },
   };

@@ -41,12 +41,11 @@ export function createMqttCluster(opts: { redisUrl: string; prefix: string; conc
   return {
     brokerOptions: { persistence, mq },
     nextConnectionSerial: () => counter.incr(`${keyPrefix}connection-serial`),
+    /** Call when aedes emits `closed` (clients gone, emitter still open): the persistence unsubscribes from the emitter, then lets go of Redis. */
     async close() {
-      // destroy() first unsubscribes from the emitter, which aedes has closed by now: it may not
-      // call back, so it is given a moment and then the connection is closed regardless.
-      await Promise.race([new Promise<void>((resolve) => persistence.destroy(() => resolve())), new Promise((r) => setTimeout(r, 500).unref())]);
-      conn.disconnect();
-      counter.disconnect();
+      await Promise.race([new Promise<void>((resolve) => persistence.destroy(() => resolve())), new Promise((r) => setTimeout(r, 2000).unref())]);
+      // quit, not disconnect: commands still on their way are answered rather than rejected unhandled.
+      await Promise.all([conn.quit().catch(() => undefined), counter.quit().catch(() => undefined)]);
     },
   };
 }
