@@ -24,6 +24,9 @@ import { connectRedis } from './redis.ts';
 import { startStoreWorkers } from './queue/startStoreWorkers.ts';
 import { createSessionIngest } from './ingest/ingestSession.ts';
 import { createMqttBroker } from './broker/createBroker.ts';
+import { createConnectRate } from './guards/connectRate.ts';
+import { createMqttCluster } from './cluster/mqttCluster.ts';
+import { createClusterBus } from './cluster/clusterBus.ts';
 import { buildApi } from './api/buildApi.ts';
 import { createFirebaseTokenVerifier } from './api/firebaseAuth.ts';
 import { loadOrCreateTlsCertificate } from './tlsCertificate.ts';
@@ -65,7 +68,12 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     let repeatStored: (deviceId: string, sessionId: string) => void = () => {};
     const ingest = createSessionIngest({ registry, queues, claims, metrics, log, onQueued: (d, s) => repeatStored(d, s) });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
-    const fleet = await startFleet(config, { pool, registry, log, scope, metrics });
+    // Several gateways on one Redis (README "Several gateways"): one MQTT broker, one fleet.
+    const cluster =
+      config.MQTT_CLUSTER === 'redis' ? createMqttCluster({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.MQTT_CONCURRENCY, log }) : undefined;
+    const bus = cluster ? createClusterBus(config.REDIS_URL, config.QUEUE_PREFIX, log) : undefined;
+    if (bus) scope.add(() => bus.close());
+    const fleet = await startFleet(config, { pool, registry, log, scope, metrics, bus });
     const broker = await createMqttBroker({
       host: config.GATEWAY_HOST,
       port: config.GATEWAY_MQTT_PORT,
@@ -78,6 +86,8 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       metrics,
       log,
       fleet: fleet.inbox,
+      connectRate: createConnectRate({ ratePerS: config.MQTT_CONNECT_RATE_PER_ADDRESS, burst: config.MQTT_CONNECT_BURST_PER_ADDRESS }),
+      cluster,
     });
     scope.add(() => broker.close());
     fleet.attach(broker);
@@ -88,8 +98,11 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     scope.add(async () => owedAcks.stop());
     repeatStored = (deviceId, sessionId) =>
       void marker.isComplete(sessionId).then((done) => (done ? owedAcks.deliver(deviceId) : 0)).catch(() => undefined);
-    events.onStored((e) => {
-      if (e.deviceId) void owedAcks.send(e.deviceId, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
+    events.onStored(async (e) => {
+      if (!e.deviceId) return;
+      // Every gateway of a cluster hears the event; the ack goes out once (publishes reach the mirror on any gateway).
+      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 3600).catch(() => true))) return;
+      void owedAcks.send(e.deviceId, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
     });
 
     const healthRedis = connectRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 }, log);
@@ -97,7 +110,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     const health = createStoreHealth({ firestore, pool, redis: healthRedis });
     const reads = createSessionReads(repositories, log);
 
-    const pairing = await startPairing(config, { registry, firestore, broker, log, scope });
+    const pairing = await startPairing(config, { registry, firestore, broker, log, scope, bus });
 
     const api = buildApi({
       verifyIdToken: createFirebaseTokenVerifier({

@@ -32,7 +32,7 @@ export const configSchema = z.strictObject({
       })
       .prefault({}),
     mqtt: z.strictObject({
-        /** `mqtts://gateway:8883`; empty string switches the link off (sessions wait in the outbox). */
+        /** `mqtts://gateway:8883`, or several gateways comma-separated (tried in turn, failover); empty string switches the link off (sessions wait in the outbox). */
         url: z.string().default('mqtt://127.0.0.1:1883'),
         /** PEM of the gateway's CA, pinned. Required for mqtts. */
         caFile: z.string().optional(),

@@ -64,7 +64,9 @@ export async function credentialsByClaim(opts: ClaimOptions): Promise<{ credenti
     // refused below with the status
   }
   if (res.status !== 200) {
-    throw new ClaimError(`the gateway refused the claim (${res.status} ${String(body.error ?? '')}): ${String(body.message ?? 'no reason given')}`, body.error as string | undefined);
+    // A 5xx (CLAIMS_BUSY, a store down) is worth retrying: no refusal code, so the agent does not give up for good.
+    const code = res.status < 500 ? (body.error as string | undefined) : undefined;
+    throw new ClaimError(`the gateway refused the claim (${res.status} ${String(body.error ?? '')}): ${String(body.message ?? 'no reason given')}`, code);
   }
   const parsed = claimResponseSchema.safeParse(body);
   if (!parsed.success) throw new ClaimError(`the gateway answered the claim without a device id and secret`);

@@ -38,7 +38,11 @@ export interface LinkHandlers {
 }
 
 export interface LinkOptions {
-  /** `mqtts://host:8883` (TLS) or `mqtt://host:1883` (development only). */
+  /**
+   * `mqtts://host:8883` (TLS) or `mqtt://host:1883` (development only); several gateways as a
+   * comma-separated list (`mqtts://gw-a:8883,mqtts://gw-b:8883`), tried in turn: each lost or
+   * failed connection moves on to the next address (failover).
+   */
   url: string;
   deviceId: string;
   password?: string;
@@ -75,11 +79,29 @@ export function defaultClientId(deviceId: string): string {
   return deviceId;
 }
 
+/** The gateway addresses in a link url (comma-separated); all must use one scheme. */
+export function gatewayUrls(url: string): URL[] {
+  const urls = url.split(',').map((u) => u.trim()).filter(Boolean).map((u) => {
+    try {
+      return new URL(u);
+    } catch {
+      throw new Error(`MQTT url ${JSON.stringify(u)} is not a URL (expected mqtts://host:port)`);
+    }
+  });
+  if (urls.length === 0) throw new Error('MQTT url is empty');
+  const schemes = new Set(urls.map((u) => u.protocol));
+  if (schemes.size > 1 || !['mqtt:', 'mqtts:'].includes(urls[0]!.protocol)) {
+    throw new Error(`MQTT urls ${url}: every gateway address must be mqtts:// (or mqtt:// for development), all the same`);
+  }
+  return urls;
+}
+
 export function createLink(opts: LinkOptions): Link {
   const { deviceId, log, handlers } = opts;
   const clientId = opts.clientId ?? defaultClientId(deviceId);
   const backoff = opts.backoff ?? { minMs: 1000, maxMs: 60_000 };
-  const tls = opts.url.startsWith('mqtts:');
+  const urls = gatewayUrls(opts.url);
+  const tls = urls[0]!.protocol === 'mqtts:';
   if (tls && !opts.ca) throw new Error(`MQTT url ${opts.url} uses TLS but no CA file is configured (mqtt.caFile): refusing to trust the system CAs`);
   if (!tls) log.warn({ url: opts.url }, 'MQTT link without TLS: for development only');
 
@@ -101,12 +123,19 @@ export function createLink(opts: LinkOptions): Link {
     keepalive: opts.keepaliveS ?? 30,
     connectTimeout: opts.connectTimeoutMs ?? 15_000,
     reconnectPeriod: backoffDelay(0, backoff),
+    // A refusing CONNACK (server unavailable while the gateway's registry is down, or a gateway
+    // shedding load) is retried with the backoff, on the next address, instead of ending the link.
+    reconnectOnConnackError: true,
     queueQoSZero: false,
+    // mqtt.js takes the next server on every connection attempt (round robin).
+    ...(urls.length > 1
+      ? { servers: urls.map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (tls ? 8883 : 1883)), protocol: tls ? ('mqtts' as const) : ('mqtt' as const) })) }
+      : {}),
     ...(opts.password !== undefined ? { username: deviceId, password: opts.password } : {}),
     ...(tls ? { ca: opts.ca, rejectUnauthorized: true } : {}),
     will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
   };
-  const client: MqttClient = mqtt.connect(opts.url, options);
+  const client: MqttClient = mqtt.connect(urls[0]!.toString(), options);
 
   // One warning per outage and per new error, not one per reconnect attempt.
   let lastError: string | undefined;
@@ -114,7 +143,7 @@ export function createLink(opts: LinkOptions): Link {
     attempt = 0;
     lastError = undefined;
     client.options.reconnectPeriod = backoffDelay(0, backoff);
-    log.info({ clientId, sessionPresent: connack.sessionPresent }, 'MQTT link up');
+    log.info({ clientId, sessionPresent: connack.sessionPresent, ...(urls.length > 1 ? { gateway: `${client.options.host}:${client.options.port}` } : {}) }, 'MQTT link up');
     client.publish(statusTopic, 'online', { qos: 1, retain: true }, (err) => {
       if (err) log.warn({ err: err.message }, 'could not publish the online status');
     });
@@ -133,6 +162,8 @@ export function createLink(opts: LinkOptions): Link {
   // mqtt.js reads reconnectPeriod each time it arms its timer: growing it here gives the backoff.
   client.on('reconnect', () => {
     attempt += 1;
+    // The TLS server name is set from the first host name and kept; each gateway is checked by its own.
+    if (urls.length > 1) delete client.options.servername;
     client.options.reconnectPeriod = backoffDelay(attempt, backoff);
     setState('connecting');
   });

@@ -46,7 +46,8 @@ export interface PairingClientOptions {
 
 /** The gateway's HTTP address when only its MQTT URL is configured: same host, port 8080. */
 export function gatewayHttpUrlFrom(mqttUrl: string, port = 8080): string {
-  return `http://${new URL(mqttUrl).hostname}:${port}`; // an IPv6 hostname keeps its brackets
+  // With several gateway addresses, the first one's host (set mqtt.gatewayHttpUrl to a load balancer instead).
+  return `http://${new URL(mqttUrl.split(',')[0]!.trim()).hostname}:${port}`; // an IPv6 hostname keeps its brackets
 }
 
 export function createPairingClient(opts: PairingClientOptions) {

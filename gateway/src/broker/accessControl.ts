@@ -8,6 +8,7 @@ import { TOPIC_KINDS, isInsideDeviceTree, isValidDeviceId, parseTopic } from '@p
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ConnectRate } from '../guards/connectRate.ts';
 
 function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -23,11 +24,29 @@ export function clientIdBelongsTo(clientId: string, deviceId: string): boolean {
   return clientId === deviceId || clientId.startsWith(`${deviceId}:`);
 }
 
-export function createAccessControl(deps: { registry: DeviceRegistry; log: Logger; metrics: Metrics }) {
+export function createAccessControl(deps: { registry: DeviceRegistry; log: Logger; metrics: Metrics; connectRate?: ConnectRate }) {
   const deviceOf = (client: Client | null): string | undefined =>
     (client as (Client & { deviceId?: string }) | null)?.deviceId;
 
+  let rateRefusals = 0;
+  let rateLoggedAt = 0;
+
   return {
+    /** Before the credential check: an address connecting faster than its budget is cut off. */
+    preConnect(client: Client, _packet: unknown, done: (error: Error | null, success: boolean) => void): void {
+      const address = (client.conn as { remoteAddress?: string } | undefined)?.remoteAddress;
+      if (!deps.connectRate || deps.connectRate.allow(address)) return done(null, true);
+      deps.metrics.refusedAccess.inc({ kind: 'connect-rate' });
+      rateRefusals++;
+      // A flood is logged as a count every few seconds, not one line per attempt.
+      if (Date.now() - rateLoggedAt > 5000) {
+        deps.log.warn({ address, refused: rateRefusals }, 'MQTT connects refused: too many from this address');
+        rateLoggedAt = Date.now();
+        rateRefusals = 0;
+      }
+      done(new Error(`too many connects from ${address ?? 'an unknown address'}`), false);
+    },
+
     authenticate(
       client: Client,
       username: string | undefined,

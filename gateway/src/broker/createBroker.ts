@@ -4,7 +4,7 @@
  */
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import type { Socket } from 'node:net';
 import { MAX_MQTT_PACKET_BYTES, parseTopic } from '@pose-coach/protocol';
 import { guardPacketSize } from './packetSizeGuard.ts';
@@ -14,6 +14,8 @@ import type { Metrics } from '../metrics.ts';
 import { createAccessControl } from './accessControl.ts';
 import { dispatch, type HandlerContext } from './dispatch.ts';
 import type { FleetInbox } from '../fleet/fleetInbox.ts';
+import type { ConnectRate } from '../guards/connectRate.ts';
+import type { MqttCluster } from '../cluster/mqttCluster.ts';
 import type { SessionIngest } from '../ingest/ingestSession.ts';
 
 export interface BrokerOptions {
@@ -31,6 +33,10 @@ export interface BrokerOptions {
   log: Logger;
   /** Presence, config reports and command acks go to the fleet. */
   fleet: FleetInbox;
+  /** Connects per address before the credential check (guards/connectRate.ts). */
+  connectRate?: ConnectRate;
+  /** Several gateways as one broker over Redis (cluster/mqttCluster.ts); absent: all in memory. */
+  cluster?: MqttCluster;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -49,6 +55,19 @@ export async function createMqttBroker(opts: BrokerOptions) {
     // sessions (no subscribers, so each completes synchronously) then overflows the stack. A limit
     // above the fleet's in-flight deliveries keeps that queue empty.
     concurrency: opts.concurrency,
+    ...opts.cluster?.brokerOptions,
+    preConnect: (client, packet, done) =>
+      access.preConnect(client, packet, (err, ok) => {
+        if (err || !ok || !opts.cluster) return done(err, ok);
+        // A serial ordered across the cluster, before the connection can publish anything.
+        opts.cluster.nextConnectionSerial().then(
+          (n) => {
+            (client as Client & { connectionSerial?: number }).connectionSerial = n;
+            done(null, true);
+          },
+          (e: Error) => done(e, false),
+        );
+      }),
     authenticate: access.authenticate,
     authorizePublish: access.authorizePublish,
     authorizeSubscribe: access.authorizeSubscribe,
@@ -94,6 +113,8 @@ export async function createMqttBroker(opts: BrokerOptions) {
   const connections = new WeakMap<object, number>();
   let connectionSerial = 0;
   const connectionOf = (client: object): number => {
+    const clustered = (client as { connectionSerial?: number }).connectionSerial;
+    if (clustered !== undefined) return clustered;
     let n = connections.get(client);
     if (n === undefined) connections.set(client, (n = ++connectionSerial));
     return n;
@@ -129,7 +150,10 @@ export async function createMqttBroker(opts: BrokerOptions) {
     tlsPort,
     publish: ctx.publish,
     async close(): Promise<void> {
+      const cluster = opts.cluster;
+      const released = cluster ? new Promise<void>((r) => aedes.once('closed', () => void cluster.close().then(r))) : undefined;
       await new Promise<void>((r) => aedes.close(() => r()));
+      await released;
       await Promise.all([tcp, tls].map((s) => new Promise<void>((r) => s.close(() => r()))));
     },
   };

@@ -5,9 +5,10 @@
  */
 import { randomUUID, randomBytes } from 'node:crypto';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Queryable } from '@pose-coach/cloud-sync';
 import { ensureProfile } from '@pose-coach/cloud-sync';
 import { isValidDeviceId } from '@pose-coach/protocol';
-import { hashDeviceSecret, newDeviceSecret, verifyDeviceSecret } from './deviceSecrets.ts';
+import { hashDeviceSecret, needsRehash, newDeviceSecret, verifyDeviceSecret } from './deviceSecrets.ts';
 
 export interface DeviceBinding {
   uid: string;
@@ -26,7 +27,8 @@ export interface DeviceInfo {
 }
 
 export interface DeviceRegistry {
-  create(opts?: { deviceId?: string; name?: string; room?: string }): Promise<{ deviceId: string; secret: string }>;
+  /** `db`: a connection inside the caller's transaction (a claim), so no second pool connection is taken. */
+  create(opts?: { deviceId?: string; name?: string; room?: string }, db?: Queryable): Promise<{ deviceId: string; secret: string }>;
   verify(deviceId: string, secret: string): Promise<boolean>;
   bind(deviceId: string, uid: string, opts?: { displayName?: string }): Promise<DeviceBinding>;
   /** Ends the mirror's pairing; resolves with the binding it ended (undefined: it was not paired). */
@@ -64,6 +66,22 @@ function cachedLookup<T>(load: (key: string) => Promise<T>, freshMs: number) {
       last.delete(key);
     },
   };
+}
+
+/** `work` on one pool connection inside a transaction: committed when it resolves, rolled back when it throws. */
+export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const result = await work(conn);
+    await conn.commit();
+    return result;
+  } catch (err) {
+    await conn.rollback().catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
 }
 
 export function createDeviceRegistry(pool: Pool): DeviceRegistry {
@@ -110,31 +128,16 @@ export function createDeviceRegistry(pool: Pool): DeviceRegistry {
     return ended;
   }
 
-  async function inTransaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    const conn = await pool.getConnection();
-    try {
-      await conn.beginTransaction();
-      const result = await work(conn);
-      await conn.commit();
-      return result;
-    } catch (err) {
-      await conn.rollback().catch(() => undefined);
-      throw err;
-    } finally {
-      conn.release();
-    }
-  }
-
   return {
-    async create(opts = {}) {
+    async create(opts = {}, db: Queryable = pool) {
       const deviceId = opts.deviceId ?? `mirror-${randomBytes(5).toString('hex')}`;
       if (!isValidDeviceId(deviceId)) {
         throw new Error(`device id ${JSON.stringify(deviceId)} must be 2-64 letters, digits, '-' or '_'`);
       }
       const secret = newDeviceSecret();
-      await pool.execute('INSERT INTO devices (device_id, secret_hash, name, room) VALUES (?, ?, ?, ?)', [
+      await db.execute('INSERT INTO devices (device_id, secret_hash, name, room) VALUES (?, ?, ?, ?)', [
         deviceId,
-        await hashDeviceSecret(secret),
+        hashDeviceSecret(secret),
         opts.name ?? null,
         opts.room ?? null,
       ]);
@@ -143,14 +146,21 @@ export function createDeviceRegistry(pool: Pool): DeviceRegistry {
 
     async verify(deviceId, secret) {
       const hash = await secretHashes.get(deviceId);
-      return hash ? verifyDeviceSecret(secret, hash) : false;
+      const ok = hash ? await verifyDeviceSecret(secret, hash) : false;
+      if (ok && needsRehash(hash!)) {
+        // An older scrypt hash: replaced by the cheap form once, so later connects skip scrypt.
+        await pool
+          .execute('UPDATE devices SET secret_hash = ? WHERE device_id = ? AND secret_hash = ?', [hashDeviceSecret(secret), deviceId, hash!])
+          .catch(() => undefined);
+      }
+      return ok;
     },
 
     async bind(deviceId, uid, opts = {}) {
       await ensureProfile(pool, uid, { displayName: opts.displayName });
       // A new pairing id on every bind: sessions carry the pairing they were recorded under.
       const pairingId = randomUUID();
-      await inTransaction(async (conn) => {
+      await inTransaction(pool, async (conn) => {
         await endPairing(conn, deviceId, 'repair');
         await conn.execute('INSERT INTO device_pairings (pairing_id, device_id, user_id, display_name) VALUES (?, ?, ?, ?)', [
           pairingId,
@@ -165,7 +175,7 @@ export function createDeviceRegistry(pool: Pool): DeviceRegistry {
     },
 
     async unbind(deviceId, opts = {}) {
-      const ended = await inTransaction((conn) => endPairing(conn, deviceId, opts.by ?? 'admin', opts.ifPairedWith));
+      const ended = await inTransaction(pool, (conn) => endPairing(conn, deviceId, opts.by ?? 'admin', opts.ifPairedWith));
       bindings.forget(deviceId);
       return ended;
     },

@@ -4,10 +4,11 @@
  * number of uses, an optional expiry, and can be revoked; every refusal names which.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { FLEET_GROUP_PATTERN, type ClaimRequest, type ClaimResponse } from '@pose-coach/protocol';
-import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
+import { inTransaction, type DeviceRegistry } from '../devices/deviceRegistry.ts';
 import { FleetError } from './fleetErrors.ts';
+import { createConcurrencyGate, GateFull } from '../guards/concurrencyGate.ts';
 
 export interface ClaimInfo {
   claimId: string;
@@ -22,8 +23,16 @@ export interface ClaimInfo {
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const iso = (v: unknown) => (v == null ? undefined : new Date(v as string).toISOString());
 
-export function createClaims(deps: { pool: Pool; registry: DeviceRegistry; onProvisioned?(deviceId: string, group?: string): void }) {
+export function createClaims(deps: {
+  pool: Pool;
+  registry: DeviceRegistry;
+  onProvisioned?(deviceId: string, group?: string): void;
+  /** Claims in flight at once (each holds one pool connection at a time), and how many may wait. */
+  concurrency?: number;
+  maxWaiting?: number;
+}) {
   const { pool } = deps;
+  const gate = createConcurrencyGate({ limit: deps.concurrency ?? 2, maxWaiting: deps.maxWaiting ?? 500, maxWaitMs: 10_000 });
   const toInfo = (r: RowDataPacket): ClaimInfo => ({
     claimId: String(r.claim_id),
     ...(r.group_name != null ? { group: String(r.group_name) } : {}),
@@ -55,54 +64,74 @@ export function createClaims(deps: { pool: Pool; registry: DeviceRegistry; onPro
     },
 
     async revoke(claimId: string): Promise<void> {
-      const [res] = await pool.execute<import('mysql2').ResultSetHeader>(
+      const [res] = await pool.execute<ResultSetHeader>(
         'UPDATE fleet_claims SET revoked_at = COALESCE(revoked_at, CURRENT_TIMESTAMP) WHERE claim_id = ?',
         [claimId],
       );
       if (res.affectedRows === 0) throw new FleetError('NOT_FOUND', `no claim ${claimId}`);
     },
 
-    /** Trades a claim token for a new device's credentials; the use is counted under a row lock. */
-    async redeem(req: ClaimRequest): Promise<ClaimResponse> {
-      const conn = await pool.getConnection();
-      try {
-        await conn.beginTransaction();
-        const [rows] = await conn.execute<RowDataPacket[]>(
-          'SELECT *, (expires_at IS NOT NULL AND expires_at <= CURRENT_TIMESTAMP) AS expired FROM fleet_claims WHERE token_sha256 = ? FOR UPDATE',
-          [sha256(req.claimToken)],
-        );
-        const claim = rows[0];
-        if (!claim) throw new FleetError('claim_unknown', 'this claim token is not known to the fleet');
-        if (claim.revoked_at != null) throw new FleetError('claim_revoked', `claim ${claim.claim_id} was revoked by the fleet operator`);
-        if (Number(claim.expired)) throw new FleetError('claim_expired', `claim ${claim.claim_id} expired at ${iso(claim.expires_at)}`);
-        if (Number(claim.used_count) >= Number(claim.max_uses)) {
-          throw new FleetError('claim_exhausted', `claim ${claim.claim_id} has been used ${claim.used_count} of ${claim.max_uses} times`);
-        }
-        const group = claim.group_name != null ? String(claim.group_name) : undefined;
-        let created: ClaimResponse;
+    /**
+     * Trades a claim token for a new device's credentials. A use is taken by one conditional
+     * UPDATE (the row lock lasts that statement only), then the device is created in its own
+     * transaction on one connection, and the use is given back if that fails. No connection
+     * waits on a lock while holding another, so a fleet's first boot (every mirror claiming
+     * with the same token at once) cannot exhaust the pool; the gate keeps claims to a few
+     * connections whatever their number (issue 14: 12 parallel claims froze the pool for 50 s).
+     */
+    redeem: (req: ClaimRequest): Promise<ClaimResponse> =>
+      gate.run(() => redeemNow(req)).catch((err: Error) => {
+        if (err instanceof GateFull) throw new FleetError('CLAIMS_BUSY', `too many mirrors are claiming at once (${err.message}); try again shortly`, 2);
+        throw err;
+      }),
+  };
+
+  async function redeemNow(req: ClaimRequest): Promise<ClaimResponse> {
+    const tokenHash = sha256(req.claimToken);
+    const [taken] = await pool.execute<ResultSetHeader>(
+      `UPDATE fleet_claims SET used_count = used_count + 1
+       WHERE token_sha256 = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > CURRENT_TIMESTAMP) AND used_count < max_uses`,
+      [tokenHash],
+    );
+    if (taken.affectedRows === 0) throw await refusal(tokenHash);
+    const [rows] = await pool.execute<RowDataPacket[]>('SELECT claim_id, group_name FROM fleet_claims WHERE token_sha256 = ?', [tokenHash]);
+    const claim = rows[0]!;
+    const group = claim.group_name != null ? String(claim.group_name) : undefined;
+    let created: ClaimResponse;
+    try {
+      created = await inTransaction(pool, async (conn) => {
+        let made: ClaimResponse;
         try {
-          created = await deps.registry.create({ deviceId: req.deviceId, name: req.name });
+          made = await deps.registry.create({ deviceId: req.deviceId, name: req.name }, conn);
         } catch (err) {
           // The proposed id is taken: a claim never hands out an existing mirror's identity.
           if ((err as { code?: string }).code !== 'ER_DUP_ENTRY' || !req.deviceId) throw err;
-          created = await deps.registry.create({ name: req.name });
+          made = await deps.registry.create({ name: req.name }, conn);
         }
         await conn.execute(
           'INSERT INTO fleet_devices (device_id, group_name, claim_id, model, app_version) VALUES (?, ?, ?, ?, ?)',
-          [created.deviceId, group ?? null, claim.claim_id, req.model ?? null, req.appVersion ?? null],
+          [made.deviceId, group ?? null, claim.claim_id, req.model ?? null, req.appVersion ?? null],
         );
-        await conn.execute('UPDATE fleet_claims SET used_count = used_count + 1 WHERE claim_id = ?', [claim.claim_id]);
-        await conn.commit();
-        deps.onProvisioned?.(created.deviceId, group);
-        return created;
-      } catch (err) {
-        await conn.rollback().catch(() => undefined);
-        throw err;
-      } finally {
-        conn.release();
-      }
-    },
-  };
-}
+        return made;
+      });
+    } catch (err) {
+      await pool.execute('UPDATE fleet_claims SET used_count = used_count - 1 WHERE claim_id = ? AND used_count > 0', [claim.claim_id]).catch(() => undefined);
+      throw err;
+    }
+    deps.onProvisioned?.(created.deviceId, group);
+    return created;
+  }
 
-export type Claims = ReturnType<typeof createClaims>;
+  /** Why a claim token was not honoured, read after the conditional UPDATE took nothing. */
+  async function refusal(tokenHash: string): Promise<FleetError> {
+    const [rows] = await pool.execute<RowDataPacket[]>(
+      'SELECT *, (expires_at IS NOT NULL AND expires_at <= CURRENT_TIMESTAMP) AS expired FROM fleet_claims WHERE token_sha256 = ?',
+      [tokenHash],
+    );
+    const claim = rows[0];
+    if (!claim) return new FleetError('claim_unknown', 'this claim token is not known to the fleet');
+    if (claim.revoked_at != null) return new FleetError('claim_revoked', `claim ${claim.claim_id} was revoked by the fleet operator`);
+    if (Number(claim.expired)) return new FleetError('claim_expired', `claim ${claim.claim_id} expired at ${iso(claim.expires_at)}`);
+    return new FleetError('claim_exhausted', `claim ${claim.claim_id} has been used ${claim.used_count} of ${claim.max_uses} times`);
+  }
+}

@@ -16,13 +16,15 @@ export const FLEET_ERRORS = {
   claim_revoked: 403,
   claim_expired: 403,
   claim_exhausted: 403,
+  /** Too many claims at once (a fleet's first boot); the mirror tries again after Retry-After. */
+  CLAIMS_BUSY: 503,
 } as const;
 
 export type FleetErrorCode = keyof typeof FLEET_ERRORS;
 
 export class FleetError extends CodedError<FleetErrorCode> {
   override name = 'FleetError';
-  constructor(code: FleetErrorCode, message: string) {
-    super(code, FLEET_ERRORS[code], message);
+  constructor(code: FleetErrorCode, message: string, retryAfterS?: number) {
+    super(code, FLEET_ERRORS[code], message, retryAfterS);
   }
 }

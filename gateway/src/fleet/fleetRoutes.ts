@@ -71,7 +71,10 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
 
   void app.register(async (scoped) => {
     scoped.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-      if (err instanceof CodedError) return reply.status(err.status).send({ error: err.code, message: err.message });
+      if (err instanceof CodedError) {
+        if (err.retryAfterS) reply.header('retry-after', String(err.retryAfterS));
+        return reply.status(err.status).send({ error: err.code, message: err.message });
+      }
       const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) req.log.error({ err: err.message }, 'fleet request failed');
       return reply.status(status).send({ error: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message });

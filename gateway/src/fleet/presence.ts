@@ -108,6 +108,19 @@ export function createPresence(opts: PresenceOptions) {
       return silent;
     },
 
+    /**
+     * An entry another gateway of the cluster reported (cluster/replicatedPresence.ts): taken when
+     * it is of a newer connection, or newer news of the same one; false when ignored as stale.
+     */
+    adopt(deviceId: string, entry: DevicePresence): boolean {
+      const p = byDevice.get(deviceId);
+      if (p && (entry.connection < p.connection || (entry.connection === p.connection && entry.lastHeard < p.lastHeard))) return false;
+      const changed = p?.status !== entry.status;
+      byDevice.set(deviceId, { ...entry });
+      if (changed) opts.onChange?.(deviceId, entry);
+      return true;
+    },
+
     get: (deviceId: string): DevicePresence | undefined => byDevice.get(deviceId),
     entries: () => byDevice.entries(),
     takeDirty(): string[] {

@@ -23,7 +23,9 @@ export function parseScope(scope: string): { kind: 'fleet' } | { kind: 'group'; 
   throw new FleetError('BAD_REQUEST', `config scope ${JSON.stringify(scope)}: expected fleet, group:<name> or device:<deviceId>`);
 }
 
-export function createShadow(deps: { pool: Pool; publish: Publish; log: Logger }) {
+export type ShadowChange = { kind: 'layers' } | { kind: 'group'; deviceId: string; group: string | null };
+
+export function createShadow(deps: { pool: Pool; publish: Publish; log: Logger; changed?(change: ShadowChange): void }) {
   const layers = new Map<string, Layer>();
   /** deviceId → group (undefined: none); every provisioned mirror is a key. */
   const groups = new Map<string, string | undefined>();
@@ -56,14 +58,21 @@ export function createShadow(deps: { pool: Pool; publish: Publish; log: Logger }
     if (failures.length) deps.log.warn({ failed: failures.length }, 'config/desired not published to some mirrors');
   }
 
+  async function loadLayers(): Promise<void> {
+    const [rows] = await deps.pool.query<RowDataPacket[]>('SELECT scope, config, version FROM fleet_config');
+    for (const r of rows) {
+      const config = typeof r.config === 'string' ? JSON.parse(r.config) : r.config;
+      layers.set(String(r.scope), { config, version: Number(r.version) });
+      version = Math.max(version, Number(r.version));
+    }
+  }
+
   return {
+    /** Layers again from MySQL: another gateway of the cluster changed one. */
+    loadLayers,
+
     async load(): Promise<void> {
-      const [rows] = await deps.pool.query<RowDataPacket[]>('SELECT scope, config, version FROM fleet_config');
-      for (const r of rows) {
-        const config = typeof r.config === 'string' ? JSON.parse(r.config) : r.config;
-        layers.set(String(r.scope), { config, version: Number(r.version) });
-        version = Math.max(version, Number(r.version));
-      }
+      await loadLayers();
       const [devs] = await deps.pool.query<RowDataPacket[]>(
         `SELECT d.device_id, f.group_name, f.reported_version, f.reported_config, f.reported_error FROM devices d
          LEFT JOIN fleet_devices f ON f.device_id = d.device_id WHERE d.revoked_at IS NULL`,
@@ -85,6 +94,15 @@ export function createShadow(deps: { pool: Pool; publish: Publish; log: Logger }
     deviceIds: () => [...groups.keys()],
     reportedOf: (deviceId: string) => reported.get(deviceId),
 
+    /** What another gateway of the cluster learnt: a mirror's group, a mirror's report. */
+    adoptGroup(deviceId: string, group: string | undefined): void {
+      groups.set(deviceId, group);
+    },
+    adoptReported(deviceId: string, r: ConfigReported): void {
+      const before = reported.get(deviceId);
+      if (!before || r.version >= before.version) reported.set(deviceId, r);
+    },
+
     /** A mirror the fleet had not seen (provisioned by claim or by the admin CLI). */
     track(deviceId: string, group?: string): void {
       if (!groups.has(deviceId)) groups.set(deviceId, group);
@@ -104,12 +122,15 @@ export function createShadow(deps: { pool: Pool; publish: Publish; log: Logger }
         if (v === null) delete config[k];
         else config[k] = v;
       }
-      const next = ++version;
+      // Another gateway of a cluster may have written a newer version: the next one is above both.
+      const [[top]] = await deps.pool.query<RowDataPacket[]>('SELECT COALESCE(MAX(version), 0) AS v FROM fleet_config');
+      const next = (version = Math.max(version, Number(top?.v ?? 0)) + 1);
       await deps.pool.execute(
         'INSERT INTO fleet_config (scope, config, version) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE config = VALUES(config), version = VALUES(version)',
         [scope, JSON.stringify(config), next],
       );
       layers.set(scope, { config, version: next });
+      deps.changed?.({ kind: 'layers' });
       await publishAll(devicesIn(scope));
       return next;
     },
@@ -122,6 +143,7 @@ export function createShadow(deps: { pool: Pool; publish: Publish; log: Logger }
         [deviceId, group ?? null],
       );
       groups.set(deviceId, group);
+      deps.changed?.({ kind: 'group', deviceId, group: group ?? null });
       await this.update(`device:${deviceId}`, {});
     },
 

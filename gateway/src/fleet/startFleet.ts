@@ -20,8 +20,16 @@ import { createShadow, type Publish } from './shadow.ts';
 import { createReleases } from './releases.ts';
 import { createRollouts } from './rollouts.ts';
 import { join } from 'node:path';
+import type { CommandAck, ConfigReported } from '@pose-coach/protocol';
+import type { ClusterBus } from '../cluster/clusterBus.ts';
+import { replicatePresence } from '../cluster/replicatedPresence.ts';
+import { connectRedis } from '../redis.ts';
+import type { FleetInbox } from './fleetInbox.ts';
 
-export async function startFleet(config: GatewayConfig, deps: { pool: Pool; registry: DeviceRegistry; log: Logger; scope: Scope; metrics: Metrics }) {
+export async function startFleet(
+  config: GatewayConfig,
+  deps: { pool: Pool; registry: DeviceRegistry; log: Logger; scope: Scope; metrics: Metrics; bus?: ClusterBus },
+) {
   const log = deps.log.child({ part: 'fleet' });
   let brokerPublish: Publish | undefined;
   const publish: Publish = (topic, payload, opts) => {
@@ -33,11 +41,25 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
     heartbeatTimeoutMs: config.FLEET_OFFLINE_AFTER_S * 1000,
     onChange: (deviceId, p) => log.debug({ deviceId, status: p.status, reason: p.offlineReason }, 'mirror presence'),
   });
-  const shadow = createShadow({ pool: deps.pool, publish, log });
+  const shadow = createShadow({
+    pool: deps.pool,
+    publish,
+    log,
+    // In a cluster the other gateways re-read what changed, so each re-sends the right config on connect.
+    changed: (change) => void deps.bus?.publish(change.kind === 'layers' ? 'shadow-layers' : 'shadow-group', change).catch(() => undefined),
+  });
   await shadow.load();
   const commands = createCommands({ publish, defaultTimeoutMs: config.FLEET_COMMAND_TIMEOUT_MS, pool: deps.pool, log });
   deps.scope.add(() => commands.close());
-  const claims = createClaims({ pool: deps.pool, registry: deps.registry, onProvisioned: (deviceId, group) => shadow.track(deviceId, group) });
+  const claims = createClaims({
+    pool: deps.pool,
+    registry: deps.registry,
+    onProvisioned: (deviceId, group) => {
+      shadow.track(deviceId, group);
+      deps.bus?.publish('shadow-group', { deviceId, group: group ?? null }).catch((err: Error) => log.warn({ err: err.message }, 'new mirror not announced to the cluster'));
+    },
+    concurrency: config.FLEET_CLAIM_CONCURRENCY,
+  });
   const views = createFleetViews({ pool: deps.pool, presence, shadow });
   if (!config.FLEET_RELEASE_KEY_FILE) log.warn('FLEET_RELEASE_KEY_FILE is not set: release uploads are refused');
   const releases = createReleases(config.FLEET_RELEASES_DIR ?? join(config.GATEWAY_DATA_DIR, 'releases'), config.FLEET_RELEASE_KEY_FILE);
@@ -56,10 +78,15 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
   deps.scope.add(() => rollouts.close());
   await rollouts.load();
   // Telemetry feeds presence and, for mirrors mid-update, the rollout waiting on their report.
-  const heard = (deviceId: string, connection: number, telemetry?: Telemetry) => {
-    presence.heard(deviceId, connection, telemetry);
-    if (telemetry) rollouts.onTelemetry(deviceId, telemetry);
-  };
+  const withRollouts = (to: FleetInbox['presence']): FleetInbox['presence'] => ({
+    status: to.status,
+    connected: to.connected,
+    disconnected: to.disconnected,
+    heard: (deviceId: string, connection: number, telemetry?: Telemetry) => {
+      to.heard(deviceId, connection, telemetry);
+      if (telemetry) rollouts.onTelemetry(deviceId, telemetry);
+    },
+  });
 
   /** Last seen and versions into MySQL in one statement per batch, not one write per heartbeat. */
   async function flush(): Promise<void> {
@@ -92,6 +119,40 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
     await flush().catch(() => undefined);
   });
 
+  const inbox: FleetInbox = deps.bus ? await joinCluster(deps.bus) : { presence: withRollouts(presence), shadow, commands };
+
+  /** Presence replicated, reports and command acks relayed: a command sent through any gateway hears its ack. */
+  async function joinCluster(bus: ClusterBus): Promise<FleetInbox> {
+    const redis = connectRedis(config.REDIS_URL, {}, log);
+    const replicated = await replicatePresence({ presence, bus, redis, prefix: config.QUEUE_PREFIX, intervalMs: 1000, log });
+    deps.scope.add(async () => {
+      await replicated.close();
+      redis.disconnect();
+    });
+    await bus.on('shadow-layers', () => void shadow.loadLayers().catch((err: Error) => log.warn({ err: err.message }, 'config layers not reloaded')));
+    await bus.on('shadow-group', (m: { deviceId: string; group: string | null }) => shadow.adoptGroup(m.deviceId, m.group ?? undefined));
+    await bus.on('shadow-reported', (m: { deviceId: string; report: ConfigReported }) => shadow.adoptReported(m.deviceId, m.report));
+    await bus.on('cmd-ack', (m: { deviceId: string; ack: CommandAck }) => commands.onAck(m.deviceId, m.ack));
+    return {
+      presence: withRollouts(replicated.inbox),
+      shadow: {
+        async onReported(deviceId, report) {
+          const taken = await shadow.onReported(deviceId, report);
+          if (taken) await bus.publish('shadow-reported', { deviceId, report });
+          return taken;
+        },
+      },
+      commands: {
+        onAck(deviceId, ack) {
+          if (commands.onAck(deviceId, ack)) return true;
+          // Sent through another gateway: that one is waiting for it.
+          void bus.publish('cmd-ack', { deviceId, ack }).catch((err: Error) => log.warn({ err: err.message }, 'cmd/ack not relayed'));
+          return true;
+        },
+      },
+    };
+  }
+
   return {
     presence,
     shadow,
@@ -100,7 +161,7 @@ export async function startFleet(config: GatewayConfig, deps: { pool: Pool; regi
     views,
     releases,
     rollouts,
-    inbox: { presence: { status: presence.status, connected: presence.connected, disconnected: presence.disconnected, heard }, shadow, commands },
+    inbox,
     flush,
     /** Connects the fleet to the running broker: publishes, and the desired config on every connect. */
     attach(broker: { aedes: Aedes; publish: Publish }): void {

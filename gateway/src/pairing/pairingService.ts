@@ -67,27 +67,29 @@ const GUESSES = new Set<ClaimOutcome['kind']>(['unknown', 'locked']);
 export function createPairingService(deps: PairingServiceDeps) {
   const log = deps.log.child({ part: 'pairing' });
 
-  /** Limits first, then the code's form: a refusal before any lookup costs a guesser a failure too. */
+  /**
+   * Limits first, then the code's form: every attempt is counted as a failure before any lookup
+   * (one atomic step) and given back once it proves not to be a guess (`settle`).
+   */
   async function admit(user: VerifiedUser, rawCode: unknown, address: string): Promise<string> {
     const who = { address, uid: user.uid };
-    const verdict = await deps.limits.check(who);
+    const verdict = await deps.limits.take(who);
     if (!verdict.allowed) {
       log.warn({ address, uid: user.uid }, 'pairing attempt refused: too many wrong codes');
       throw new PairingError('TOO_MANY_ATTEMPTS', `Too many wrong codes. Try again in ${Math.ceil(verdict.retryAfterS / 60)} minute(s).`, verdict.retryAfterS);
     }
     const code = normalizeUserCode(rawCode);
-    if (!code) {
-      await deps.limits.fail(who);
-      throw new PairingError('MALFORMED_CODE', 'A pairing code is 8 letters such as BCDF-GHJK (no vowels, no digits).');
-    }
+    if (!code) throw new PairingError('MALFORMED_CODE', 'A pairing code is 8 letters such as BCDF-GHJK (no vowels, no digits).');
     return code;
   }
 
+  /** The attempt was no guess (the code exists): its failure is given back. */
+  const settle = (user: VerifiedUser, address: string) =>
+    deps.limits.refund({ address, uid: user.uid }).catch((err: Error) => log.warn({ err: err.message }, 'pairing attempt not refunded'));
+
   async function refuse(outcome: Exclude<ClaimOutcome, { kind: 'ok' }>, user: VerifiedUser, address: string, code: string): Promise<never> {
-    if (GUESSES.has(outcome.kind)) {
-      await deps.limits.fail({ address, uid: user.uid });
-      log.warn({ address, uid: user.uid, outcome: outcome.kind }, 'pairing code refused');
-    }
+    if (GUESSES.has(outcome.kind)) log.warn({ address, uid: user.uid, outcome: outcome.kind }, 'pairing code refused');
+    else await settle(user, address);
     if (outcome.kind === 'locked') await deps.codes.finish(code, 'denied');
     throw REFUSALS[outcome.kind]();
   }
@@ -122,6 +124,7 @@ export function createPairingService(deps: PairingServiceDeps) {
       const code = await admit(user, rawCode, address);
       const outcome = await deps.codes.peek(code);
       if (outcome.kind !== 'ok') return refuse(outcome, user, address, code);
+      await settle(user, address);
       return { ...(await mirror(outcome.deviceId)), displayName: displayNameOf(user) };
     },
 
@@ -130,6 +133,7 @@ export function createPairingService(deps: PairingServiceDeps) {
       const code = await admit(user, rawCode, address);
       const outcome = await deps.codes.claim(code);
       if (outcome.kind !== 'ok') return refuse(outcome, user, address, code);
+      await settle(user, address);
       const displayName = displayNameOf(user);
       let binding: DeviceBinding;
       let before: DeviceBinding | undefined;
@@ -154,6 +158,7 @@ export function createPairingService(deps: PairingServiceDeps) {
       const code = await admit(user, rawCode, address);
       const outcome = await deps.codes.claim(code);
       if (outcome.kind !== 'ok') return refuse(outcome, user, address, code);
+      await settle(user, address);
       await deps.codes.finish(code, 'denied');
     },
 

@@ -3,7 +3,9 @@
  * gateway's key prefix), the pairing service, Firestore + retained-message upkeep on every change
  * (including those the admin CLI announces over Redis), and the state re-sent on each connect.
  */
+import { createHash } from 'node:crypto';
 import { connectRedis } from '../redis.ts';
+import type { ClusterBus } from '../cluster/clusterBus.ts';
 import type { Aedes, Client } from 'aedes';
 import type { GatewayConfig } from '../config.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
@@ -20,7 +22,7 @@ type Firestore = Parameters<typeof createPairingState>[0]['firestore'];
 
 export async function startPairing(
   config: GatewayConfig,
-  deps: { registry: DeviceRegistry; firestore: Firestore; broker: { aedes: Aedes; publish: RetainedPublish }; log: Logger; scope: Scope },
+  deps: { registry: DeviceRegistry; firestore: Firestore; broker: { aedes: Aedes; publish: RetainedPublish }; log: Logger; scope: Scope; bus?: ClusterBus },
 ) {
   const log = deps.log.child({ part: 'pairing' });
   const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 }, log);
@@ -43,7 +45,15 @@ export async function startPairing(
     intervalS: config.PAIRING_POLL_INTERVAL_S,
   });
 
-  deps.scope.add(await subscribePairingChanges(config.REDIS_URL, config.QUEUE_PREFIX, (change) => void announce(change)));
+  deps.scope.add(
+    await subscribePairingChanges(config.REDIS_URL, config.QUEUE_PREFIX, async (change) => {
+      deps.registry.forget(change.deviceId);
+      // In a cluster every gateway hears the change; one reflects it (reflecting reads the current state, so merging repeats is harmless).
+      const key = `pairing-change:${createHash('sha256').update(JSON.stringify(change)).digest('hex')}`;
+      if (deps.bus && !(await deps.bus.once(key, 5).catch(() => true))) return;
+      await announce(change);
+    }),
+  );
 
   deps.broker.aedes.on('clientReady', (client: Client) => {
     const deviceId = (client as Client & { deviceId?: string }).deviceId;

@@ -34,11 +34,19 @@ export interface TestGateway {
 
 export { exampleSession as makeSession } from '@pose-coach/protocol/testing';
 
-export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, opts: { mysqlUrl?: (dbUrl: string) => Promise<string> | string } = {}): Promise<TestGateway> {
-  const db = await createTestDatabase();
-  const tokens = await startTokenIssuer();
-  const prefix = `pc-test-${randomBytes(4).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'pc-gateway-'));
+export async function startTestGateway(
+  overrides: Partial<GatewayConfig> = {},
+  opts: {
+    mysqlUrl?: (dbUrl: string) => Promise<string> | string;
+    /** Another gateway of the same cluster: its database, Redis prefix, Firestore, TLS certificate and token issuer; stopping this one leaves them. */
+    joining?: TestGateway;
+  } = {},
+): Promise<TestGateway> {
+  const shared = opts.joining;
+  const db = shared?.db ?? (await createTestDatabase());
+  const tokens = shared?.tokens ?? (await startTokenIssuer());
+  const prefix = shared?.prefix ?? `pc-test-${randomBytes(4).toString('hex')}`;
+  const dataDir = shared ? shared.gateway.config.GATEWAY_DATA_DIR : mkdtempSync(join(tmpdir(), 'pc-gateway-'));
   const mysqlUrl = opts.mysqlUrl ? await opts.mysqlUrl(db.url) : db.url;
   const config = loadGatewayConfig(
     {},
@@ -55,6 +63,7 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, o
       FIREBASE_JWKS_URL: tokens.jwksUrl,
       STORE_BACKOFF_MS: 200,
       LOG_LEVEL: 'silent',
+      ...(shared ? { FIRESTORE_EMULATOR_HOST: shared.gateway.emulatorHost, MQTT_CLUSTER: 'redis' as const } : {}),
       ...overrides,
     },
   );
@@ -119,6 +128,7 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, o
     async stop() {
       for (const c of clients) await c.endAsync(true).catch(() => undefined);
       await tg.gateway.close();
+      if (shared) return;
       await tokens.close();
       // Remove this test's BullMQ keys.
       const redis = new Redis(REDIS_URL);

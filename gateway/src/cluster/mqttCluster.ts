@@ -1,0 +1,51 @@
+/**
+ * What makes several gateway processes one MQTT broker, as aedes is clustered: subscriptions,
+ * retained messages (pairing, config) and QoS 1 messages in flight to offline mirrors live in
+ * Redis (aedes-persistence-redis), and every publish travels over Redis pub/sub
+ * (mqemitter-redis), so a message published on one gateway reaches a mirror on another. Both
+ * under `{QUEUE_PREFIX}:mqtt:`. Connection serials (fleet/presence.ts orders a mirror's
+ * connections by them) come from one Redis counter, so they stay ordered when a mirror moves
+ * between gateways.
+ */
+import { createRequire } from 'node:module';
+import type { AedesOptions } from 'aedes';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.ts';
+
+const require = createRequire(import.meta.url);
+
+type Persistence = NonNullable<AedesOptions['persistence']> & { destroy(cb?: () => void): void };
+type Emitter = NonNullable<AedesOptions['mq']>;
+const redisPersistence = require('aedes-persistence-redis') as (opts: { conn: Redis; maxSessionDelivery?: number }) => Persistence;
+const { MQEmitterRedisPrefix } = require('mqemitter-redis') as {
+  MQEmitterRedisPrefix: new (prefix: string, opts: { connectionString: string; concurrency: number; matchEmptyLevels: boolean }) => Emitter & { close(cb: () => void): void };
+};
+
+export interface MqttCluster {
+  /** `persistence` and `mq` for `Aedes.createBroker`. */
+  brokerOptions: Pick<AedesOptions, 'persistence' | 'mq'>;
+  /** A serial for a new connection, ordered across every gateway of the cluster. */
+  nextConnectionSerial(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createMqttCluster(opts: { redisUrl: string; prefix: string; concurrency: number; log: Logger }): MqttCluster {
+  const keyPrefix = `${opts.prefix}:mqtt:`;
+  const log = opts.log.child({ part: 'mqtt-cluster' });
+  const conn = new Redis(opts.redisUrl, { keyPrefix });
+  const counter = new Redis(opts.redisUrl);
+  for (const r of [conn, counter]) r.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis (MQTT cluster) unreachable; retrying'));
+  const persistence = redisPersistence({ conn });
+  // The emitter makes its own two connections (publish, subscribe) from the URL.
+  const mq = new MQEmitterRedisPrefix(keyPrefix, { connectionString: opts.redisUrl, concurrency: opts.concurrency, matchEmptyLevels: true });
+  return {
+    brokerOptions: { persistence, mq },
+    nextConnectionSerial: () => counter.incr(`${keyPrefix}connection-serial`),
+    /** Call when aedes emits `closed` (clients gone, emitter still open): the persistence unsubscribes from the emitter, then lets go of Redis. */
+    async close() {
+      await Promise.race([new Promise<void>((resolve) => persistence.destroy(() => resolve())), new Promise((r) => setTimeout(r, 2000).unref())]);
+      // quit, not disconnect: commands still on their way are answered rather than rejected unhandled.
+      await Promise.all([conn.quit().catch(() => undefined), counter.quit().catch(() => undefined)]);
+    },
+  };
+}
