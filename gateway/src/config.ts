@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 
+/** Google's key set for Firebase ID tokens. */
+export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com';
+
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -15,7 +18,7 @@ export const GATEWAY_ENV = {
   GATEWAY_HTTP_PORT: [port, '8080', 'HTTP API port'],
   GATEWAY_HTTPS_PORT: [port.optional(), undefined, 'the same HTTP API over TLS (the MQTTS certificate), for mirrors claiming credentials and downloading releases; unset: no HTTPS listener'],
   MQTT_CONCURRENCY: [z.coerce.number().int().min(10), '10000', 'messages the broker delivers at once before queueing (aedes concurrency)'],
-  GATEWAY_DATA_DIR: [z.string(), 'var/gateway', 'where the gateway keeps its TLS key and certificate'],
+  GATEWAY_DATA_DIR: [z.string(), 'var/gateway', 'where the gateway keeps its TLS key and certificate, the local sign-in and the embedded Firestore\'s data'],
   GATEWAY_TLS_CERT: [z.string().optional(), undefined, 'PEM certificate for MQTTS; default: a self-signed one made in the data dir'],
   GATEWAY_TLS_KEY: [z.string().optional(), undefined, 'PEM key for MQTTS (with GATEWAY_TLS_CERT)'],
   REDIS_URL: [z.string().url(), 'redis://127.0.0.1:6379', 'Redis for the BullMQ queues'],
@@ -24,11 +27,8 @@ export const GATEWAY_ENV = {
   FIREBASE_PROJECT_ID: [z.string().min(1), 'pose-coach-dev', 'Firebase project: Firestore project and ID-token audience'],
   FIRESTORE_EMULATOR_HOST: [z.string().optional(), undefined, 'host:port of a Firestore emulator; unset and without Google credentials, one is started in-process'],
   GOOGLE_APPLICATION_CREDENTIALS: [z.string().optional(), undefined, 'service-account file: use the real Firestore'],
-  FIREBASE_JWKS_URL: [
-    z.string().url(),
-    'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com',
-    "key set that signs Firebase ID tokens",
-  ],
+  AUTH_MODE: [z.enum(['auto', 'local', 'firebase']), 'auto', 'who signs ID tokens: local = the embedded sign-in (Firebase Auth emulator protocol on this HTTP port, key in <GATEWAY_DATA_DIR>/local-auth); firebase = a real Firebase project; auto = local unless GOOGLE_APPLICATION_CREDENTIALS, FIREBASE_WEB_API_KEY, FIREBASE_AUTH_EMULATOR_URL or FIREBASE_JWKS_URL is set'],
+  FIREBASE_JWKS_URL: [z.string().url().optional(), undefined, `key set that signs Firebase ID tokens (AUTH_MODE=firebase); default ${GOOGLE_JWKS_URL}`],
   FIREBASE_TOKEN_ISSUER: [z.string().optional(), undefined, 'expected `iss`; default https://securetoken.google.com/<project>'],
   STORE_ATTEMPTS: [z.coerce.number().int().min(1).max(100), '8', 'attempts per store write before it is dead-lettered'],
   STORE_BACKOFF_MS: [z.coerce.number().int().min(10), '1000', 'first retry delay; doubles each attempt'],

@@ -24,6 +24,8 @@ import { startPairing } from './pairing/startPairing.ts';
 import { startFleet } from './fleet/startFleet.ts';
 import { unpairMirror } from './pairing/pairingService.ts';
 import { PairingError } from './pairing/pairingErrors.ts';
+import { GOOGLE_JWKS_URL } from './config.ts';
+import { createLocalAuth, resolveAuthMode } from './localAuth/index.ts';
 
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
@@ -76,14 +78,22 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
         .catch((err: Error) => log.warn({ err: err.message, sessionId: e.sessionId }, 'stored ack not published'));
     });
 
-    const pairing = await startPairing(config, { registry, firestore, broker, log, scope });
+    // Sign-in: the embedded local one unless a real Firebase project is configured (localAuth/).
+    const auth = resolveAuthMode(config);
+    const localAuth = auth.mode === 'local' ? await createLocalAuth({ dataDir: config.GATEWAY_DATA_DIR, projectId: config.FIREBASE_PROJECT_ID }) : undefined;
+    log.info({ authMode: auth.mode, why: auth.why }, auth.mode === 'local' ? 'sign-in: embedded local sign-in (Firebase Auth emulator protocol)' : 'sign-in: Firebase Authentication');
+
+    const pairing = await startPairing(config, { registry, firestore, broker, log, scope, localAuth: Boolean(localAuth) });
 
     const api = buildApi({
-      verifyIdToken: createFirebaseTokenVerifier({
-        projectId: config.FIREBASE_PROJECT_ID,
-        jwksUrl: config.FIREBASE_JWKS_URL,
-        issuer: config.FIREBASE_TOKEN_ISSUER,
-      }),
+      verifyIdToken:
+        localAuth?.verifyIdToken ??
+        createFirebaseTokenVerifier({
+          projectId: config.FIREBASE_PROJECT_ID,
+          jwksUrl: config.FIREBASE_JWKS_URL ?? GOOGLE_JWKS_URL,
+          issuer: config.FIREBASE_TOKEN_ISSUER,
+        }),
+      ...(localAuth ? { localAuth } : {}),
       ingest,
       events,
       marker,
@@ -153,6 +163,9 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       caCertPath: tls.certPath,
       caCert: tls.cert,
       emulatorHost,
+      /** `local` (embedded sign-in, `localAuth` set) or `firebase`, and why. */
+      auth,
+      localAuth,
       close,
     };
   } catch (err) {

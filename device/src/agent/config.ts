@@ -56,8 +56,8 @@ export const configSchema = z.strictObject({
         kind: z.enum(['auto', 'camera', 'video', 'simulation']).default('auto'),
         /** A video file to play as the camera. */
         video: z.string().optional(),
-        /** Loop the video (a demo mirror), or end with it. */
-        loopVideo: z.boolean().default(true),
+        /** Loop the video (a demo mirror, `--loop`); by default it plays once and the workout ends with it. */
+        loopVideo: z.boolean().default(false),
         /** V4L2 device of a USB webcam (Pi cameras appear through libcamera). */
         cameraDevice: z.string().default('/dev/video0'),
         /** Camera frame rate and capture size; changed live, the camera restarts with them (the simulated athlete and a video ignore them). */

@@ -36,6 +36,8 @@ export interface ApiDeps {
   pairing?: PairingRouteDeps;
   /** Fleet management (claims, operators' API and page); absent: no fleet routes. */
   fleet?: FleetRouteDeps;
+  /** The embedded local sign-in (Firebase Auth emulator protocol); absent: a real Firebase project signs tokens. */
+  localAuth?: { register(app: FastifyInstance): void };
 }
 
 declare module 'fastify' {
@@ -81,6 +83,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerSessionRoutes(app, deps);
   if (deps.pairing) registerPairingRoutes(app, deps.pairing);
   if (deps.fleet) registerFleetRoutes(app, deps.fleet);
+  deps.localAuth?.register(app);
 
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/healthz', async () => ({ ok: true }));
