@@ -15,7 +15,7 @@ import { createStoreQueues } from './queue/storeQueues.ts';
 import { createSessionEvents } from './queue/sessionEvents.ts';
 import { createStoredMarker } from './queue/storedMarker.ts';
 import { startStoreWorkers } from './queue/startStoreWorkers.ts';
-import { createSessionIngest } from './ingest/ingestSession.ts';
+import { createSessionIngest, storesAreForDevelopment } from './ingest/ingestSession.ts';
 import { createMqttBroker } from './broker/createBroker.ts';
 import { buildApi } from './api/buildApi.ts';
 import { createFirebaseTokenVerifier } from './api/firebaseAuth.ts';
@@ -52,7 +52,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
 
     if (config.RUN_WORKERS) startStoreWorkers(config, { stores, events, marker, metrics, log, scope });
 
-    const ingest = createSessionIngest({ registry, queues, metrics, log });
+    const ingest = createSessionIngest({ registry, queues, metrics, log, acceptSimulated: storesAreForDevelopment(config) });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
     const fleet = await startFleet(config, { pool, registry, log, scope });
     const broker = await createMqttBroker({
@@ -107,7 +107,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       metrics,
       log,
       apiWaitMs: config.API_WAIT_MS,
-      pairing: { service: pairing.service, registry, page: pairing.page, publicUrl: pairing.publicUrl },
+      pairing: { service: pairing.service, registry, page: pairing.page, publicUrl: pairing.publicUrl, bindHost: config.GATEWAY_HOST },
       fleet: {
         fleet,
         adminToken: config.FLEET_ADMIN_TOKEN,

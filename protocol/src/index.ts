@@ -6,3 +6,4 @@ export * from './api.ts';
 export * from './validation.ts';
 export * from './liveEvents.ts';
 export * from './fleet.ts';
+export * from './fleetConfig.ts';

@@ -40,6 +40,12 @@ export const sessionPayloadSchema = z.object({
   appVersion: z.string().max(40).optional(),
   /** The pairing the session was recorded under (QR pairing, issue 7); the gateway decides what it means. */
   pairingId: z.string().max(100).optional(),
+  /**
+   * Made by the simulated athlete (no camera): shown as such in every history, and stored only by
+   * a gateway on the embedded or emulated stores, never by one writing a production Firestore
+   * (DESIGN.md). Absent on real workouts.
+   */
+  simulated: z.literal(true, 'must be true or absent').optional(),
 });
 
 export type SessionPayload = z.infer<typeof sessionPayloadSchema>;

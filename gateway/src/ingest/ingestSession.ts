@@ -13,6 +13,19 @@ export interface IngestDeps {
   queues: StoreQueues;
   metrics: Metrics;
   log: Logger;
+  /** Whether sessions of the simulated athlete may be stored: only on the embedded/emulated stores (storesAreForDevelopment). */
+  acceptSimulated: boolean;
+}
+
+/**
+ * The rule for simulated sessions (DESIGN.md: they never reach a production Firestore or MySQL):
+ * a gateway whose Firestore is an emulator (FIRESTORE_EMULATOR_HOST, or the in-process one used
+ * when no Google credentials are set) runs development stores and keeps them; a gateway writing
+ * a real Firestore (GOOGLE_APPLICATION_CREDENTIALS without an emulator) is production and refuses
+ * them for both stores, since both always receive the same sessions.
+ */
+export function storesAreForDevelopment(config: { FIRESTORE_EMULATOR_HOST?: string | undefined; GOOGLE_APPLICATION_CREDENTIALS?: string | undefined }): boolean {
+  return Boolean(config.FIRESTORE_EMULATOR_HOST) || !config.GOOGLE_APPLICATION_CREDENTIALS;
 }
 
 /** The session id of a payload that failed validation, so the device can still match the ack. */
@@ -47,6 +60,11 @@ export function createSessionIngest(deps: IngestDeps) {
         return { sessionId: sessionIdOf(raw), status: 'rejected', error: parsed.error };
       }
       const session = parsed.value;
+      if (session.simulated && !deps.acceptSimulated) {
+        deps.metrics.sessionsRejected.inc({ reason: 'simulated' });
+        deps.log.warn({ deviceId, sessionId: session.sessionId }, 'session rejected: simulated, and this gateway writes production stores');
+        return { sessionId: session.sessionId, status: 'rejected', error: 'simulated: a session of the simulated athlete is not stored by a gateway writing a production Firestore/MySQL (only on the embedded or emulated stores)' };
+      }
       // The gateway, not the device, decides whose session this is (DESIGN.md "Names and identities"):
       // the person of the pairing it was recorded under (even one ended since), else the current one.
       const current = await deps.registry.bindingOf(deviceId);
