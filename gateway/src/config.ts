@@ -76,7 +76,8 @@ export function loadGatewayConfig(
       out[key] = (overrides as Record<string, unknown>)[key];
       continue;
     }
-    const raw = env[key] === '' ? undefined : (env[key] ?? def);
+    // An empty variable counts as unset: the default applies.
+    const raw = env[key] === '' || env[key] === undefined ? def : env[key];
     const parsed = (schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
       // Credentials are named, never echoed: the message ends up in logs.

@@ -58,12 +58,21 @@ export function requireSameUser(user: VerifiedUser, uid: string): void {
   if (user.uid !== uid) throw new GatewayError('FOREIGN_USER', "this token may not read or change another person's sessions");
 }
 
+const routesOf = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+/** Every route the app registered (method, fastify path), so a test can hold the OpenAPI document to them. */
+export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? [];
+
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ part: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance; // pino's Logger type is wider than fastify's default generic
+  const routes: { method: string; url: string }[] = [];
+  routesOf.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof CodedError) {
