@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['{protocol,cloud-sync,gateway,device,models,bench}/**/test/**/*.test.ts'],
+          include: ['{protocol,cloud-sync,gateway,device,models,bench}/**/test/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'device/ui/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

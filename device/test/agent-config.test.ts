@@ -21,9 +21,9 @@ describe('agent config', () => {
     const t = tempDir('cfg');
     const file = join(t.dir, 'agent.json');
     writeFileSync(file, JSON.stringify({ http: { port: 9001 }, coach: { exercise: 'pushup', idleEndS: 5 } }));
-    const c = loadConfig({ file, env: { POSE_AGENT_COACH_IDLE_END_S: '7', POSE_AGENT_SOURCE_LOOP_VIDEO: 'false' }, overrides: { 'http.port': 9002 } });
+    const c = loadConfig({ file, env: { POSE_AGENT_COACH_IDLE_END_S: '7', POSE_AGENT_SOURCE_LOOP_VIDEO: 'true' }, overrides: { 'http.port': 9002 } });
     expect(c.coach).toMatchObject({ exercise: 'pushup', idleEndS: 7 });
-    expect(c.source.loopVideo).toBe(false);
+    expect(c.source.loopVideo).toBe(true);
     expect(c.http.port).toBe(9002);
     t.cleanup();
   });

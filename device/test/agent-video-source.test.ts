@@ -16,15 +16,18 @@ const nobody: PoseEstimator = {
   dispose() {},
 } as PoseEstimator;
 
-async function framesUntilEnd(loopVideo: boolean, limitMs: number): Promise<{ frames: number; ended: boolean }> {
+/** Nobody found, slowly: inference slower than the clip's 30 fps. */
+const slowNobody: PoseEstimator = { ...nobody, estimatePoses: (f: Frame) => new Promise((r) => setTimeout(() => r([]), 50)) } as PoseEstimator;
+
+async function framesUntilEnd(loopVideo: boolean, limitMs: number, estimator = nobody): Promise<{ frames: number; ended: boolean; times: number[] }> {
   const config = loadConfig({ env: {}, overrides: { 'source.kind': 'video', 'source.video': video('dance_no_exercise.mp4'), 'source.loopVideo': loopVideo } });
-  const { source } = choosePoseSource(config, async () => nobody, pino({ level: 'silent' }));
+  const { source } = choosePoseSource(config, async () => estimator, pino({ level: 'silent' }));
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limitMs);
-  let frames = 0;
-  for await (const _ of source.poses(controller.signal)) frames++;
+  const times: number[] = [];
+  for await (const f of source.poses(controller.signal)) times.push(f.t);
   clearTimeout(timer);
-  return { frames, ended: !controller.signal.aborted };
+  return { frames: times.length, ended: !controller.signal.aborted, times };
 }
 
 describe.skipIf(!HAVE_VIDEOS)(`a video given to the agent as its camera ${NO_DATA}`, () => {
@@ -33,6 +36,14 @@ describe.skipIf(!HAVE_VIDEOS)(`a video given to the agent as its camera ${NO_DAT
     expect(ended).toBe(true);
     expect(frames).toBeGreaterThan(10);
     expect(frames).toBeLessThanOrEqual(120); // the clip has 120 frames
+  });
+
+  it('played once, analyses every frame even when inference is slower than the clip (the clip plays slower instead)', async () => {
+    const { frames, ended, times } = await framesUntilEnd(false, 30_000, slowNobody);
+    expect(ended).toBe(true);
+    expect(frames).toBe(120);
+    // The clip's own timeline, frame after frame: nothing skipped.
+    expect(times.every((t, i) => Math.abs(t - i / 30) < 1e-6)).toBe(true);
   });
 
   it('keeps playing when source.loopVideo is true', async () => {

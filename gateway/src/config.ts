@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { MAX_MQTT_PACKET_BYTES } from '@pose-coach/protocol';
 
+/** Google's key set for Firebase ID tokens. */
+export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com';
+
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -20,7 +23,7 @@ export const GATEWAY_ENV = {
   MQTT_CONNECT_RATE_PER_ADDRESS: [z.coerce.number().min(0), '20', 'MQTT connects per second from one address, checked before the credentials (0: no limit); excess connects are closed and the mirror retries with backoff'],
   MQTT_CONNECT_BURST_PER_ADDRESS: [z.coerce.number().int().min(1), '200', 'connects one address may make at once before MQTT_CONNECT_RATE_PER_ADDRESS applies (a site behind one NAT reconnecting after a restart)'],
   FLEET_CLAIM_CONCURRENCY: [z.coerce.number().int().min(1).max(50), '2', 'fleet claims (POST /fleet/claim) handled at once; more wait (up to 500, 10 s), beyond that 503 CLAIMS_BUSY with Retry-After'],
-  GATEWAY_DATA_DIR: [z.string(), 'var/gateway', 'where the gateway keeps its TLS key and certificate'],
+  GATEWAY_DATA_DIR: [z.string(), 'var/gateway', 'where the gateway keeps its TLS key and certificate, the local sign-in and the embedded Firestore\'s data'],
   GATEWAY_TLS_CERT: [z.string().optional(), undefined, 'PEM certificate for MQTTS; default: a self-signed one made in the data dir'],
   GATEWAY_TLS_KEY: [z.string().optional(), undefined, 'PEM key for MQTTS (with GATEWAY_TLS_CERT)'],
   REDIS_URL: [z.string().url(), 'redis://127.0.0.1:6379', 'Redis for the BullMQ queues'],
@@ -29,11 +32,8 @@ export const GATEWAY_ENV = {
   FIREBASE_PROJECT_ID: [z.string().min(1), 'pose-coach-dev', 'Firebase project: Firestore project and ID-token audience'],
   FIRESTORE_EMULATOR_HOST: [z.string().optional(), undefined, 'host:port of a Firestore emulator; unset and without Google credentials, one is started in-process'],
   GOOGLE_APPLICATION_CREDENTIALS: [z.string().optional(), undefined, 'service-account file: use the real Firestore'],
-  FIREBASE_JWKS_URL: [
-    z.string().url(),
-    'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com',
-    "key set that signs Firebase ID tokens",
-  ],
+  AUTH_MODE: [z.enum(['auto', 'local', 'firebase']), 'auto', 'who signs ID tokens: local = the embedded sign-in (Firebase Auth emulator protocol on this HTTP port, key in <GATEWAY_DATA_DIR>/local-auth); firebase = a real Firebase project; auto = local unless GOOGLE_APPLICATION_CREDENTIALS, FIREBASE_WEB_API_KEY, FIREBASE_AUTH_EMULATOR_URL or FIREBASE_JWKS_URL is set'],
+  FIREBASE_JWKS_URL: [z.string().url().optional(), undefined, `key set that signs Firebase ID tokens (AUTH_MODE=firebase); default ${GOOGLE_JWKS_URL}`],
   FIREBASE_TOKEN_ISSUER: [z.string().optional(), undefined, 'expected `iss`; default https://securetoken.google.com/<project>'],
   STORE_ATTEMPTS: [z.coerce.number().int().min(0).max(1_000_000), '0', 'attempts per store write before it is dead-lettered; 0: retry for as long as the store is down'],
   STORE_BACKOFF_MS: [z.coerce.number().int().min(10), '1000', 'first retry delay; doubles each attempt up to STORE_BACKOFF_MAX_MS'],
@@ -89,7 +89,8 @@ export function loadGatewayConfig(
       out[key] = (overrides as Record<string, unknown>)[key];
       continue;
     }
-    const raw = env[key] === '' ? undefined : (env[key] ?? def);
+    // An empty variable counts as unset: the default applies.
+    const raw = env[key] === '' || env[key] === undefined ? def : env[key];
     const parsed = (schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
       // Credentials are named, never echoed: the message ends up in logs.

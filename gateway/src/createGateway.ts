@@ -22,7 +22,7 @@ import { createStoreHealth } from './health/storeHealth.ts';
 import { createSessionReads } from './api/sessionReads.ts';
 import { connectRedis } from './redis.ts';
 import { startStoreWorkers } from './queue/startStoreWorkers.ts';
-import { createSessionIngest } from './ingest/ingestSession.ts';
+import { createSessionIngest, storesAreForDevelopment } from './ingest/ingestSession.ts';
 import { createMqttBroker } from './broker/createBroker.ts';
 import { createConnectRate } from './guards/connectRate.ts';
 import { createMqttCluster } from './cluster/mqttCluster.ts';
@@ -34,6 +34,8 @@ import { startPairing } from './pairing/startPairing.ts';
 import { startFleet } from './fleet/startFleet.ts';
 import { unpairMirror } from './pairing/pairingService.ts';
 import { PairingError } from './pairing/pairingErrors.ts';
+import { GOOGLE_JWKS_URL } from './config.ts';
+import { createLocalAuth, resolveAuthMode } from './localAuth/index.ts';
 
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
@@ -66,7 +68,15 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
 
     // Bound below, once the broker exists: a repeat of a session both stores hold is answered `stored` at once.
     let repeatStored: (deviceId: string, sessionId: string) => void = () => {};
-    const ingest = createSessionIngest({ registry, queues, claims, metrics, log, onQueued: (d, s) => repeatStored(d, s) });
+    const ingest = createSessionIngest({
+      registry,
+      queues,
+      claims,
+      metrics,
+      log,
+      onQueued: (d, s) => repeatStored(d, s),
+      acceptSimulated: storesAreForDevelopment(config),
+    });
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
     // Several gateways on one Redis (README "Several gateways"): one MQTT broker, one fleet.
     const cluster =
@@ -110,14 +120,22 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     const health = createStoreHealth({ firestore, pool, redis: healthRedis });
     const reads = createSessionReads(repositories, log);
 
-    const pairing = await startPairing(config, { registry, firestore, broker, log, scope, bus });
+    // Sign-in: the embedded local one unless a real Firebase project is configured (localAuth/).
+    const auth = resolveAuthMode(config);
+    const localAuth = auth.mode === 'local' ? await createLocalAuth({ dataDir: config.GATEWAY_DATA_DIR, projectId: config.FIREBASE_PROJECT_ID }) : undefined;
+    log.info({ authMode: auth.mode, why: auth.why }, auth.mode === 'local' ? 'sign-in: embedded local sign-in (Firebase Auth emulator protocol)' : 'sign-in: Firebase Authentication');
+
+    const pairing = await startPairing(config, { registry, firestore, broker, log, scope, bus, localAuth: Boolean(localAuth) });
 
     const api = buildApi({
-      verifyIdToken: createFirebaseTokenVerifier({
-        projectId: config.FIREBASE_PROJECT_ID,
-        jwksUrl: config.FIREBASE_JWKS_URL,
-        issuer: config.FIREBASE_TOKEN_ISSUER,
-      }),
+      verifyIdToken:
+        localAuth?.verifyIdToken ??
+        createFirebaseTokenVerifier({
+          projectId: config.FIREBASE_PROJECT_ID,
+          jwksUrl: config.FIREBASE_JWKS_URL ?? GOOGLE_JWKS_URL,
+          issuer: config.FIREBASE_TOKEN_ISSUER,
+        }),
+      ...(localAuth ? { localAuth } : {}),
       ingest,
       events,
       marker,
@@ -134,7 +152,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       metrics,
       log,
       apiWaitMs: config.API_WAIT_MS,
-      pairing: { service: pairing.service, registry, page: pairing.page, publicUrl: pairing.publicUrl },
+      pairing: { service: pairing.service, registry, page: pairing.page, publicUrl: pairing.publicUrl, bindHost: config.GATEWAY_HOST },
       fleet: {
         fleet,
         adminToken: config.FLEET_ADMIN_TOKEN,
@@ -193,6 +211,9 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       caCertPath: tls.certPath,
       caCert: tls.cert,
       emulatorHost,
+      /** `local` (embedded sign-in, `localAuth` set) or `firebase`, and why. */
+      auth,
+      localAuth,
       close,
     };
   } catch (err) {

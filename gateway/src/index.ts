@@ -4,3 +4,6 @@ export { createDeviceRegistry, type DeviceRegistry } from './devices/deviceRegis
 export { buildApi } from './api/buildApi.ts';
 export { listDeadLetters, replayDeadLetters } from './queue/deadLetter.ts';
 export { createStoreQueues, STORES } from './queue/storeQueues.ts';
+export { unpairMirror } from './pairing/pairingService.ts';
+export { phoneReachableBaseUrl, lanAddress } from './pairing/phoneReachableUrl.ts';
+export { createLocalAuth, resolveAuthMode, LOCAL_AUTH_JWKS_PATH, type LocalAuth, type AuthMode } from './localAuth/index.ts';

@@ -1,11 +1,9 @@
 /** `tsx gateway/src/main.ts`: the gateway as a long-running process (systemd runs this). */
-import { ConfigError, describeGatewayConfig, loadGatewayConfig } from './config.ts';
+import { ConfigError, loadGatewayConfig } from './config.ts';
+import { handleEnvOnlyArgs } from './cli/envOnlyArgs.ts';
 import { createGateway } from './createGateway.ts';
 
-if (process.argv.includes('--help')) {
-  console.log(`pose-coach gateway\n\nEnvironment:\n${describeGatewayConfig()}`);
-  process.exit(0);
-}
+handleEnvOnlyArgs('gateway', 'MQTT broker, ingest, store workers and HTTP API');
 
 try {
   const gateway = await createGateway(loadGatewayConfig());

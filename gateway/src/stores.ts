@@ -2,6 +2,7 @@
  * The two stores and what reads them, opened the same way by the gateway and by a separate
  * worker process: MySQL (migrated), Firestore (real, an emulator named by env, or in-process).
  */
+import { join } from 'node:path';
 import {
   closeFirestore,
   createFeedbackService,
@@ -28,10 +29,12 @@ export async function openStores(config: GatewayConfig, log: Logger, scope: Scop
     if (!opts.inProcessEmulator) {
       throw new Error('set FIRESTORE_EMULATOR_HOST or GOOGLE_APPLICATION_CREDENTIALS: a separate worker process must write to the same Firestore as the gateway');
     }
-    const emulator = await startFirestoreEmulator({ port: 0 });
+    // Its documents are kept under the data dir, so a restart finds what was saved (like the Firebase emulator's import/export).
+    const dataDir = join(config.GATEWAY_DATA_DIR, 'firestore');
+    const emulator = await startFirestoreEmulator({ port: 0, dataDir, warn: (msg) => log.warn(msg) });
     scope.add(() => emulator.stop());
     emulatorHost = emulator.host;
-    log.info({ emulatorHost }, 'Firestore emulator started in-process (no FIRESTORE_EMULATOR_HOST or Google credentials)');
+    log.info({ emulatorHost, dataDir, restoredDocuments: emulator.restoredDocuments }, 'Firestore emulator started in-process (no FIRESTORE_EMULATOR_HOST or Google credentials)');
   }
   const firestore = openFirestore({ projectId: config.FIREBASE_PROJECT_ID, emulatorHost });
   scope.add(() => closeFirestore(firestore));

@@ -11,6 +11,9 @@ import { createSessionEvents } from './queue/sessionEvents.ts';
 import { createStoredMarker } from './queue/storedMarker.ts';
 import { startStoreWorkers } from './queue/startStoreWorkers.ts';
 import { createSessionClaims } from './queue/sessionClaims.ts';
+import { handleEnvOnlyArgs } from './cli/envOnlyArgs.ts';
+
+handleEnvOnlyArgs('gateway:workers', 'the store workers alone, beside a gateway started with RUN_WORKERS=false');
 
 try {
   const config = loadGatewayConfig();

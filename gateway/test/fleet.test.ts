@@ -158,6 +158,28 @@ describe('desired and reported configuration', () => {
     });
     await c.endAsync();
   });
+
+  it('refuses unknown keys and bad values, naming the key, and changes nothing', async () => {
+    const before = (await api('GET', '/fleet/api/config')).body;
+    const refusals: [Record<string, unknown>, RegExp][] = [
+      [{ foo: 1 }, /config refused: foo: not a fleet config key \(keys: logLevel, coach\.exercise/],
+      [{ 'coach.idleEndS': -5 }, /coach\.idleEndS: .*(>0|positive|greater)/i],
+      [{ 'coach.exercise': 'yoga' }, /coach\.exercise: /],
+      [{ 'coach.exercises': ['squat', 'yoga'] }, /coach\.exercises\.1: /],
+      [{ 'coach.thresholds': { yoga: {} } }, /coach\.thresholds/],
+      [{ 'source.width': 10_000 }, /source\.width: /],
+      [{ 'coach.minReps': 2, 'inference.model': 'movenet-thunder' }, /inference\.model: not a fleet config key/],
+    ];
+    for (const [set, message] of refusals) {
+      const res = await api('PATCH', '/fleet/api/config/fleet', { set });
+      expect(res.status, JSON.stringify(set)).toBe(400);
+      expect(res.body).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringMatching(message) });
+    }
+    expect((await api('GET', '/fleet/api/config')).body).toEqual(before);
+    // Every key of the protocol's table is accepted with a good value, and null removes it.
+    expect((await api('PATCH', '/fleet/api/config/group:lab', { set: { 'coach.thresholds': { squat: { counting: { enterBelow: 0.4 } } }, logLevel: 'debug', 'source.fps': 15 } })).status).toBe(200);
+    expect((await api('PATCH', '/fleet/api/config/group:lab', { set: { 'coach.thresholds': null, logLevel: null, 'source.fps': null } })).status).toBe(200);
+  });
 });
 
 describe('remote commands', () => {

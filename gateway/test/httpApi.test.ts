@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowDataPacket } from 'mysql2/promise';
 import { ensureProfile } from '@pose-coach/cloud-sync';
+import { registeredRoutes } from '../src/api/buildApi.ts';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
 
 describe('the HTTP API for the phone app', () => {
@@ -132,5 +133,23 @@ describe('the HTTP API for the phone app', () => {
       expect(metrics.body).toContain(name);
     }
     expect(metrics.body).toMatch(/pose_coach_sessions_stored_total\{store="firestore"\} [1-9]/);
+  });
+
+  it('lists every HTTP route it serves in /openapi.json, the fleet API and the local sign-in included', async () => {
+    // A gateway in local sign-in mode with the fleet enabled: every route family registered.
+    const local = await startTestGateway({ AUTH_MODE: 'local', FLEET_ADMIN_TOKEN: 'a-fleet-admin-token-for-tests' });
+    try {
+      const doc = (await local.gateway.api.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+      const routes = registeredRoutes(local.gateway.api).filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS');
+      expect(routes.length).toBeGreaterThan(30);
+      const missing = routes.filter(({ method, url }) => {
+        const path = url.replace(/:([A-Za-z]+)/g, '{$1}');
+        if (path.endsWith('*')) return !Object.entries(doc.paths).some(([p, ops]) => p.startsWith(path.slice(0, -1)) && method.toLowerCase() in ops);
+        return !(doc.paths[path] && method.toLowerCase() in doc.paths[path]);
+      });
+      expect(missing).toEqual([]);
+    } finally {
+      await local.stop();
+    }
   });
 });

@@ -8,3 +8,4 @@ export * from './storable.ts';
 export * from './liveEvents.ts';
 export * from './fleet.ts';
 export * from './feedbackPoints.ts';
+export * from './fleetConfig.ts';

@@ -55,6 +55,12 @@ export const sessionPayloadSchema = z.object({
   pairingId: z.string().max(100).optional(),
   /** With `exercise: "other"` (a movement counted but not recognised): a short label a person may give it later. */
   movement: z.string().min(1).max(100).optional(),
+  /**
+   * Made by the simulated athlete (no camera): shown as such in every history, and stored only by
+   * a gateway on the embedded or emulated stores, never by one writing a production Firestore
+   * (DESIGN.md). Absent on real workouts.
+   */
+  simulated: z.literal(true, 'must be true or absent').optional(),
 });
 
 export type SessionPayload = z.infer<typeof sessionPayloadSchema>;

@@ -121,6 +121,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
       ...(source.model ? { model: source.model } : {}),
       timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       ...(pairing?.pairingId ? { pairingId: pairing.pairingId } : {}),
+      ...(source.simulated ? { simulated: true as const } : {}),
     }),
   });
 

@@ -7,12 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { FLEET_CONFIG_KEYS, type FleetConfigKey } from '@pose-coach/protocol';
 import { DEFAULT_DISK_POLICY } from '../outbox/policy.ts';
-import { CUE_LANGUAGES, EXERCISES, resolveThresholds, ThresholdError, type ThresholdOverrides } from '../coach/index.ts';
-import { COACH_EXERCISES } from './coachAdapter.ts';
+import { EXERCISES, resolveThresholds, ThresholdError, type ThresholdOverrides } from '../coach/index.ts';
 
 const positiveInt = z.number().int().positive();
-const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** The keys a fleet may set live take their schemas from protocol/ (the gateway checks them with the same). */
+const live = <K extends FleetConfigKey>(key: K): (typeof FLEET_CONFIG_KEYS)[K]['schema'] => FLEET_CONFIG_KEYS[key].schema;
+const logLevel = live('logLevel');
 
 /** Where state lives by default: systemd's StateDirectory when run as a unit, else ~/.local/share. */
 function defaultDataDir(): string {
@@ -56,14 +58,14 @@ export const configSchema = z.strictObject({
         kind: z.enum(['auto', 'camera', 'video', 'simulation']).default('auto'),
         /** A video file to play as the camera. */
         video: z.string().optional(),
-        /** Loop the video (a demo mirror), or end with it. */
-        loopVideo: z.boolean().default(true),
+        /** Loop the video (a demo mirror, `--loop`); by default it plays once and the workout ends with it. */
+        loopVideo: z.boolean().default(false),
         /** V4L2 device of a USB webcam (Pi cameras appear through libcamera). */
         cameraDevice: z.string().default('/dev/video0'),
         /** Camera frame rate and capture size; changed live, the camera restarts with them (the simulated athlete and a video ignore them). */
-        fps: z.number().positive().max(120).default(30),
-        width: z.number().int().min(64).max(4096).default(640),
-        height: z.number().int().min(64).max(4096).default(480),
+        fps: live('source.fps').default(30),
+        width: live('source.width').default(640),
+        height: live('source.height').default(480),
       })
       .prefault({}),
     inference: z.strictObject({
@@ -74,12 +76,11 @@ export const configSchema = z.strictObject({
       .prefault({}),
     coach: z.strictObject({
         /** The exercise coached; `auto` lets the coach recognise it from the first reps. */
-        exercise: z.enum(COACH_EXERCISES).default('auto'),
+        exercise: live('coach.exercise').default('auto'),
         /** The exercises this mirror offers: auto-recognition considers only these, and `exercise` must be one of them (or auto). */
-        exercises: z.array(z.enum(EXERCISES)).min(1).default(() => [...EXERCISES]),
+        exercises: live('coach.exercises').default(() => [...EXERCISES]),
         /** Per-exercise overrides of the coach's threshold files, e.g. {"squat": {"counting": {"enterBelow": 0.4}}}; used from the next session. */
-        thresholds: z
-          .record(z.string(), z.unknown())
+        thresholds: live('coach.thresholds')
           .superRefine((t, ctx) => {
             try {
               resolveThresholds(t as ThresholdOverrides);
@@ -90,11 +91,11 @@ export const configSchema = z.strictObject({
           })
           .default({}),
         /** Language of spoken cues and feedback points; used from the next session. */
-        cueLanguage: z.enum(CUE_LANGUAGES).default('en'),
+        cueLanguage: live('coach.cueLanguage').default('en'),
         /** A session ends after this long without anybody in view (and after 3× as long, at least a minute, without a rep). */
-        idleEndS: z.number().positive().default(10),
+        idleEndS: live('coach.idleEndS').default(10),
         /** Sessions with fewer reps are not saved (somebody walked past). */
-        minReps: z.number().int().min(0).default(1),
+        minReps: live('coach.minReps').default(1),
       })
       .superRefine((c, ctx) => {
         if (c.exercise !== 'auto' && !c.exercises.includes(c.exercise)) {
@@ -102,7 +103,7 @@ export const configSchema = z.strictObject({
         }
       })
       .prefault({}),
-    telemetry: z.strictObject({ intervalS: z.number().min(1).default(60) }).prefault({}),
+    telemetry: z.strictObject({ intervalS: live('telemetry.intervalS').default(60) }).prefault({}),
     fleet: z.strictObject({
         /** PEM of the fleet's Ed25519 public key: enables the `update` command (signed releases, device/src/fleet). */
         releaseKeyFile: z.string().optional(),

@@ -8,22 +8,11 @@
  * camera now.
  */
 import type { ConfigMessage } from '@pose-coach/protocol';
-import { describeIssues } from '@pose-coach/protocol';
+import { describeIssues, FLEET_CONFIG_KEY_NAMES } from '@pose-coach/protocol';
 import { configSchema, type AgentConfig } from './config.ts';
 
-export const LIVE_KEYS = [
-  'logLevel',
-  'coach.exercise',
-  'coach.exercises',
-  'coach.thresholds',
-  'coach.cueLanguage',
-  'coach.idleEndS',
-  'coach.minReps',
-  'telemetry.intervalS',
-  'source.fps',
-  'source.width',
-  'source.height',
-] as const;
+/** The fleet's config keys (protocol/src/fleetConfig.ts): the only ones that change live. */
+export const LIVE_KEYS = FLEET_CONFIG_KEY_NAMES;
 export type LiveKey = (typeof LIVE_KEYS)[number];
 
 function getPath(obj: unknown, path: string): unknown {

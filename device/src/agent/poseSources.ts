@@ -1,6 +1,6 @@
 /**
- * The agent's frame source, chosen once at start: a video file when given one (played like a
- * camera, looped), else the Pi camera or a webcam when one is present, else the simulated
+ * The agent's frame source, chosen once at start: a video file when given one (played once with
+ * every frame analysed, or looped like a camera), else the Pi camera or a webcam when one is present, else the simulated
  * athlete. Camera and video go through the frames module's live loop (newest-frame mailbox,
  * camera restarts with back-off) and the pose estimator; the simulation yields keypoints directly.
  */
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { PoseEstimator } from '@pose-coach/inference';
-import { csiCamera, findCsiTool, liveKeypoints, probeVideo, videoAsCamera, webcam, type LiveSource, type SourceFrame } from '../frames/index.ts';
+import { csiCamera, findCsiTool, liveKeypoints, probeVideo, videoAsCamera, videoPlayedOnce, webcam, type LiveSource, type SourceFrame } from '../frames/index.ts';
 import type { AgentConfig } from './config.ts';
 import type { CameraSettings, PoseFrame, PoseSource } from './ports.ts';
 import { createSimulatedAthlete } from './simulatedAthlete.ts';
@@ -24,6 +24,7 @@ export type EstimatorFactory = () => Promise<PoseEstimator>;
 function stamped(source: LiveSource, arrivals: Map<number, number>, paced: boolean): LiveSource {
   return {
     description: source.description,
+    ...(source.everyFrame ? { everyFrame: true } : {}),
     async *frames(signal) {
       arrivals.clear();
       let epoch = Infinity;
@@ -119,7 +120,8 @@ export function choosePoseSource(config: AgentConfig, estimator: EstimatorFactor
   const model = config.inference.model;
   const fromVideo = (file: string): PoseSource => {
     probeVideo(file); // fail now, naming the file, rather than inside the pipeline
-    return estimatedPoseSource('video', videoAsCamera(file, { loop: loopVideo }), estimator, model, { endWithSource: !loopVideo });
+    // Looped, the clip is a camera (newest frame only); once, every frame counts and the session ends with it.
+    return estimatedPoseSource('video', loopVideo ? videoAsCamera(file, { loop: true }) : videoPlayedOnce(file), estimator, model, { endWithSource: !loopVideo });
   };
   const simulation = () => createSimulatedAthlete({ fps: Math.min(fps, 30) });
 

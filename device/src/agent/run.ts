@@ -17,11 +17,18 @@ const EX_TEMPFAIL = 75;
 const HELP = `pose-agent: the mirror's daemon
 
   --config FILE     JSON config (also POSE_AGENT_CONFIG); every key has a default
-  --video FILE      play a video file as the camera
+  --video FILE      play a video file once as the camera; the workout ends with the clip
+  --loop            with --video: play the clip again and again (a demo mirror)
   --simulate        use the built-in simulated athlete even when a camera is present
   --port N          HTTP/WebSocket port (http.port)
   --config-docs     print every config key, its env variable and default
+  --help            this text
 `;
+
+/** Thrown for a flag the agent does not know: the caller prints it with the usage, not a stack. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 export interface RunOptions {
   /** A coach to use instead of the installed one (tests). */
@@ -30,26 +37,37 @@ export interface RunOptions {
   onStarted?(url: string): void;
 }
 
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        config: { type: 'string' },
+        video: { type: 'string' },
+        loop: { type: 'boolean' },
+        simulate: { type: 'boolean' },
+        port: { type: 'string' },
+        'config-docs': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** The agent as a process: parse flags, start, stop cleanly on SIGTERM/SIGINT. */
 export async function runAgentProcess(args: string[], opts: RunOptions = {}): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      video: { type: 'string' },
-      simulate: { type: 'boolean' },
-      port: { type: 'string' },
-      'config-docs': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const values = parseFlags(args);
   if (values.help) return void process.stdout.write(HELP);
   if (values['config-docs']) return void process.stdout.write(configDocs() + '\n');
+  if (values.loop && !values.video) throw new UsageError('--loop needs --video FILE');
 
   const agent = await startAgent({
     ...(values.config ? { configFile: values.config } : {}),
     overrides: {
       'source.video': values.video,
+      'source.loopVideo': values.loop ? true : undefined,
       'source.kind': values.simulate ? 'simulation' : values.video ? 'video' : undefined,
       'http.port': values.port !== undefined ? Number(values.port) : undefined,
     },
@@ -78,6 +96,10 @@ export async function runAgentProcess(args: string[], opts: RunOptions = {}): Pr
 }
 
 export function exitOnStartFailure(err: Error): never {
+  if (err instanceof UsageError) {
+    process.stderr.write(`pose-agent: ${err.message}\n\n${HELP}`);
+    process.exit(2);
+  }
   // A refused claim (revoked, expired, used up, unknown) will not change by retrying.
   if (err instanceof ConfigError || err instanceof CredentialsError || (err instanceof ClaimError && err.code !== undefined)) {
     process.stderr.write(`pose-agent: ${err.message}\n`);

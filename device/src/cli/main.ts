@@ -14,13 +14,19 @@ commands:
                                             compare (and repair) Firestore and MySQL session by session
   fleet <list|show|config|cmd|claim|release|rollout> …
                                             the fleet of mirrors, through the gateway (pose-coach fleet --help)
+  dev token <uid> [--json]                  an ID token the local gateway (npm start, embedded sign-in) accepts
 
-Run \`npm run models:install\` once to install the models.`;
+Every command takes --help. The models are installed by npm ci (again: npm run models:install).`;
 
 /** Runs the CLI with `argv` (without node and script); resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // analyze and live describe themselves in the overall usage.
+    if ((command === 'analyze' || command === 'live') && (rest.includes('--help') || rest.includes('-h'))) {
+      console.log(USAGE);
+      return 0;
+    }
     switch (command) {
       case 'analyze':
         return await analyzeCommand(rest);
@@ -30,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./reconcile.ts')).reconcileCommand(rest);
       case 'fleet':
         return await (await import('../fleet/fleetCommand.ts')).fleetCommand(rest);
+      case 'dev':
+        return await (await import('./dev.ts')).devCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -41,7 +49,11 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
-    // Refusals (bad option, missing file, missing model) are explained, not stack-dumped.
+    // A bad option gets the usage; other refusals (missing file, missing model) are explained, never stack-dumped.
+    if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`pose-coach ${command}: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
     console.error(`pose-coach ${command}: ${(err as Error).message}`);
     return 1;
   }

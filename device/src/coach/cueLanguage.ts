@@ -3,10 +3,11 @@
  * one JSON file per language in ./cueLanguages/ gives their translations. English is the
  * fallback for a text a catalogue lacks (tests check every catalogue has every text).
  */
+import { CUE_LANGUAGE_CODES } from '@pose-coach/protocol';
 import de from './cueLanguages/de.json' with { type: 'json' };
 import es from './cueLanguages/es.json' with { type: 'json' };
 
-export const CUE_LANGUAGES = ['en', 'de', 'es'] as const;
+export const CUE_LANGUAGES = CUE_LANGUAGE_CODES; // one list with the fleet's config keys (protocol)
 export type CueLanguage = (typeof CUE_LANGUAGES)[number];
 
 export const CUE_CATALOGUES: Record<Exclude<CueLanguage, 'en'>, Record<string, string>> = { de, es };

@@ -2,6 +2,7 @@
  * The coach's vocabulary: what goes in (frames of keypoints), what comes out (events and a
  * session summary). The coach is pure: no clock, no I/O; time comes from the frames.
  */
+import { COACH_EXERCISE_NAMES } from '@pose-coach/protocol';
 
 /** One joint in pixels of the frame, with the estimator's confidence 0..1. */
 export interface PoseKeypoint {
@@ -20,7 +21,8 @@ export interface PoseFrame {
   keypoints: readonly PoseKeypoint[];
 }
 
-export const EXERCISES = ['squat', 'pushup', 'lunge', 'jumping_jack', 'bicep_curl', 'shoulder_press', 'plank'] as const;
+/** One list for the coach, the agent's config and the fleet's config keys (protocol/src/fleetConfig.ts). */
+export const EXERCISES = COACH_EXERCISE_NAMES;
 export type ExerciseName = (typeof EXERCISES)[number];
 
 /**

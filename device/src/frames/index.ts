@@ -1,5 +1,5 @@
 // Frame sources: every way a picture reaches the mirror, as RGB frames with a time.
-export { videoFileFrames, videoAsCamera, probeVideo, type VideoInfo, type VideoFileOptions } from './video-file.ts';
+export { videoFileFrames, videoAsCamera, videoPlayedOnce, probeVideo, type VideoInfo, type VideoFileOptions } from './video-file.ts';
 export { readImage, listImages, imageFolderFrames, type ImageFolderOptions } from './image-folder.ts';
 export { csiCamera, findCsiTool, type CsiCameraOptions } from './csi-camera.ts';
 export { webcam, type WebcamOptions } from './webcam.ts';

@@ -9,4 +9,10 @@ export interface LiveSource {
   readonly description: string;
   /** Starts the camera and yields its frames until it stops, fails (FrameSourceError) or `signal` aborts. */
   frames(signal: AbortSignal): AsyncIterable<SourceFrame>;
+  /**
+   * Every frame waits for inference instead of the newest replacing it (a file played once:
+   * the clip, not a camera, sets the pace, and a slow machine plays it slower rather than
+   * missing reps). Default false: a camera never builds a backlog.
+   */
+  readonly everyFrame?: boolean;
 }

@@ -42,7 +42,10 @@ export async function* liveKeypoints(source: LiveSource, estimator: PoseEstimato
     // Producer: drain the camera continuously into the one-frame mailbox.
     const producer = (async () => {
       try {
-        for await (const frame of source.frames(controller.signal)) mailbox.put(frame);
+        for await (const frame of source.frames(controller.signal)) {
+          mailbox.put(frame);
+          if (source.everyFrame) await mailbox.vacant(); // back-pressure to the source instead of dropping
+        }
         mailbox.close();
       } catch (err) {
         mailbox.close(err);

@@ -28,6 +28,7 @@ export class NewestFrameMailbox<T> {
   private taken = 0;
   private dropped = 0;
   private takenTimes: number[] = [];
+  private vacancy: (() => void) | undefined;
   private capturedTimes: number[] = [];
 
   constructor(private readonly windowMs = 3000) {}
@@ -59,6 +60,9 @@ export class NewestFrameMailbox<T> {
   close(error?: unknown): void {
     this.closed = true;
     this.error = error;
+    const v = this.vacancy;
+    this.vacancy = undefined;
+    v?.();
     if (this.waiter && this.slot === undefined) {
       const w = this.waiter;
       this.waiter = undefined;
@@ -93,7 +97,16 @@ export class NewestFrameMailbox<T> {
     return { captured: this.captured, taken: this.taken, dropped: this.dropped, fps: rate(this.takenTimes), sourceFps: rate(this.capturedTimes) };
   }
 
+  /** Resolves once the frame put last has been taken (or the mailbox closed): a producer that must not drop frames waits on it. */
+  vacant(): Promise<void> {
+    if (this.slot === undefined || this.closed) return Promise.resolve();
+    return new Promise((resolve) => (this.vacancy = resolve));
+  }
+
   private markTaken(): void {
+    const v = this.vacancy;
+    this.vacancy = undefined;
+    v?.();
     this.taken++;
     this.remember(this.takenTimes);
   }

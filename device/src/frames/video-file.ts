@@ -127,3 +127,16 @@ export function videoAsCamera(file: string, opts: Pick<VideoFileOptions, 'maxSid
     },
   };
 }
+
+/**
+ * A video file played once at its own pace with every frame kept (LiveSource.everyFrame): when
+ * inference is slower than the clip, the pipe fills and ffmpeg waits, so the clip plays slower
+ * and the coach still sees all of it, as `pose-coach analyze` does. Times are the clip's own.
+ */
+export function videoPlayedOnce(file: string, opts: Pick<VideoFileOptions, 'maxSide'> = {}): LiveSource {
+  return {
+    description: `video ${file}, played once`,
+    everyFrame: true,
+    frames: (signal) => videoFileFrames(file, { ...opts, realtime: true, signal }),
+  };
+}

@@ -6,13 +6,15 @@
  * environment through `window.POSE_COACH_PAIRING`.
  */
 import { initializeApp } from 'firebase/app';
-import { connectAuthEmulator, getAuth, onAuthStateChanged, signInWithEmailAndPassword, type User } from 'firebase/auth';
+import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, onAuthStateChanged, signInWithEmailAndPassword, updateProfile, type User } from 'firebase/auth';
 
 interface PageConfig {
   apiKey: string;
   authDomain: string;
   projectId: string;
   authEmulatorUrl?: string;
+  /** The gateway's embedded sign-in (Auth emulator protocol on the gateway itself). */
+  localAuth?: boolean;
 }
 
 const config = (window as unknown as { POSE_COACH_PAIRING: PageConfig | null }).POSE_COACH_PAIRING;
@@ -28,6 +30,8 @@ function show(section: (typeof sections)[number] | null, message = '', isError =
 
 let code = new URLSearchParams(location.search).get('code') ?? '';
 let pairedDeviceId: string | undefined;
+/** While a new account gets its name, the sign-in it triggers waits for it. */
+let creatingAccount = false;
 
 async function call(user: User, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(path, {
@@ -56,12 +60,15 @@ async function askToConfirm(user: User): Promise<void> {
 function start(): void {
   if (!config?.apiKey) return show(null, 'This pairing page is not configured (FIREBASE_WEB_API_KEY is not set on the gateway).', true);
   const auth = getAuth(initializeApp({ apiKey: config.apiKey, authDomain: config.authDomain, projectId: config.projectId }));
-  if (config.authEmulatorUrl) connectAuthEmulator(auth, config.authEmulatorUrl, { disableWarnings: true });
+  // The embedded sign-in answers on the origin this page came from (whatever address the phone used).
+  if (config.localAuth) connectAuthEmulator(auth, location.origin, { disableWarnings: true });
+  else if (config.authEmulatorUrl) connectAuthEmulator(auth, config.authEmulatorUrl, { disableWarnings: true });
+  for (const id of ['local-note', 'name-field', 'signup-button']) $(id).hidden = !config.localAuth;
   ($('code') as HTMLInputElement).value = code;
 
   onAuthStateChanged(auth, (user) => {
     if (!user) return show('signin');
-    if (!pairedDeviceId) void askToConfirm(user);
+    if (!pairedDeviceId && !creatingAccount) void askToConfirm(user);
   });
 
   $('signin-form').addEventListener('submit', (e) => {
@@ -70,6 +77,29 @@ function start(): void {
     const password = ($('password') as HTMLInputElement).value;
     show(null, 'Signing in…');
     signInWithEmailAndPassword(auth, email, password).catch(() => show('signin', 'Wrong email or password.', true));
+  });
+
+  $('signup-button').addEventListener('click', () => {
+    const form = $('signin-form') as HTMLFormElement;
+    if (!form.reportValidity()) return;
+    const email = ($('email') as HTMLInputElement).value;
+    const password = ($('password') as HTMLInputElement).value;
+    const name = ($('display-name') as HTMLInputElement).value.trim();
+    show(null, 'Creating your account…');
+    creatingAccount = true;
+    createUserWithEmailAndPassword(auth, email, password)
+      .then(async ({ user }) => {
+        if (name) {
+          await updateProfile(user, { displayName: name });
+          await user.getIdToken(true); // the name travels in the token the gateway reads
+        }
+        creatingAccount = false;
+        if (!pairedDeviceId) await askToConfirm(user);
+      })
+      .catch((err: { code?: string }) => {
+        creatingAccount = false;
+        show('signin', err.code === 'auth/email-already-in-use' ? 'An account with this email exists: sign in instead.' : err.code === 'auth/weak-password' ? 'Choose a password of at least 6 characters.' : 'The account could not be created.', true);
+      });
   });
 
   $('code-form').addEventListener('submit', (e) => {

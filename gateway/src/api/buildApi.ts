@@ -45,6 +45,8 @@ export interface ApiDeps {
   pairing?: PairingRouteDeps;
   /** Fleet management (claims, operators' API and page); absent: no fleet routes. */
   fleet?: FleetRouteDeps;
+  /** The embedded local sign-in (Firebase Auth emulator protocol); absent: a real Firebase project signs tokens. */
+  localAuth?: { register(app: FastifyInstance): void };
 }
 
 declare module 'fastify' {
@@ -65,12 +67,21 @@ export function requireSameUser(user: VerifiedUser, uid: string): void {
   if (user.uid !== uid) throw new GatewayError('FOREIGN_USER', "this token may not read or change another person's sessions");
 }
 
+const routesOf = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+/** Every route the app registered (method, fastify path), so a test can hold the OpenAPI document to them. */
+export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? [];
+
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ part: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance; // pino's Logger type is wider than fastify's default generic
+  const routes: { method: string; url: string }[] = [];
+  routesOf.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof CodedError) {
@@ -90,6 +101,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerSessionRoutes(app, deps);
   if (deps.pairing) registerPairingRoutes(app, deps.pairing);
   if (deps.fleet) registerFleetRoutes(app, deps.fleet);
+  deps.localAuth?.register(app);
 
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/healthz', async (_req, reply) => {

@@ -4,7 +4,7 @@
  * https://securetoken.google.com/<project>, `sub` (the uid) non-empty, `auth_time` in the past.
  * The key-set URL is configurable so tests (and the Auth emulator's stand-in) can serve their own.
  */
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JSONWebKeySet } from 'jose';
 import { GatewayError } from '../errors.ts';
 
 export interface VerifiedUser {
@@ -15,12 +15,16 @@ export interface VerifiedUser {
 
 export interface TokenVerifierOptions {
   projectId: string;
-  jwksUrl: string;
+  /** Where the key set is fetched (Google's, a test's); or */
+  jwksUrl?: string;
+  /** the key set itself (the embedded local sign-in, localAuth/). */
+  jwks?: JSONWebKeySet;
   issuer?: string;
 }
 
 export function createFirebaseTokenVerifier(opts: TokenVerifierOptions) {
-  const keys = createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+  if (!opts.jwks && !opts.jwksUrl) throw new Error('createFirebaseTokenVerifier: jwks or jwksUrl is required');
+  const keys = opts.jwks ? createLocalJWKSet(opts.jwks) : createRemoteJWKSet(new URL(opts.jwksUrl!), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
   const issuer = opts.issuer ?? `https://securetoken.google.com/${opts.projectId}`;
 
   return async function verifyIdToken(token: string): Promise<VerifiedUser> {

@@ -1,6 +1,6 @@
 /** The OpenAPI document served at /openapi.json, built from the protocol's zod schemas. */
 import { z } from 'zod';
-import { poseSummaryRequestSchema, sessionPayloadSchema } from '@pose-coach/protocol';
+import { claimRequestSchema, FLEET_CONFIG_KEYS, fleetCommandRequestSchema, poseSummaryRequestSchema, releaseManifestSchema, sessionPayloadSchema } from '@pose-coach/protocol';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const bearer = [{ firebaseIdToken: [] }];
@@ -61,6 +61,70 @@ function pairingPaths() {
       delete: { summary: 'Phone: unpair a mirror paired with the caller', security: bearer, parameters: [{ name: 'deviceId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'unpaired' }, '403': { description: 'NOT_YOUR_MIRROR' }, '404': { description: 'NOT_PAIRED' } } },
     },
     '/pair': { get: { summary: 'The phone pairing page (verification_uri); ?code=XXXX-XXXX is verification_uri_complete', responses: { '200': { description: 'text/html' } } } },
+    '/pair/app.js': { get: { summary: "The pairing page's script (the Firebase JS SDK bundled)", responses: { '200': { description: 'text/javascript' } } } },
+  };
+}
+
+const adminBearer = [{ fleetAdmin: [] }];
+const idParam = (name: string, description?: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, ...(description ? { description } : {}) });
+const jsonBody = (schema: unknown) => ({ required: true, content: { 'application/json': { schema } } });
+const fleetRefusals = { '400': { description: 'BAD_REQUEST: the message names the field or key' }, '401': { description: 'ADMIN_REQUIRED' }, '404': { description: 'NOT_FOUND' }, '503': { description: 'FLEET_DISABLED: FLEET_ADMIN_TOKEN is not set' } };
+
+/** The fleet (fleet/fleetRoutes.ts): a mirror's claim and downloads, the operators' page and API. */
+function fleetPaths() {
+  const configKeys = Object.fromEntries(Object.entries(FLEET_CONFIG_KEYS).map(([k, v]) => [k, { ...json(v.schema), description: v.description }]));
+  return {
+    '/fleet/claim': { post: { summary: "Mirror: trade the image's claim token for its own id and secret", requestBody: jsonBody(json(claimRequestSchema)), responses: { '200': { description: '{deviceId, secret}' }, '400': fleetRefusals['400'], '403': { description: 'claim_unknown | claim_revoked | claim_expired | claim_exhausted' } } } },
+    '/fleet': { get: { summary: "The operators' page", responses: { '200': { description: 'text/html' } } } },
+    '/fleet/app.js': { get: { summary: "The operators' page script", responses: { '200': { description: 'text/javascript' } } } },
+    '/fleet/releases/{name}/bundle': { get: { summary: 'Mirror: the bundle of a release (HTTP Basic, its own credentials)', security: deviceBasic, parameters: [idParam('name')], responses: { '200': { description: 'application/octet-stream' }, '401': { description: 'DEVICE_AUTH_REQUIRED' }, '404': fleetRefusals['404'] } } },
+    '/fleet/api/devices': { get: { summary: 'Every mirror: status, versions, last seen, outbox', security: adminBearer, parameters: [{ name: 'group', in: 'query', schema: { type: 'string' } }, { name: 'status', in: 'query', schema: { enum: ['online', 'offline', 'unknown'] } }], responses: { '200': { description: '{devices}' }, ...fleetRefusals } } },
+    '/fleet/api/devices/{id}': {
+      get: { summary: 'One mirror, its desired and reported config, recent commands', security: adminBearer, parameters: [idParam('id')], responses: { '200': { description: '{device, desired, reported, commands}' }, ...fleetRefusals } },
+      patch: { summary: "A mirror's group, name, room (null clears)", security: adminBearer, parameters: [idParam('id')], requestBody: jsonBody({ type: 'object', properties: { group: { type: ['string', 'null'] }, name: { type: ['string', 'null'] }, room: { type: ['string', 'null'] } } }), responses: { '200': { description: '{device, desired}' }, ...fleetRefusals } },
+    },
+    '/fleet/api/devices/{id}/commands': { post: { summary: 'A command (diagnostics, end-session, restart-camera, restart-agent, unpair, update); waits for its ack or timeout', security: adminBearer, parameters: [idParam('id')], requestBody: jsonBody(json(fleetCommandRequestSchema)), responses: { '200': { description: '{command}' }, ...fleetRefusals } } },
+    '/fleet/api/config': { get: { summary: 'Every layer of desired config', security: adminBearer, responses: { '200': { description: '{layers}' }, ...fleetRefusals } } },
+    '/fleet/api/config/{scope}': {
+      patch: {
+        summary: 'Set (or with null remove) config keys on fleet | group:<name> | device:<id>; unknown keys and bad values are refused naming the key',
+        security: adminBearer,
+        parameters: [idParam('scope', 'fleet, group:<name> or device:<id>')],
+        requestBody: jsonBody({ type: 'object', required: ['set'], properties: { set: { type: 'object', additionalProperties: false, properties: configKeys } } }),
+        responses: { '200': { description: '{scope, version, layer}' }, ...fleetRefusals },
+      },
+    },
+    '/fleet/api/claims': {
+      get: { summary: 'Claim tokens', security: adminBearer, responses: { '200': { description: '{claims}' }, ...fleetRefusals } },
+      post: { summary: 'A new claim token {maxUses, ttlS?, group?}', security: adminBearer, responses: { '201': { description: '{claimId, claimToken, …}' }, ...fleetRefusals } },
+    },
+    '/fleet/api/claims/{id}': { delete: { summary: 'Revoke a claim token', security: adminBearer, parameters: [idParam('id')], responses: { '200': { description: '{claimId, revoked}' }, ...fleetRefusals } } },
+    '/fleet/api/releases': {
+      get: { summary: 'Releases', security: adminBearer, responses: { '200': { description: '{releases}' }, ...fleetRefusals } },
+      post: { summary: 'Add a signed release {manifest, bundle (base64)}', security: adminBearer, requestBody: jsonBody({ type: 'object', required: ['manifest', 'bundle'], properties: { manifest: json(releaseManifestSchema), bundle: { type: 'string', contentEncoding: 'base64' } } }), responses: { '201': { description: '{release}' }, ...fleetRefusals } },
+    },
+    '/fleet/api/rollouts': {
+      get: { summary: 'Rollouts', security: adminBearer, responses: { '200': { description: '{rollouts}' }, ...fleetRefusals } },
+      post: { summary: 'Start a rollout {release, group?, percent?, maxFailures?, concurrency?}', security: adminBearer, responses: { '202': { description: '{rollout}' }, ...fleetRefusals } },
+    },
+    '/fleet/api/rollouts/{id}': { get: { summary: 'One rollout and its progress', security: adminBearer, parameters: [idParam('id')], responses: { '200': { description: '{rollout}' }, ...fleetRefusals } } },
+  };
+}
+
+/** The embedded local sign-in (localAuth/): served only when AUTH_MODE resolves to local. */
+function localAuthPaths() {
+  const op = (summary: string, body: Record<string, unknown>) => ({
+    post: { summary: `${summary} (local sign-in only; the Firebase Auth emulator's REST call)`, parameters: [{ name: 'key', in: 'query', schema: { type: 'string' }, description: 'any API key' }], requestBody: jsonBody({ type: 'object', properties: body }), responses: { '200': { description: 'as the Firebase Auth emulator answers' }, '400': { description: '{error: {code, message}}: INVALID_LOGIN_CREDENTIALS, EMAIL_EXISTS, WEAK_PASSWORD, INVALID_ID_TOKEN, …' } } },
+  });
+  const t = { type: 'string' };
+  return {
+    '/identitytoolkit.googleapis.com/v1/accounts:signUp': op('Create an account (email + password, or anonymous)', { email: t, password: t, displayName: t, returnSecureToken: { type: 'boolean' } }),
+    '/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword': op('Sign in', { email: t, password: t, returnSecureToken: { type: 'boolean' } }),
+    '/identitytoolkit.googleapis.com/v1/accounts:lookup': op('The account of an ID token', { idToken: t }),
+    '/identitytoolkit.googleapis.com/v1/accounts:update': op('Change display name or password', { idToken: t, displayName: t, password: t, returnSecureToken: { type: 'boolean' } }),
+    '/identitytoolkit.googleapis.com/v1/accounts:delete': op('Delete the account', { idToken: t }),
+    '/securetoken.googleapis.com/v1/token': { post: { summary: 'Refresh an ID token (form: grant_type=refresh_token, refresh_token) (local sign-in only)', responses: { '200': { description: '{id_token, refresh_token, expires_in, user_id}' }, '400': { description: 'INVALID_REFRESH_TOKEN' } } } },
+    '/local-auth/jwks.json': { get: { summary: "The local sign-in's public key set (local sign-in only)", responses: { '200': { description: 'JWK set' } } } },
   };
 }
 
@@ -73,6 +137,7 @@ export function openApiDocument() {
       securitySchemes: {
         firebaseIdToken: { type: 'http', scheme: 'bearer', bearerFormat: 'Firebase ID token (JWT)' },
         deviceBasic: { type: 'http', scheme: 'basic', description: 'the mirror: its MQTT device id and secret' },
+        fleetAdmin: { type: 'http', scheme: 'bearer', description: 'FLEET_ADMIN_TOKEN' },
       },
     },
     paths: {
@@ -103,6 +168,9 @@ export function openApiDocument() {
         delete: { summary: 'Delete one session from Firestore and MySQL', security: bearer, parameters: [uidParam, { name: 'sessionId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'deleted' }, '404': { description: 'no such session' }, ...errors } },
       },
       ...pairingPaths(),
+      ...fleetPaths(),
+      ...localAuthPaths(),
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/healthz': { get: { summary: 'Each store (Firestore, MySQL, Redis) probed: 200 when all answer, 503 naming the one that does not', responses: { '200': { description: '{ok, stores}' }, '503': { description: '{ok: false, stores}' } } } },
       '/readyz': { get: { summary: 'Ready to accept sessions (Redis answers; a store that is down only delays its queue), with the same per-store report', responses: { '200': { description: '{ready, ok, stores}' }, '503': { description: 'Redis unreachable' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },

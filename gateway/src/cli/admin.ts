@@ -19,19 +19,32 @@ import { publishPairingChange } from '../pairing/pairingNotices.ts';
 import { PairingError } from '../pairing/pairingErrors.ts';
 import { unpairFromFleet } from '../pairing/pairingService.ts';
 
-const USAGE = `usage:
+const USAGE = `usage: npm run gateway:admin -- <command>   (configuration: the gateway's environment, npm run gateway -- --help)
+
   device create [--id ID] [--name NAME] [--room ROOM]
   device bind <deviceId> <uid> [--name DISPLAY_NAME]
   device unbind <deviceId>
   dlq list
-  dlq replay [sessionId]`;
+  dlq replay [sessionId]
+  --help`;
 
 export async function runAdmin(argv: string[], out: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { id: { type: 'string' }, name: { type: 'string' }, room: { type: 'string' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { id: { type: 'string' }, name: { type: 'string' }, room: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    out(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
   const [group, command, ...rest] = positionals;
   const config = loadGatewayConfig();
 

@@ -8,7 +8,8 @@
  *   PATCH  /fleet/api/devices/:id                {group?, name?, room?} (null clears)
  *   POST   /fleet/api/devices/:id/commands       {name, args?, timeoutMs?} → waits for the ack or the timeout
  *   GET    /fleet/api/config                     every layer of desired config
- *   PATCH  /fleet/api/config/:scope              {set: {key: value|null}} on fleet | group:<g> | device:<id>
+ *   PATCH  /fleet/api/config/:scope              {set: {key: value|null}} on fleet | group:<g> | device:<id>;
+ *                                                keys and values as protocol/src/fleetConfig.ts defines them
  *   GET|POST /fleet/api/claims, DELETE /fleet/api/claims/:id
  *   GET|POST /fleet/api/releases                 {manifest, bundle (base64)}: a signed release
  *   GET|POST /fleet/api/rollouts, GET /fleet/api/rollouts/:id   {release, group?, percent?, canary?, wave?, concurrency?, maxFailures?, maxFailureRate?}
@@ -19,7 +20,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { claimRequestSchema, configLayerSchema, describeIssues, fleetCommandRequestSchema, FLEET_GROUP_PATTERN } from '@pose-coach/protocol';
+import { checkFleetConfig, claimRequestSchema, configLayerSchema, describeIssues, fleetCommandRequestSchema, FLEET_GROUP_PATTERN } from '@pose-coach/protocol';
 import { createAdminCheck } from './adminAuth.ts';
 import { CodedError } from '../errors.ts';
 import { FleetError } from './fleetErrors.ts';
@@ -146,6 +147,9 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
       admin.patch('/fleet/api/config/:scope', async (req) => {
         const { scope } = req.params as { scope: string };
         const body = parse(configPatchSchema, req.body);
+        // Keys and values checked against the protocol's table, as the mirror will; null removes a key.
+        const checked = checkFleetConfig(body.set, { allowNull: true });
+        if (!checked.ok) throw new FleetError('BAD_REQUEST', `config refused: ${checked.error}`);
         const version = await fleet.shadow.update(scope, body.set);
         return { scope, version, layer: fleet.shadow.layer(scope) };
       });

@@ -25,6 +25,19 @@ export interface IngestDeps {
   log: Logger;
   /** Told when a mirror's session was queued (again): a repeat of a stored session gets its `stored` ack at once. */
   onQueued?(deviceId: string, sessionId: string): void;
+  /** Whether sessions of the simulated athlete may be stored: only on the embedded/emulated stores (storesAreForDevelopment). */
+  acceptSimulated: boolean;
+}
+
+/**
+ * The rule for simulated sessions (DESIGN.md: they never reach a production Firestore or MySQL):
+ * a gateway whose Firestore is an emulator (FIRESTORE_EMULATOR_HOST, or the in-process one used
+ * when no Google credentials are set) runs development stores and keeps them; a gateway writing
+ * a real Firestore (GOOGLE_APPLICATION_CREDENTIALS without an emulator) is production and refuses
+ * them for both stores, since both always receive the same sessions.
+ */
+export function storesAreForDevelopment(config: { FIRESTORE_EMULATOR_HOST?: string | undefined; GOOGLE_APPLICATION_CREDENTIALS?: string | undefined }): boolean {
+  return Boolean(config.FIRESTORE_EMULATOR_HOST) || !config.GOOGLE_APPLICATION_CREDENTIALS;
 }
 
 /** What became of a session handed to enqueue. */
@@ -86,6 +99,11 @@ export function createSessionIngest(deps: IngestDeps) {
         return { sessionId: sessionIdOf(raw), status: 'rejected', error: parsed.error };
       }
       const session = parsed.value;
+      if (session.simulated && !deps.acceptSimulated) {
+        deps.metrics.sessionsRejected.inc({ reason: 'simulated' });
+        deps.log.warn({ deviceId, sessionId: session.sessionId }, 'session rejected: simulated, and this gateway writes production stores');
+        return { sessionId: session.sessionId, status: 'rejected', error: 'simulated: a session of the simulated athlete is not stored by a gateway writing a production Firestore/MySQL (only on the embedded or emulated stores)' };
+      }
       // The gateway, not the device, decides whose session this is (DESIGN.md "Names and identities"):
       // the person of the pairing it was recorded under (even one ended since), else the current one.
       const current = await deps.registry.bindingOf(deviceId);

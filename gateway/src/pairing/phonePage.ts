@@ -15,9 +15,15 @@ export interface PhonePageSettings {
   authDomain: string;
   projectId: string;
   authEmulatorUrl?: string;
+  /** The gateway's embedded sign-in: the page connects the SDK to its own origin and offers "Create account". */
+  localAuth?: boolean;
 }
 
-export function phonePageSettings(config: GatewayConfig): PhonePageSettings {
+/** Any key does for the embedded sign-in (the Auth emulator ignores it too); the SDK only needs one. */
+export const LOCAL_AUTH_API_KEY = 'local-sign-in';
+
+export function phonePageSettings(config: GatewayConfig, opts: { localAuth?: boolean } = {}): PhonePageSettings {
+  if (opts.localAuth) return { apiKey: LOCAL_AUTH_API_KEY, authDomain: 'localhost', projectId: config.FIREBASE_PROJECT_ID, localAuth: true };
   return {
     apiKey: config.FIREBASE_WEB_API_KEY,
     authDomain: config.FIREBASE_AUTH_DOMAIN ?? `${config.FIREBASE_PROJECT_ID}.firebaseapp.com`,

@@ -22,7 +22,7 @@ type Firestore = Parameters<typeof createPairingState>[0]['firestore'];
 
 export async function startPairing(
   config: GatewayConfig,
-  deps: { registry: DeviceRegistry; firestore: Firestore; broker: { aedes: Aedes; publish: RetainedPublish }; log: Logger; scope: Scope; bus?: ClusterBus },
+  deps: { registry: DeviceRegistry; firestore: Firestore; broker: { aedes: Aedes; publish: RetainedPublish }; log: Logger; scope: Scope; bus?: ClusterBus; localAuth?: boolean },
 ) {
   const log = deps.log.child({ part: 'pairing' });
   const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 }, log);
@@ -60,7 +60,7 @@ export async function startPairing(
     if (deviceId) state.publishState(deviceId).catch((err: Error) => log.warn({ deviceId, err: err.message }, 'pairing state not re-sent'));
   });
 
-  return { service, state, page: createPhonePage(phonePageSettings(config)), publicUrl: config.PAIRING_PUBLIC_URL };
+  return { service, state, page: createPhonePage(phonePageSettings(config, { localAuth: deps.localAuth ?? false })), publicUrl: config.PAIRING_PUBLIC_URL };
 }
 
 export type Pairing = Awaited<ReturnType<typeof startPairing>>;

@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
+import { signIdToken } from '../../src/localAuth/idToken.ts';
 
 export interface TokenIssuer {
   jwksUrl: string;
@@ -27,24 +28,9 @@ export async function startTokenIssuer(projectId = 'pose-coach-test'): Promise<T
   return {
     jwksUrl: `http://127.0.0.1:${port}/jwks`,
     projectId,
-    async sign(uid, opts = {}) {
+    sign(uid, opts = {}) {
       const key = opts.key === 'foreign' ? foreign.privateKey : trusted.privateKey;
-      const now = Math.floor(Date.now() / 1000);
-      const identities = opts.email ? { email: [opts.email] } : {};
-      return new SignJWT({
-        auth_time: now - 10,
-        name: opts.name ?? 'Test Person',
-        ...(opts.email ? { email: opts.email, email_verified: false } : {}),
-        user_id: uid,
-        firebase: { identities, sign_in_provider: 'password' },
-      })
-        .setProtectedHeader({ alg: 'RS256', kid: 'test-key-1', typ: 'JWT' })
-        .setIssuer(opts.issuer ?? `https://securetoken.google.com/${projectId}`)
-        .setAudience(opts.audience ?? projectId)
-        .setSubject(uid)
-        .setIssuedAt(now - 10)
-        .setExpirationTime(now + (opts.expiresInS ?? 3600))
-        .sign(key);
+      return signIdToken(key, 'test-key-1', { projectId, uid, name: opts.name ?? 'Test Person', ...(opts.email ? { email: opts.email } : {}), ...(opts.expiresInS !== undefined ? { expiresInS: opts.expiresInS } : {}), ...(opts.audience ? { audience: opts.audience } : {}), ...(opts.issuer ? { issuer: opts.issuer } : {}) });
     },
     close: () => new Promise((r) => server.close(() => r())),
   };

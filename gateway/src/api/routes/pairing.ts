@@ -15,8 +15,10 @@ export interface PairingRouteDeps {
   service: PairingService;
   registry: DeviceRegistry;
   page: PhonePage;
-  /** Base URL phones reach the gateway at; default: the Host the mirror called. */
+  /** Base URL phones reach the gateway at; default: the Host the mirror called, a loopback one made the LAN address. */
   publicUrl?: string;
+  /** The address the HTTP API listens on (GATEWAY_HOST): a LAN address is offered only when it listens on all. */
+  bindHost?: string;
 }
 
 export function registerPairingRoutes(app: FastifyInstance, deps: PairingRouteDeps): void {

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateDevice } from '../../pairing/deviceBasicAuth.ts';
+import { phoneReachableBaseUrl } from '../../pairing/phoneReachableUrl.ts';
 import type { PairingRouteDeps } from './pairing.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -20,8 +21,8 @@ export function registerDevicePairingRoutes(app: FastifyInstance, deps: PairingR
 
   app.post('/device/pairing/authorize', async (req, reply) => {
     const deviceId = await device(req);
-    const base = deps.publicUrl ?? `${req.protocol}://${req.headers.host}`;
-    const grant = await deps.service.start(deviceId, `${base.replace(/\/$/, '')}/pair`);
+    const base = phoneReachableBaseUrl({ publicUrl: deps.publicUrl, calledUrl: `${req.protocol}://${req.headers.host}`, bindHost: deps.bindHost ?? '' });
+    const grant = await deps.service.start(deviceId, `${base}/pair`);
     return reply.header('cache-control', 'no-store').send(grant);
   });
 
