@@ -55,6 +55,7 @@ export const GATEWAY_ENV = {
   FLEET_UPDATE_TIMEOUT_MS: [z.coerce.number().int().min(1000), '600000', 'how long a rollout waits for one mirror to download, verify, install and self-test a release'],
   FLEET_RELEASE_MAX_MB: [z.coerce.number().int().min(1).max(2048), '200', 'largest release bundle accepted on upload'],
   FLEET_FLUSH_S: [z.coerce.number().min(0.1), '10', 'how often last-seen times and versions are written to MySQL (in one batch)'],
+  PHONE_APP_DIR: [z.string().optional(), undefined, 'the built phone app served at /app/ (`npm run app:build`, which `npm start` runs); default gateway/phone-app/dist'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
 } as const;
 

@@ -24,6 +24,8 @@ import { startPairing } from './pairing/startPairing.ts';
 import { startFleet } from './fleet/startFleet.ts';
 import { unpairMirror } from './pairing/pairingService.ts';
 import { PairingError } from './pairing/pairingErrors.ts';
+import { phonePageSettings } from './pairing/phonePage.ts';
+import { phoneAppDir } from './phoneApp/phoneAppDir.ts';
 
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
@@ -111,6 +113,12 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
               if (!(err instanceof PairingError && err.code === 'NOT_PAIRED')) throw err;
             },
           ),
+      },
+      phoneApp: {
+        dir: phoneAppDir(config),
+        settings: phonePageSettings(config),
+        firestore,
+        unpair: (deviceId, uid) => pairing.service.unpair(deviceId, { kind: 'user', uid }).then(() => undefined),
       },
     });
     await api.listen({ port: config.GATEWAY_HTTP_PORT, host: config.GATEWAY_HOST });

@@ -40,6 +40,8 @@ export const sessionPayloadSchema = z.object({
   appVersion: z.string().max(40).optional(),
   /** The pairing the session was recorded under (QR pairing, issue 7); the gateway decides what it means. */
   pairingId: z.string().max(100).optional(),
+  /** What an `other` session's movement was, named by the person on their phone (issue 16). */
+  movement: z.string().trim().min(1).max(60).optional(),
 });
 
 export type SessionPayload = z.infer<typeof sessionPayloadSchema>;

@@ -13,6 +13,7 @@ const OPTIONAL_FIELDS = [
   'timeZone',
   'appVersion',
   'pairingId',
+  'movement',
 ] as const satisfies readonly (keyof StoredSession)[];
 
 export function toSessionDocument(session: StoredSession): DocumentData {

@@ -18,6 +18,7 @@ import { registerSessionRoutes } from './routes/sessions.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerPairingRoutes, type PairingRouteDeps } from './routes/pairing.ts';
 import { registerFleetRoutes, type FleetRouteDeps } from '../fleet/fleetRoutes.ts';
+import { registerPhoneAppRoutes, type PhoneAppDeps } from './routes/phoneApp.ts';
 
 export interface ApiDeps {
   verifyIdToken: VerifyIdToken;
@@ -36,6 +37,8 @@ export interface ApiDeps {
   pairing?: PairingRouteDeps;
   /** Fleet management (claims, operators' API and page); absent: no fleet routes. */
   fleet?: FleetRouteDeps;
+  /** The person's phone app (/app/ and its /api calls); absent: not served. */
+  phoneApp?: PhoneAppDeps;
 }
 
 declare module 'fastify' {
@@ -81,6 +84,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerSessionRoutes(app, deps);
   if (deps.pairing) registerPairingRoutes(app, deps.pairing);
   if (deps.fleet) registerFleetRoutes(app, deps.fleet);
+  if (deps.phoneApp) registerPhoneAppRoutes(app, deps, deps.phoneApp);
 
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/healthz', async () => ({ ok: true }));

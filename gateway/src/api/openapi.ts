@@ -1,6 +1,7 @@
 /** The OpenAPI document served at /openapi.json, built from the protocol's zod schemas. */
 import { z } from 'zod';
 import { poseSummaryRequestSchema, sessionPayloadSchema } from '@pose-coach/protocol';
+import { phoneAppPaths } from '../phoneApp/openapiPaths.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const bearer = [{ firebaseIdToken: [] }];
@@ -97,6 +98,7 @@ export function openApiDocument() {
         delete: { summary: 'Delete one session from Firestore and MySQL', security: bearer, parameters: [uidParam, { name: 'sessionId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'deleted' }, '404': { description: 'no such session' }, ...errors } },
       },
       ...pairingPaths(),
+      ...phoneAppPaths(),
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
     },
   };
