@@ -34,6 +34,32 @@ export async function pairedMirrors(pool: Pool, uid: string): Promise<PairedMirr
   }));
 }
 
+/** Collections the gateway writes under users/{uid}; listCollections() adds any other where the server supports it. */
+const KNOWN_COLLECTIONS = ['workoutSessions', 'devices'];
+const BATCH = 400; // a Firestore batch holds at most 500 writes
+
+/** users/{uid} and the documents of every collection under it, in batches; returns how many were deleted. */
+async function deleteUserDocuments(firestore: Firestore, uid: string): Promise<number> {
+  const user = firestore.doc(`users/${uid}`);
+  const listed = await user.listCollections().then((cs) => cs.map((c) => c.id), () => [] as string[]);
+  let deleted = 0;
+  for (const name of new Set([...KNOWN_COLLECTIONS, ...listed])) {
+    for (;;) {
+      const docs = (await user.collection(name).limit(BATCH).get()).docs;
+      if (docs.length === 0) break;
+      const batch = firestore.batch();
+      for (const d of docs) batch.delete(d.ref);
+      await batch.commit();
+      deleted += docs.length;
+    }
+  }
+  if ((await user.get()).exists) {
+    await user.delete();
+    deleted++;
+  }
+  return deleted;
+}
+
 export interface AccountDeletion {
   mirrorsUnpaired: number;
   firestoreDocuments: number;
@@ -47,10 +73,7 @@ export async function deleteAccount(
   const mirrors = await pairedMirrors(deps.pool, uid);
   for (const m of mirrors) await deps.unpair(m.deviceId, uid);
 
-  let firestoreDocuments = 0;
-  const bulk = deps.firestore.bulkWriter();
-  bulk.onWriteResult(() => void firestoreDocuments++);
-  await deps.firestore.recursiveDelete(deps.firestore.doc(`users/${uid}`), bulk);
+  const firestoreDocuments = await deleteUserDocuments(deps.firestore, uid);
 
   const [[counted]] = await deps.pool.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM workout_sessions WHERE user_id = ?', [uid]);
   await deps.pool.execute<ResultSetHeader>('DELETE FROM user_health_profiles WHERE userId = ?', [uid]);
