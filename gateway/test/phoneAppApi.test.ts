@@ -158,6 +158,7 @@ describe('the phone app API', () => {
     const other = await openEventStream(`http://127.0.0.1:${t.gateway.httpPort}/api/users/someone-else/live`, await t.tokens.sign('someone-else'));
     try {
       await mine.next('ready');
+      expect((await api().inject({ url: '/metrics' })).body).toMatch(/^pose_coach_phone_live_streams 2$/m);
       const client = await t.connect(deviceId, secret);
       const session = makeSession({ reps: 11 });
       const published = Date.now();

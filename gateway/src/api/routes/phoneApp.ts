@@ -14,6 +14,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Firestore } from 'firebase-admin/firestore';
+import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import { getProfile } from '@pose-coach/cloud-sync';
 import { describeIssues, sessionDocPath, sessionPayloadSchema } from '@pose-coach/protocol';
@@ -57,6 +58,10 @@ export function registerPhoneAppRoutes(app: FastifyInstance, deps: ApiDeps, phon
   const live = createLiveSessions({ events: deps.events, reads, log: deps.log.child({ part: 'phone-live' }) });
   // Open event streams would keep the server from closing.
   app.addHook('preClose', async () => live.close());
+  const LIVE_GAUGE = 'pose_coach_phone_live_streams';
+  if (!deps.metrics.registry.getSingleMetric(LIVE_GAUGE)) {
+    new Gauge({ name: LIVE_GAUGE, help: 'Phones with the live event stream open', registers: [deps.metrics.registry], collect() { this.set(live.count()); } });
+  }
 
   const own = (req: FastifyRequest<UidParams>) => {
     requireSameUser(req.user!, req.params.uid);
