@@ -19,7 +19,7 @@ export function repsPerDay(p: Progress): { data: uPlot.AlignedData; options: Omi
       cursor: { show: false },
       scales: { x: { time: true, range: padded(xs, DAY_S * 0.6) }, y: { range: (_u, _min, max) => [0, Math.max(5, max)] } },
       axes: [{ ...axis, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleDateString(undefined, { day: 'numeric', month: 'short' })) }, { ...axis, size: 40 }],
-      series: [{}, { label: 'Reps', stroke: PALETTE[0], fill: 'rgba(11,93,59,0.35)', paths: uPlot.paths.bars!({ size: [0.7, 24] }), points: { show: false }, width: 0 }],
+      series: [{}, { label: 'Reps', stroke: PALETTE[0], fill: 'rgba(11,93,59,0.8)', paths: uPlot.paths.bars!({ size: [0.7, 24] }), points: { show: false }, width: 0 }],
     },
   };
 }

@@ -149,6 +149,7 @@ export class PhoneState {
     const stop = new AbortController();
     this.liveStop = stop;
     let wait = 1000;
+    let reconnecting = false;
     const connect = async () => {
       while (!stop.signal.aborted && this.api) {
         this.live = 'connecting';
@@ -157,7 +158,8 @@ export class PhoneState {
           this.live = 'live';
           wait = 1000;
           await readEvents(res, (e) => {
-            if (e.event === 'ready' && this.offline) void this.refresh();
+            // After a gap (offline, or a dropped stream), fetch what may have arrived meanwhile.
+            if (e.event === 'ready' && (this.offline || reconnecting)) void this.refresh();
             if (e.event === 'session') void this.arrived(JSON.parse(e.data) as LiveSession);
           });
         } catch (err) {
@@ -165,6 +167,7 @@ export class PhoneState {
           if (err instanceof OfflineError) this.wentOffline();
         }
         this.live = 'off';
+        reconnecting = true;
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(wait * 2, 30_000);
       }
