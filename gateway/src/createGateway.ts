@@ -36,6 +36,8 @@ import { unpairMirror } from './pairing/pairingService.ts';
 import { PairingError } from './pairing/pairingErrors.ts';
 import { GOOGLE_JWKS_URL } from './config.ts';
 import { createLocalAuth, resolveAuthMode } from './localAuth/index.ts';
+import { phonePageSettings } from './pairing/phonePage.ts';
+import { phoneAppDir } from './phoneApp/phoneAppDir.ts';
 
 export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
@@ -167,6 +169,12 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
               if (!(err instanceof PairingError && err.code === 'NOT_PAIRED')) throw err;
             },
           ),
+      },
+      phoneApp: {
+        dir: phoneAppDir(config),
+        settings: phonePageSettings(config),
+        firestore,
+        unpair: (deviceId, uid) => pairing.service.unpair(deviceId, { kind: 'user', uid }).then(() => undefined),
       },
     });
     await api.listen({ port: config.GATEWAY_HTTP_PORT, host: config.GATEWAY_HOST });

@@ -53,8 +53,8 @@ export const sessionPayloadSchema = z.object({
   appVersion: z.string().max(40).optional(),
   /** The pairing the session was recorded under (QR pairing, issue 7); the gateway decides what it means. */
   pairingId: z.string().max(100).optional(),
-  /** With `exercise: "other"` (a movement counted but not recognised): a short label a person may give it later. */
-  movement: z.string().min(1).max(100).optional(),
+  /** What an `other` session's movement was, named by the person on their phone (issue 16). */
+  movement: z.string().trim().min(1).max(60).optional(),
   /**
    * Made by the simulated athlete (no camera): shown as such in every history, and stored only by
    * a gateway on the embedded or emulated stores, never by one writing a production Firestore

@@ -14,6 +14,7 @@ const OPTIONAL_FIELDS = [
   'appVersion',
   'pairingId',
   'simulated',
+  'movement',
 ] as const satisfies readonly (keyof StoredSession)[];
 
 export function toSessionDocument(session: StoredSession): DocumentData {

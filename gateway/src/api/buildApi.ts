@@ -21,6 +21,7 @@ import { registerSessionRoutes } from './routes/sessions.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerPairingRoutes, type PairingRouteDeps } from './routes/pairing.ts';
 import { registerFleetRoutes, type FleetRouteDeps } from '../fleet/fleetRoutes.ts';
+import { registerPhoneAppRoutes, type PhoneAppDeps } from './routes/phoneApp.ts';
 
 export interface ApiDeps {
   verifyIdToken: VerifyIdToken;
@@ -47,6 +48,8 @@ export interface ApiDeps {
   fleet?: FleetRouteDeps;
   /** The embedded local sign-in (Firebase Auth emulator protocol); absent: a real Firebase project signs tokens. */
   localAuth?: { register(app: FastifyInstance): void };
+  /** The person's phone app (/app/ and its /api calls); absent: not served. */
+  phoneApp?: PhoneAppDeps;
 }
 
 declare module 'fastify' {
@@ -102,6 +105,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   if (deps.pairing) registerPairingRoutes(app, deps.pairing);
   if (deps.fleet) registerFleetRoutes(app, deps.fleet);
   deps.localAuth?.register(app);
+  if (deps.phoneApp) registerPhoneAppRoutes(app, deps, deps.phoneApp);
 
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/healthz', async (_req, reply) => {

@@ -1,6 +1,7 @@
 /** The OpenAPI document served at /openapi.json, built from the protocol's zod schemas. */
 import { z } from 'zod';
 import { claimRequestSchema, FLEET_CONFIG_KEYS, fleetCommandRequestSchema, poseSummaryRequestSchema, releaseManifestSchema, sessionPayloadSchema } from '@pose-coach/protocol';
+import { phoneAppPaths } from '../phoneApp/openapiPaths.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const bearer = [{ firebaseIdToken: [] }];
@@ -173,6 +174,7 @@ export function openApiDocument() {
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
       '/healthz': { get: { summary: 'Each store (Firestore, MySQL, Redis) probed: 200 when all answer, 503 naming the one that does not', responses: { '200': { description: '{ok, stores}' }, '503': { description: '{ok: false, stores}' } } } },
       '/readyz': { get: { summary: 'Ready to accept sessions (Redis answers; a store that is down only delays its queue), with the same per-store report', responses: { '200': { description: '{ready, ok, stores}' }, '503': { description: 'Redis unreachable' } } } },
+      ...phoneAppPaths(),
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
     },
   };

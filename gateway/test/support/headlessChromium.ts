@@ -39,8 +39,8 @@ export interface HeadlessPhone {
   close(): Promise<void>;
 }
 
-export async function launchHeadlessPhone(): Promise<HeadlessPhone> {
-  const { context, close } = await launchChromium({ viewport: { width: 390, height: 760 }, isMobile: true });
+export async function launchHeadlessPhone(viewport = { width: 390, height: 760 }): Promise<HeadlessPhone> {
+  const { context, close } = await launchChromium({ viewport, isMobile: true });
   const outside: string[] = [];
   return {
     context,
