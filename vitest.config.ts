@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     maxWorkers: 2,
+    // In CI missing ../shared/data fails the run instead of letting its tests skip.
+    globalSetup: ['./test/support/sharedDataGuard.ts'],
     projects: [
       {
         test: {
