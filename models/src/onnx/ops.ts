@@ -4,8 +4,8 @@ import { OnnxType } from './proto.ts';
 
 /**
  * One handler per TensorFlow op: takes the node's inputs, emits ONNX nodes, returns the node's
- * outputs. The set is what MoveNet Lightning, Thunder and MultiPose use (see `npm run
- * models:ops`); anything else is refused by name rather than guessed at.
+ * outputs. The set is what MoveNet Lightning, Thunder and MultiPose use (`listOps(graph)` lists a
+ * graph's ops; models/test/onnx-convert.test.ts checks them); anything else is refused by name.
  */
 export type OpHandler = (ctx: OpContext, inputs: Value[]) => Value[];
 
