@@ -17,7 +17,7 @@ export function createMysqlPool(url: string, options: Omit<PoolOptions, 'uri'> =
   }
   if (parsed.protocol !== 'mysql:') throw new Error(`createMysqlPool: "${parsed.protocol}" is not mysql: in ${parsed.origin}`);
   if (parsed.pathname.length <= 1) throw new Error(`createMysqlPool: the URL names no database (mysql://host:port/DATABASE)`);
-  return createPool({
+  const pool = createPool({
     uri: url,
     connectionLimit: 10,
     waitForConnections: true,
@@ -27,6 +27,11 @@ export function createMysqlPool(url: string, options: Omit<PoolOptions, 'uri'> =
     timezone: 'Z',
     ...options,
   });
+  // A connection that drops while no query is running (MySQL cut, restarted) emits 'error'; the
+  // pool's own listener is `once`, so a second emission would crash the process. The query in
+  // flight, if any, still gets its error, and the pool drops the connection.
+  pool.pool.on('connection', (conn) => conn.on('error', () => {}));
+  return pool;
 }
 
 /** mysql2 errors carry the server's symbolic code (ER_DUP_ENTRY, ER_NO_REFERENCED_ROW_2, ...). */
