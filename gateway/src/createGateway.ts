@@ -82,7 +82,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     events.onStored(async (e) => {
       if (!e.deviceId) return;
       // Every gateway of a cluster hears the event; the ack goes out once (publishes reach the mirror on any gateway).
-      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 3600).catch(() => true))) return;
+      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 60).catch(() => true))) return;
       broker
         .publish(topicFor('sessionsAck', e.deviceId), { sessionId: e.sessionId, status: 'stored', motivationalFeedback: e.motivationalFeedback })
         .catch((err: Error) => log.warn({ err: err.message, sessionId: e.sessionId }, 'stored ack not published'));
