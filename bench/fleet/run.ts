@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     'telemetry-s': { type: 'string', default: '30' },
     'steady-s': { type: 'string', default: '60' },
     silent: { type: 'string', default: '20' },
-    /** New connections per second: each costs the gateway a scrypt check of the secret. */
+    /** New connections per second: each costs the gateway a MySQL lookup and a hash check of the secret. */
     'connect-rate': { type: 'string', default: '200' },
   },
 });
@@ -60,6 +60,7 @@ async function main() {
       FIRESTORE_EMULATOR_HOST: (JSON.parse(emulator.line) as { host: string }).host,
       FLEET_ADMIN_TOKEN: ADMIN,
       FLEET_OFFLINE_AFTER_S: String(OFFLINE_AFTER_S),
+      MQTT_CONNECT_RATE_PER_ADDRESS: '0', // every simulated mirror shares 127.0.0.1
       LOG_LEVEL: 'info',
     },
     /HTTP API listening/,
