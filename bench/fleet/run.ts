@@ -1,7 +1,7 @@
 /**
  * bench/fleet: a simulated fleet on one gateway.
  *
- *   npm run bench:fleet -- [--mirrors 1000] [--telemetry-s 30] [--steady-s 60] [--silent 20] [--connect-rate 200]
+ *   npm run bench:fleet -- [--mirrors 1000] [--telemetry-s 30] [--steady-s 60] [--silent 20] [--connect-rate 200] [--former-hash]
  *
  * The gateway runs as its own process (`gateway/src/main.ts`, Firestore emulator apart as in
  * bench/ingest), the mirrors in another (bench/fleet/mirrors.ts, raw MQTT over loopback). Figures:
@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import { createTestDatabase } from '@pose-coach/cloud-sync';
 import type { FleetDeviceView } from '@pose-coach/protocol';
 import { freePort, procStat, startChild } from '../support/processes.ts';
-import { hashDeviceSecret, newDeviceSecret } from '../../gateway/src/devices/deviceSecrets.ts';
+import { hashDeviceSecret, hashDeviceSecretScrypt, newDeviceSecret } from '../../gateway/src/devices/deviceSecrets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,8 +28,9 @@ const { values: args } = parseArgs({
     'telemetry-s': { type: 'string', default: '30' },
     'steady-s': { type: 'string', default: '60' },
     silent: { type: 'string', default: '20' },
-    /** New connections per second: each costs the gateway a scrypt check of the secret. */
+    /** New connections per second: each costs the gateway a MySQL lookup and a hash check of the secret. */
     'connect-rate': { type: 'string', default: '200' },
+    'former-hash': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.mirrors);
@@ -60,6 +61,7 @@ async function main() {
       FIRESTORE_EMULATOR_HOST: (JSON.parse(emulator.line) as { host: string }).host,
       FLEET_ADMIN_TOKEN: ADMIN,
       FLEET_OFFLINE_AFTER_S: String(OFFLINE_AFTER_S),
+      MQTT_CONNECT_RATE_PER_ADDRESS: '0', // every simulated mirror shares 127.0.0.1
       LOG_LEVEL: 'info',
     },
     /HTTP API listening/,
@@ -77,9 +79,10 @@ async function main() {
   };
   const idle = procStat(gpid);
 
-  // Provision: one secret for the whole simulated fleet (each connect still verifies it with scrypt).
+  // Provision: one secret for the whole simulated fleet (each connect still verifies it).
+  // --former-hash stores the scrypt hashes older gateways made (the baseline of the connect storm).
   const secret = newDeviceSecret();
-  const hash = await hashDeviceSecret(secret);
+  const hash = args['former-hash'] ? await hashDeviceSecretScrypt(secret) : hashDeviceSecret(secret);
   for (let i = 0; i < N; i += 1000) {
     const rows = Array.from({ length: Math.min(1000, N - i) }, (_, k) => [`fleet-bench-${i + k}`, hash]);
     await db.pool.query('INSERT INTO devices (device_id, secret_hash) VALUES ?', [rows]);

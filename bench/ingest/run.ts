@@ -67,6 +67,7 @@ async function main() {
     QUEUE_PREFIX: prefix,
     FIRESTORE_EMULATOR_HOST: emulatorHost,
     LOG_LEVEL: 'info',
+    MQTT_CONNECT_RATE_PER_ADDRESS: '0', // every simulated mirror shares 127.0.0.1
     RUN_WORKERS: String(!args['split-workers']),
   };
   const gateway = await startChild('gateway/src/main.ts', gatewayEnv, /HTTP API listening/);

@@ -113,7 +113,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     events.onStored(async (e) => {
       if (!e.deviceId) return;
       // Every gateway of a cluster hears the event; the ack goes out once (publishes reach the mirror on any gateway).
-      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 3600).catch(() => true))) return;
+      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 60).catch(() => true))) return;
       void owedAcks.send(e.deviceId, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
     });
 

@@ -42,7 +42,9 @@ export interface BrokerOptions {
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    // A deep accept queue: a fleet reconnecting at once (a restart, a failover) must not be reset
+    // by the kernel while the event loop is busy with the connects before it (default 511).
+    server.listen({ port, host, backlog: 4096 }, () => resolve((server.address() as AddressInfo).port));
   });
 }
 

@@ -18,7 +18,10 @@ type Persistence = NonNullable<AedesOptions['persistence']> & { destroy(cb?: () 
 type Emitter = NonNullable<AedesOptions['mq']>;
 const redisPersistence = require('aedes-persistence-redis') as (opts: { conn: Redis; maxSessionDelivery?: number }) => Persistence;
 const { MQEmitterRedisPrefix } = require('mqemitter-redis') as {
-  MQEmitterRedisPrefix: new (prefix: string, opts: { connectionString: string; concurrency: number; matchEmptyLevels: boolean }) => Emitter & { close(cb: () => void): void };
+  MQEmitterRedisPrefix: new (prefix: string, opts: { connectionString: string; concurrency: number; matchEmptyLevels: boolean }) => Emitter & {
+    close(cb: () => void): void;
+    state: import('node:events').EventEmitter;
+  };
 };
 
 export interface MqttCluster {
@@ -38,6 +41,9 @@ export function createMqttCluster(opts: { redisUrl: string; prefix: string; conc
   const persistence = redisPersistence({ conn });
   // The emitter makes its own two connections (publish, subscribe) from the URL.
   const mq = new MQEmitterRedisPrefix(keyPrefix, { connectionString: opts.redisUrl, concurrency: opts.concurrency, matchEmptyLevels: true });
+  // mqemitter-redis reports Redis errors (a publish cut off at shutdown, an outage) on `state`;
+  // an EventEmitter's 'error' with no listener throws, which would end the process.
+  mq.state.on('error', (err: Error) => log.warn({ err: err.message }, 'MQTT cluster emitter: Redis error'));
   return {
     brokerOptions: { persistence, mq },
     nextConnectionSerial: () => counter.incr(`${keyPrefix}connection-serial`),
