@@ -21,7 +21,11 @@ export const FLEET_CONFIG_KEYS = {
   'coach.exercise': { schema: z.enum(['auto', ...COACH_EXERCISE_NAMES]), description: 'the exercise coached, or auto to recognise it; now (ends the open session)' },
   'coach.exercises': { schema: z.array(exercise).min(1), description: 'the exercises this mirror offers; from the next session' },
   // The numbers inside are checked by the mirror against its threshold files; here: per known exercise, an object.
-  'coach.thresholds': { schema: z.partialRecord(exercise, z.record(z.string(), z.unknown())), description: 'per-exercise overrides of the coach thresholds, e.g. {"squat": {"counting": {"enterBelow": 0.4}}}; from the next session' },
+  'coach.thresholds': {
+    schema: z.record(z.string(), z.record(z.string(), z.unknown())).superRefine((t, ctx) => {
+      for (const k of Object.keys(t)) if (!(COACH_EXERCISE_NAMES as readonly string[]).includes(k)) ctx.addIssue({ code: 'custom', message: `unknown exercise "${k}" (exercises: ${COACH_EXERCISE_NAMES.join(', ')})` });
+    }),
+    description: 'per-exercise overrides of the coach thresholds, e.g. {"squat": {"counting": {"enterBelow": 0.4}}}; from the next session' },
   'coach.cueLanguage': { schema: z.enum(CUE_LANGUAGE_CODES), description: 'language of cues and feedback points; from the next session' },
   'coach.idleEndS': { schema: z.number().positive(), description: 'seconds without anybody in view that end a session; from the next session' },
   'coach.minReps': { schema: z.number().int().min(0), description: 'sessions with fewer reps are not saved; now' },

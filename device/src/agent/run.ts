@@ -16,6 +16,8 @@ const EX_TEMPFAIL = 75;
 
 const HELP = `pose-agent: the mirror's daemon
 
+usage: npx tsx device/src/agent/main.ts [options]   (npm start runs it for you)
+
   --config FILE     JSON config (also POSE_AGENT_CONFIG); every key has a default
   --video FILE      play a video file once as the camera; the workout ends with the clip
   --loop            with --video: play the clip again and again (a demo mirror)

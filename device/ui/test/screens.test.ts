@@ -148,6 +148,14 @@ describe('screens', () => {
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe("Ada's workouts");
   });
 
+  it('History labels the sessions of the simulated athlete as simulated, and only those', async () => {
+    const sim = session({ sessionId: '0b0b0b0b-1c1c-4d4d-8e8e-9f9f9f9f9f9f', simulated: true });
+    const backend: MirrorBackend = { ...quiet, history: async (range) => ({ range, since: '', sessions: [{ session: sim, sync: 'synced', finishedAt: Date.now() }, { session: session(), sync: 'synced', finishedAt: Date.now() - 1000 }], stats: { totalSessions: 2, totalReps: 24, averageAccuracy: 0.8, totalDuration: 380 } }) };
+    render(History, { history: new HistoryState(backend), name: 'Ada' });
+    await expect.poll(() => screen.queryAllByTestId('simulated-label').length).toBe(1);
+    expect(screen.getByTestId('simulated-label').textContent).toBe('simulated');
+  });
+
   it('App labels a simulated source and names the screen it shows', () => {
     const mirror = new MirrorState({ backend: quiet, rotation: null, healthEveryMs: 0 });
     const { container } = render(App, { mirror });

@@ -147,6 +147,7 @@ export function registerFleetRoutes(app: FastifyInstance, deps: FleetRouteDeps):
       admin.patch('/fleet/api/config/:scope', async (req) => {
         const { scope } = req.params as { scope: string };
         const body = parse(configPatchSchema, req.body);
+        fleet.shadow.layer(scope); // refuses a malformed scope first
         // Keys and values checked against the protocol's table, as the mirror will; null removes a key.
         const checked = checkFleetConfig(body.set, { allowNull: true });
         if (!checked.ok) throw new FleetError('BAD_REQUEST', `config refused: ${checked.error}`);

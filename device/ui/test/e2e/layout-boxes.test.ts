@@ -1,8 +1,8 @@
 // @vitest-environment node
 /**
  * Nothing on the mirror overlaps, and every text reads: in Chromium, for portrait and landscape,
- * with a video as the camera and with the simulated athlete, the framing and workout screens get a
- * body filling the camera frame, and the boxes of every piece of text (one per text node, as laid
+ * with a video as the camera and with the simulated athlete, the unpaired idle screen, and the
+ * framing and workout screens with a body filling the camera frame, and the boxes of every piece of text (one per text node, as laid
  * out) and of the skeleton as drawn are compared pairwise. Text contrast against the black glass
  * is WCAG AA (4.5:1, 3:1 for large text). Screenshots: test-artifacts/ui/layout-*.png.
  */
@@ -84,7 +84,7 @@ describe.skipIf(chromiumMissing)(`mirror layout in Chromium: no overlaps, readab
 
   for (const [orientation, viewport] of [['portrait', PORTRAIT], ['landscape', LANDSCAPE]] as const) {
     for (const mode of ['video', 'simulation'] as const) {
-      it(`${orientation}, ${mode}: framing and workout text never overlap each other or the skeleton, and reads at WCAG AA`, async () => {
+      it(`${orientation}, ${mode}: idle, framing and workout text never overlap each other or the skeleton, and reads at WCAG AA`, async () => {
         const agent: ScriptedAgent = await startScriptedAgent(ui.dir);
         const page = await chrome.newPage(viewport);
         try {
@@ -99,18 +99,25 @@ describe.skipIf(chromiumMissing)(`mirror layout in Chromium: no overlaps, readab
             clearInterval(poses);
             poses = setInterval(() => agent.send({ type: 'pose', frameAt: Date.now(), keypoints: kps, score: 0.9, inferenceMs: 20, fps: 30, simulated: mode === 'simulation', width: fw, height: fh }), 33);
           };
-          const check = async (name: string) => {
-            await page.waitForFunction(() => Boolean(document.querySelector('canvas')?.dataset.drawn), undefined, { timeout: 10_000 });
+          const check = async (name: string, withSkeleton = true) => {
+            if (withSkeleton) await page.waitForFunction(() => Boolean(document.querySelector('canvas')?.dataset.drawn), undefined, { timeout: 10_000 });
             await shoot(page, `layout-${orientation}-${mode}-${name}`);
             const m = await measure(page);
             expect(m.texts.length, `${name}: text found`).toBeGreaterThan(3);
             expect(overlaps(m.texts, m.skeleton), `${name}: overlapping boxes`).toEqual([]);
             // The skeleton stays inside the area the screen left free for it.
-            expect(m.skeleton && m.area && overlap(m.skeleton, m.area) >= m.skeleton.w * m.skeleton.h * 0.99, `${name}: skeleton inside its area`).toBe(true);
+            if (withSkeleton) expect(m.skeleton && m.area && overlap(m.skeleton, m.area) >= m.skeleton.w * m.skeleton.h * 0.99, `${name}: skeleton inside its area`).toBe(true);
             const dim = m.texts.filter((t) => t.contrast < (t.large ? 3 : 4.5)).map((t) => `${t.what} ${t.contrast.toFixed(2)}:1`);
             expect(dim, `${name}: text below WCAG AA contrast`).toEqual([]);
             if (mode === 'simulation') expect(m.texts.some((t) => t.what.includes('SIMULATION'))).toBe(true);
           };
+
+          // Unpaired and idle: clock, prompt, QR code, short code and the link as text.
+          agent.send({ type: 'link', state: 'online', paired: false, pairingCode: 'BCDF-GHJK', pairingUrl: 'http://192.0.2.2:8080/pair?code=BCDF-GHJK' });
+          await waitForScreen(page, 'idle');
+          await page.waitForSelector('[data-testid="pairing-url"]');
+          await check('idle-unpaired', false);
+          agent.send({ type: 'link', state: 'online', paired: true, displayName: 'Ada' });
 
           // Framing: feet out of view.
           streamPoses(standing(0.5, 0.02, 1.1, ['left_ankle', 'right_ankle']));
