@@ -2,7 +2,8 @@
  * Live updates for open phones, as Firestore snapshot listeners gave the original app: a
  * server-sent event stream per signed-in phone, fed by the "stored in every store" events (Redis
  * pub/sub, so workers in any process reach every gateway process). Each event carries the session
- * as the phone's reads return it, with its motivational feedback.
+ * as the phone's reads return it, with its motivational feedback. Deletes and movement names made
+ * through this gateway process are passed on too (`deleted`, `updated`).
  */
 import type { ServerResponse } from 'node:http';
 import type { SessionRepository, WorkoutSessionRecord } from '@pose-coach/cloud-sync';
@@ -56,6 +57,13 @@ export function createLiveSessions(deps: { events: SessionEvents; reads: Session
         set.delete(res);
         if (set.size === 0 && streams.get(uid) === set) streams.delete(uid);
       });
+    },
+    /** A session of `uid` was deleted or changed by one of their phones: their other phones follow. */
+    removed(uid: string, sessionId: string): void {
+      for (const res of streams.get(uid) ?? []) send(res, 'deleted', { sessionId });
+    },
+    updated(uid: string, session: WorkoutSessionRecord): void {
+      for (const res of streams.get(uid) ?? []) send(res, 'updated', { session });
     },
     /** Ends every stream of `uid` (their account is gone), or of everyone. */
     end(uid?: string): void {

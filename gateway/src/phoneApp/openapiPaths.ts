@@ -56,7 +56,7 @@ export function phoneAppPaths() {
       },
     },
     '/api/users/{uid}/live': {
-      get: { summary: "Server-sent events: `ready`, then `session` {session, motivationalFeedback} for each session stored for the person; `: ping` every 20 s", security: bearer, parameters: [uid], responses: { '200': { description: 'text/event-stream' }, ...refusals } },
+      get: { summary: "Server-sent events: `ready`, then `session` {session, motivationalFeedback} for each session stored for the person, `deleted` {sessionId} and `updated` {session} when one of their phones deletes or names one; `: ping` every 20 s", security: bearer, parameters: [uid], responses: { '200': { description: 'text/event-stream' }, ...refusals } },
     },
     '/api/users/{uid}/export': {
       get: {

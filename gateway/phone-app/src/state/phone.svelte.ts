@@ -161,6 +161,8 @@ export class PhoneState {
             // After a gap (offline, or a dropped stream), fetch what may have arrived meanwhile.
             if (e.event === 'ready' && (this.offline || reconnecting)) void this.refresh();
             if (e.event === 'session') void this.arrived(JSON.parse(e.data) as LiveSession);
+            if (e.event === 'deleted') void this.gone((JSON.parse(e.data) as { sessionId: string }).sessionId);
+            if (e.event === 'updated') this.changed((JSON.parse(e.data) as { session: Session }).session);
           });
         } catch (err) {
           if (stop.signal.aborted) return;
@@ -187,6 +189,28 @@ export class PhoneState {
     } catch (err) {
       this.failed(err);
     }
+  }
+
+  /** Deleted on another phone (or this one: then it is already gone). */
+  private async gone(id: string): Promise<void> {
+    if (!this.sessions.some((s) => s.sessionId === id) && !this.details[id]) return;
+    this.sessions = this.sessions.filter((s) => s.sessionId !== id);
+    delete this.details[id];
+    if (this.detail?.session.sessionId === id) this.detail = null;
+    try {
+      await this.refreshStats();
+      this.save();
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private changed(session: Session): void {
+    this.sessions = this.sessions.map((s) => (s.sessionId === session.sessionId ? session : s));
+    const detail = this.details[session.sessionId];
+    if (detail) this.details[session.sessionId] = { ...detail, session };
+    if (this.detail?.session.sessionId === session.sessionId) this.detail = { ...this.detail, session };
+    this.save();
   }
 
   async open(id: string): Promise<void> {

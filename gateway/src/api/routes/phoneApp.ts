@@ -63,6 +63,13 @@ export function registerPhoneAppRoutes(app: FastifyInstance, deps: ApiDeps, phon
     new Gauge({ name: LIVE_GAUGE, help: 'Phones with the live event stream open', registers: [deps.metrics.registry], collect() { this.set(live.count()); } });
   }
 
+  // A session deleted through the session routes (registered elsewhere): the person's other phones drop it.
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method !== 'DELETE' || reply.statusCode !== 200 || req.routeOptions.url !== '/api/users/:uid/workout-sessions/:sessionId') return;
+    const { uid, sessionId } = req.params as { uid: string; sessionId: string };
+    live.removed(uid, sessionId);
+  });
+
   const own = (req: FastifyRequest<UidParams>) => {
     requireSameUser(req.user!, req.params.uid);
     return req.params.uid;
@@ -118,6 +125,7 @@ export function registerPhoneAppRoutes(app: FastifyInstance, deps: ApiDeps, phon
     if (session.exercise !== 'other') throw new PhoneAppError('NOT_OTHER', `this session is a ${session.exercise}: only a session recorded as "other" can be given a movement name`);
     // Firestore only: the MySQL table keeps the original backend's columns, and `exercise` stays "other" in both.
     await phone.firestore.doc(sessionDocPath(uid, session.sessionId)).update({ movement });
+    live.updated(uid, { ...session, movement });
     return { success: true, session: { ...session, movement } };
   });
 
