@@ -106,9 +106,21 @@ function fleetPaths() {
     },
     '/fleet/api/rollouts': {
       get: { summary: 'Rollouts', security: adminBearer, responses: { '200': { description: '{rollouts}' }, ...fleetRefusals } },
-      post: { summary: 'Start a rollout {release, group?, percent?, maxFailures?, concurrency?}', security: adminBearer, responses: { '202': { description: '{rollout}' }, ...fleetRefusals } },
+      post: {
+        summary: 'Start a staged rollout {release, group?, percent?, canary?, wave?, concurrency?, maxFailures?, maxFailureRate?}',
+        security: adminBearer,
+        responses: { '202': { description: '{rollout}' }, ...fleetRefusals },
+      },
     },
     '/fleet/api/rollouts/{id}': { get: { summary: 'One rollout and its progress', security: adminBearer, parameters: [idParam('id')], responses: { '200': { description: '{rollout}' }, ...fleetRefusals } } },
+    '/fleet/api/rollouts/{id}/{action}': {
+      post: {
+        summary: 'Pause, resume or abort a rollout',
+        security: adminBearer,
+        parameters: [idParam('id'), { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: ['pause', 'resume', 'abort'] } }],
+        responses: { '200': { description: '{rollout}' }, ...fleetRefusals },
+      },
+    },
   };
 }
 

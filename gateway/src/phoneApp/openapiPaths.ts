@@ -14,6 +14,7 @@ const ok = (description: string) => ({ '200': { description } });
 
 export function phoneAppPaths() {
   return {
+    '/app': { get: { summary: 'Redirects to /app/', responses: { '301': { description: 'Location: /app/' } } } },
     '/app/': { get: { summary: 'The phone app (installable web app; any path under /app/ is the app or one of its files)', responses: { '200': { description: 'text/html' }, '503': { description: 'APP_NOT_BUILT: run npm run app:build' } } } },
     '/app/config.json': { get: { summary: "The phone app's Firebase web settings: {apiKey, authDomain, projectId, authEmulatorUrl?}", responses: ok('settings') } },
     '/api/users/{uid}': {

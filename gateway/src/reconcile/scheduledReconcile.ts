@@ -33,7 +33,10 @@ export async function startScheduledReconcile(
     await queue.removeJobScheduler('reconcile').catch(() => {});
     return;
   }
-  await queue.upsertJobScheduler('reconcile', { every: config.RECONCILE_EVERY_S * 1000 }, {
+  // The first run one period after start, not at start: a gateway that starts (or restarts) is
+  // busy enough, and a store it cannot reach yet would stall its shutdown behind a reconcile.
+  const every = config.RECONCILE_EVERY_S * 1000;
+  await queue.upsertJobScheduler('reconcile', { every, startDate: Date.now() + every }, {
     name: 'reconcile',
     opts: { removeOnComplete: 50, removeOnFail: 50 },
   });
@@ -67,5 +70,6 @@ export async function startScheduledReconcile(
   );
   worker.on('failed', (_job, err) => deps.log.error({ err: err.message }, 'scheduled reconcile failed; it runs again next period'));
   worker.on('error', (err) => deps.log.error({ err: err.message }, 'reconcile worker error'));
-  deps.scope.add(() => worker.close());
+  // Forced: a reconcile under way is not waited for (it is idempotent and runs again next period).
+  deps.scope.add(() => worker.close(true));
 }
