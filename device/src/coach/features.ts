@@ -68,8 +68,8 @@ export function computeFeatures(frame: PoseFrame): Features {
   const rs = s.get('right_shoulder');
   const lh = s.get('left_hip');
   const rh = s.get('right_hip');
-  const shoulder = ls && rs ? midpoint(ls, rs) : (ls ?? rs);
-  const hip = lh && rh ? midpoint(lh, rh) : (lh ?? rh);
+  const shoulder = s.centre('shoulder');
+  const hip = s.centre('hip');
   const present = !!shoulder && !!hip;
   const scale = shoulder && hip ? Math.max(1, distance(shoulder, hip)) : 1;
   const nearSide: Side = s.sideScore('left') >= s.sideScore('right') ? 'left' : 'right';

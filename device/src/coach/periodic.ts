@@ -13,7 +13,7 @@
  * drops out. A movement is periodic when its dominant signal's autocorrelation at one period is
  * strong; dancing, walking about and fidgeting repeat too loosely to pass, and count 0.
  */
-import { angleAt, distance, midpoint, type Point } from './geometry.ts';
+import { angleAt, distance, type Point } from './geometry.ts';
 import { Skeleton, type JointName } from './skeleton.ts';
 import type { PoseFrame } from './types.ts';
 
@@ -105,12 +105,8 @@ const SIGNALS: readonly SignalDef[] = [
 ];
 
 function bodyOf(s: Skeleton): Body | undefined {
-  const ls = s.get('left_shoulder');
-  const rs = s.get('right_shoulder');
-  const lh = s.get('left_hip');
-  const rh = s.get('right_hip');
-  const shoulder = ls && rs ? midpoint(ls, rs) : (ls ?? rs);
-  const hip = lh && rh ? midpoint(lh, rh) : (lh ?? rh);
+  const shoulder = s.centre('shoulder');
+  const hip = s.centre('hip');
   if (!shoulder || !hip) return undefined;
   return { hip, shoulder, scale: Math.max(1, distance(shoulder, hip)) };
 }

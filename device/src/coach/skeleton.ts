@@ -3,7 +3,7 @@
  * Joint names are the 17 COCO names that @pose-coach/inference emits.
  */
 import type { PoseFrame } from './types.ts';
-import type { Point } from './geometry.ts';
+import { midpoint, type Point } from './geometry.ts';
 
 export type Side = 'left' | 'right';
 export const SIDES: readonly Side[] = ['left', 'right'];
@@ -38,6 +38,13 @@ export class Skeleton {
 
   limb(side: Side, limb: Limb): Joint | undefined {
     return this.get(`${side}_${limb}` as JointName);
+  }
+
+  /** Between the left and right joint when both are seen, else the one that is (a side view hides one). */
+  centre(limb: Limb): Point | undefined {
+    const l = this.limb('left', limb);
+    const r = this.limb('right', limb);
+    return l && r ? midpoint(l, r) : (l ?? r);
   }
 
   /** Mean confidence of one side's joints (the side facing the camera scores higher in a side view). */

@@ -32,15 +32,7 @@ interface Target {
   error?: string;
   sentAt?: number;
 }
-interface Spec {
-  group?: string;
-  percent: number;
-  canary: RolloutStep;
-  wave: RolloutStep;
-  concurrency: number;
-  maxFailures: number;
-  maxFailureRate: number;
-}
+type Spec = Pick<RolloutView, 'group' | 'percent' | 'canary' | 'wave' | 'concurrency' | 'maxFailures' | 'maxFailureRate'>;
 interface Rollout {
   id: string;
   release: string;
