@@ -18,6 +18,8 @@ const COMMANDS: Record<string, readonly [string, readonly string[]]> = {
   'npx pose-coach analyze': [process.execPath, ['bin/pose-coach.js', 'analyze']],
   'npx pose-coach live': [process.execPath, ['bin/pose-coach.js', 'live']],
   'npx pose-coach dev': [process.execPath, ['bin/pose-coach.js', 'dev']],
+  'npx pose-coach fleet': [process.execPath, ['bin/pose-coach.js', 'fleet']],
+  'npx pose-coach reconcile': [process.execPath, ['bin/pose-coach.js', 'reconcile']],
 };
 
 const run = ([cmd, args]: readonly [string, readonly string[]], extra: string[]) => spawnSync(cmd, [...args, ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, GATEWAY_HTTP_PORT: '1', GATEWAY_MQTT_PORT: '1', GATEWAY_MQTTS_PORT: '1' } });

@@ -101,7 +101,8 @@ export async function fleetCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const [command, ...rest] = positionals;
   if (!command || values.help) {
     out(FLEET_USAGE);
-    return command ? 0 : 2;
+    // Asked for help: success; no command at all: a usage error.
+    return values.help ? 0 : 2;
   }
   if (command === 'release' && rest[0] === 'keygen' && rest[1]) {
     // Offline: needs neither the gateway nor the admin token.
