@@ -36,7 +36,7 @@ export interface Features {
   elbowRise: PerSide;
   /** Horizontal distance elbow–shoulder in torso lengths (a curl's elbow should stay put). */
   elbowDrift: PerSide;
-  /** Angle shoulder–hip–ankle: 180 is a straight body line (push-up, plank). */
+  /** Angle shoulder–hip–ankle (shoulder–hip–knee when kneeling or the feet are unseen): 180 is a straight body line (push-up, plank). */
   bodyLine: PerSide;
   /** Height of the shoulder centre in the picture, pixels (only its change within a rep, over `scale`, means anything). */
   shoulderY?: number;
@@ -56,6 +56,9 @@ export interface Features {
   /** The more bent leg's knee, horizontally past its ankle, in torso lengths (lunge). */
   kneePastAnkle?: number;
 }
+
+/** A knee bent more than this (degrees) is knelt on: the body line then ends at the knee. */
+const KNEELING_KNEE = 140;
 
 /** Shoulder width over (foreshortened) torso length above which a body faces the camera lying down: upright it is 0.6–0.8. */
 const HEAD_ON_SHOULDER_WIDTH = 1.2;
@@ -111,7 +114,11 @@ export function computeFeatures(frame: PoseFrame): Features {
     if (sh && wr && present) f.wristRise[side] = (sh.y - wr.y) / scale;
     if (sh && el && present) f.elbowRise[side] = (sh.y - el.y) / scale;
     if (sh && el && present) f.elbowDrift[side] = Math.abs(el.x - sh.x) / scale;
-    if (sh && hp && an) f.bodyLine[side] = angleAt(sh, hp, an);
+    // The body line runs to the ankle; to the knee when kneeling (knee push-ups: the knees are the
+    // pivot) or when the feet are out of the picture.
+    const kneeling = f.knee[side] !== undefined && f.knee[side]! < KNEELING_KNEE;
+    if (sh && hp && an && !kneeling) f.bodyLine[side] = angleAt(sh, hp, an);
+    else if (sh && hp && kn) f.bodyLine[side] = angleAt(sh, hp, kn);
   }
 
   if (shoulder && hip) {

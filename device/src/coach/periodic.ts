@@ -61,6 +61,8 @@ interface Body {
   hip: Point;
   shoulder: Point;
   scale: number;
+  /** Height of the picture's centre, pixels. */
+  centreY: number;
 }
 
 const SIDES = ['left', 'right'] as const;
@@ -104,14 +106,16 @@ const SIGNALS: readonly SignalDef[] = [
     positionSignal(joint, 'y'),
   ]),
   { name: 'shoulders.y', kind: 'position', read: (_s, body) => (body.shoulder.y - body.hip.y) / body.scale },
-  { name: 'body.height', kind: 'position', read: (_s, body) => body.hip.y / body.scale },
+  // Measured from the picture's centre: a zoom scales the picture about it, and so scales this
+  // offset and the torso alike (from the top edge, zooming in and out made a movement of its own).
+  { name: 'body.height', kind: 'position', read: (_s, body) => (body.hip.y - body.centreY) / body.scale },
 ];
 
-function bodyOf(s: Skeleton): Body | undefined {
+function bodyOf(s: Skeleton, frame: PoseFrame): Body | undefined {
   const shoulder = s.centre('shoulder');
   const hip = s.centre('hip');
   if (!shoulder || !hip) return undefined;
-  return { hip, shoulder, scale: Math.max(1, distance(shoulder, hip)) };
+  return { hip, shoulder, scale: Math.max(1, distance(shoulder, hip)), centreY: frame.height / 2 };
 }
 
 /** One counted cycle of the dominant signal, in stream seconds. */
@@ -261,7 +265,7 @@ export class PeriodicCounter {
   /** One frame of (smoothed) keypoints. */
   push(frame: PoseFrame): void {
     const s = new Skeleton(frame);
-    const body = bodyOf(s);
+    const body = bodyOf(s, frame);
     const v = this.defs.map((d) => (body ? d.read(s, body) : undefined));
     this.t0 ??= frame.t;
     const rate = this.opts.rate;
