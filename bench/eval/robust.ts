@@ -44,7 +44,8 @@ function mainSession(r: AnalysisResult): SessionSummary | undefined {
 export function underWay(label: ClipLabel, whole: AnalysisResult, frames: readonly PoseFrame[]): { from: number; reps?: number; hold?: number } | undefined {
   const s = mainSession(whole);
   if (label.holdSeconds !== undefined) {
-    const first = s?.repDetails[0];
+    // The hold proper: its first scored stretch of 2 s or more (a moment in position while getting down is not it).
+    const first = s?.repDetails.find((d) => d.end - d.start >= 2);
     if (!s || !first) return undefined;
     return { from: s.startedAt + first.start + HOLD_CUT_SECONDS, hold: Math.max(0, label.holdSeconds - HOLD_CUT_SECONDS) };
   }

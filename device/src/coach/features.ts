@@ -38,8 +38,11 @@ export interface Features {
   elbowDrift: PerSide;
   /** Angle shoulder–hip–ankle (shoulder–hip–knee when kneeling or the feet are unseen): 180 is a straight body line (push-up, plank). */
   bodyLine: PerSide;
-  /** Height of the shoulder centre in the picture, pixels (only its change within a rep, over `scale`, means anything). */
-  shoulderY?: number;
+  /**
+   * The shoulder centre below the picture's centre, in torso lengths: unchanged when the camera
+   * zooms (about its centre, scaling the offset and the torso alike).
+   */
+  shoulderHeight?: number;
   /** Torso (hip centre → shoulder centre) away from vertical, degrees. */
   torsoLean?: number;
   /** Signed horizontal offset of shoulders from hips in torso lengths (a lean, in the picture's x). */
@@ -122,7 +125,7 @@ export function computeFeatures(frame: PoseFrame): Features {
   }
 
   if (shoulder && hip) {
-    f.shoulderY = shoulder.y;
+    f.shoulderHeight = (shoulder.y - frame.height / 2) / scale;
     f.torsoLean = tiltFromVertical(shoulder, hip);
     f.torsoShift = (shoulder.x - hip.x) / scale;
     // Lying: the torso is closer to flat than upright. Shoulder→ankle is used as well when seen,

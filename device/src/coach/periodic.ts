@@ -54,7 +54,7 @@ interface SignalDef {
   name: string;
   kind: SignalKind;
   /** The value in this frame, or undefined when its joints were not seen. */
-  read(s: Skeleton, body: Body): number | undefined;
+  read(s: Skeleton, body: Body | undefined): number | undefined;
 }
 
 interface Body {
@@ -88,7 +88,7 @@ function positionSignal(joint: string, axis: 'x' | 'y'): SignalDef {
     kind: 'position',
     read(s, body) {
       const p = j(s, joint);
-      return p ? (p[axis] - body.hip[axis]) / body.scale : undefined;
+      return p && body ? (p[axis] - body.hip[axis]) / body.scale : undefined;
     },
   };
 }
@@ -105,10 +105,10 @@ const SIGNALS: readonly SignalDef[] = [
     positionSignal(joint, 'x'),
     positionSignal(joint, 'y'),
   ]),
-  { name: 'shoulders.y', kind: 'position', read: (_s, body) => (body.shoulder.y - body.hip.y) / body.scale },
+  { name: 'shoulders.y', kind: 'position', read: (_s, body) => body && (body.shoulder.y - body.hip.y) / body.scale },
   // Measured from the picture's centre: a zoom scales the picture about it, and so scales this
   // offset and the torso alike (from the top edge, zooming in and out made a movement of its own).
-  { name: 'body.height', kind: 'position', read: (_s, body) => (body.hip.y - body.centreY) / body.scale },
+  { name: 'body.height', kind: 'position', read: (_s, body) => body && (body.hip.y - body.centreY) / body.scale },
 ];
 
 function bodyOf(s: Skeleton, frame: PoseFrame): Body | undefined {
@@ -266,7 +266,9 @@ export class PeriodicCounter {
   push(frame: PoseFrame): void {
     const s = new Skeleton(frame);
     const body = bodyOf(s, frame);
-    const v = this.defs.map((d) => (body ? d.read(s, body) : undefined));
+    // Angles need only their own three joints (a zoom that crops the hips leaves the elbows);
+    // positions need the hips and the torso's length.
+    const v = this.defs.map((d) => d.read(s, body));
     this.t0 ??= frame.t;
     const rate = this.opts.rate;
     const prev = this.last;

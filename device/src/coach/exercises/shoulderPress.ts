@@ -1,6 +1,6 @@
 import { grade } from '../geometry.ts';
 import { pick } from '../features.ts';
-import { bodyTravel, extremeFrame, range, standing, type Check, type RepExercise } from './types.ts';
+import { extremeFrame, travelWithArms, range, standing, type Check, type RepExercise } from './types.ts';
 
 /** Shoulder press: elbow angle with the upper arms raised; lockout at the top, no back arch (side view). */
 export const shoulderPress: RepExercise = {
@@ -30,6 +30,6 @@ export const shoulderPress: RepExercise = {
     if (rise === undefined || rise <= -0.4 || rise > posture.startMaxWristRise!) return false;
     // The hands move, the body stands still: shoulders that travel up and down with the arms
     // are a pull-up or a jump, not a press.
-    return bodyTravel(trace) <= form.maxShoulderTravel!;
+    return travelWithArms(trace, (f) => pick(f.elbow, 'front', f.nearSide, 'mean')) <= form.maxShoulderTravel!;
   },
 };
