@@ -11,7 +11,7 @@
 import { CueBook, DEFAULT_CUES, type CueOptions } from './cues.ts';
 import { cueTranslator, type CueLanguage } from './cueLanguage.ts';
 import { EXERCISE_MODULES } from './exercises/index.ts';
-import { computeFeatures, type Features } from './features.ts';
+import { computeFeatures, ThighGauge, type Features } from './features.ts';
 import { mean } from './geometry.ts';
 import { DEFAULT_RECOGNITION, recognise, type RecognitionOptions } from './recogniser.ts';
 import { DEFAULT_SESSION, SessionClock, type SessionOptions } from './sessionClock.ts';
@@ -121,6 +121,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
   const smoother = new KeypointSmoother({ ...DEFAULT_SMOOTHING, ...options.smoothing });
   const views = new ViewTracker({ ...DEFAULT_VIEW, ...options.view });
   const clock = new SessionClock(sessionOpts);
+  const thighs = new ThighGauge();
   const visibility = new VisibilityWatch({ ...DEFAULT_VISIBILITY, ...options.visibility });
   const sessions: SessionSummary[] = [];
   let open: OpenSession | undefined;
@@ -309,7 +310,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
     push(frame) {
       const events: CoachEvent[] = [];
       const smoothed = smoother.push(frame);
-      const f = computeFeatures(smoothed);
+      const f = computeFeatures(smoothed, thighs);
       const seen: Seen = { f, frame: smoothed };
       lastT = frame.t;
       // The recognised exercise's needs once known; before that, what any counting needs.

@@ -12,13 +12,17 @@
 import { Skeleton, SIDES, type Limb } from './skeleton.ts';
 import type { ExerciseName, PoseFrame } from './types.ts';
 
-export type BodyPart = 'shoulders' | 'hips' | 'arms' | 'legs' | 'feet';
+export type BodyPart = 'shoulders' | 'hips' | 'arms' | 'legs';
 
-/** The parts each exercise counts from: an arm is shoulder–elbow–wrist, a leg hip–knee, feet the ankles (one side is enough). */
+/**
+ * The parts each exercise counts from: an arm is shoulder–elbow–wrist, a leg hip–knee (one side
+ * is enough). The feet are not needed: with the ankles out of the picture a knee angle comes
+ * from the thigh (features.ts, kneeFromThigh) and a plank's line ends at the knee.
+ */
 export const NEEDED_PARTS: Record<ExerciseName | 'auto', readonly BodyPart[]> = {
   auto: ['shoulders', 'hips'],
-  squat: ['shoulders', 'hips', 'legs', 'feet'],
-  lunge: ['shoulders', 'hips', 'legs', 'feet'],
+  squat: ['shoulders', 'hips', 'legs'],
+  lunge: ['shoulders', 'hips', 'legs'],
   pushup: ['shoulders', 'hips', 'arms'],
   plank: ['shoulders', 'hips', 'legs'],
   jumping_jack: ['shoulders', 'hips', 'arms', 'legs'],
@@ -32,7 +36,6 @@ export const VISIBILITY_CUES: Record<BodyPart, string> = {
   hips: 'Step back so I can see your hips',
   arms: 'Keep your arms in the picture',
   legs: 'Step back so I can see your legs',
-  feet: 'Step back so I can see your feet',
 };
 
 export interface VisibilityOptions {
@@ -54,7 +57,6 @@ export function seenParts(frame: PoseFrame): Set<BodyPart> {
   if (s.centre('hip')) out.add('hips');
   if (chain(s, ['shoulder', 'elbow', 'wrist'])) out.add('arms');
   if (chain(s, ['hip', 'knee'])) out.add('legs');
-  if (s.centre('ankle')) out.add('feet');
   return out;
 }
 

@@ -72,11 +72,12 @@ export const standing = (f: Features): boolean => f.present && !f.horizontal;
  * whatever the arms do, so its motion does not enter (measuring raw travel in the picture, a
  * hand-held camera made every press a pull-up).
  */
-export function travelWithArms(trace: readonly Features[], arm: (f: Features) => number | undefined): number {
+export function travelWithArms(trace: readonly Features[], arm: (f: Features) => number | undefined, height: (f: Features) => number | undefined = (f) => f.shoulderHeight): number {
   const pts: { a: number; y: number }[] = [];
   for (const f of trace) {
     const a = arm(f);
-    if (a !== undefined && f.shoulderHeight !== undefined) pts.push({ a, y: f.shoulderHeight });
+    const y = height(f);
+    if (a !== undefined && y !== undefined) pts.push({ a, y });
   }
   if (pts.length < 3) return 0;
   const ma = pts.reduce((s, p) => s + p.a, 0) / pts.length;
