@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { analyse } from '../../bench/eval/analyse.ts';
 import { clipFrames, DEFAULT_CACHE_DIR } from '../../bench/eval/keypointSource.ts';
 import { readLabels, type ClipLabel } from '../../bench/eval/labels.ts';
+import { countMetrics } from '../../bench/eval/metrics.ts';
 import { startingAt, TRANSFORMS } from '../../bench/eval/transforms.ts';
 import { createCoach, type CoachEvent, type PoseFrame } from '../src/coach/index.ts';
 import { DATA_DIR } from './coach-datasets.ts';
@@ -27,23 +28,39 @@ const transform = (name: string) => TRANSFORMS.find((t) => t.name === name)!;
 const firstOf = (exercise: string) => labels.find((l) => l.exercise === exercise);
 const repClips = () => labels.filter((l) => l.reps !== undefined);
 
-/** Counted within ±1 rep of the label and the exercise right, on every labelled rep clip under `situation`. */
-async function offByMoreThanOne(situation: string): Promise<string[]> {
-  const misses: string[] = [];
+/**
+ * The issue's goal on every labelled rep clip under `situation`: at least 90 % counted exactly,
+ * 90 % within ±1 and with the exercise right, normalised MAE at most 0.10. The misses are listed
+ * so a failure says which clip.
+ */
+async function underSituation(situation: string) {
+  const rows: { clip: string; expected: number; counted: number; right: boolean }[] = [];
   for (const l of repClips()) {
     const r = analyse(transform(situation).apply(await framesOf(l)), 'auto').result;
-    if (Math.abs(r.reps - l.reps!) > 1 || r.exercise !== l.exercise) misses.push(`${l.file}: ${r.exercise} ×${r.reps}, labelled ${l.exercise} ×${l.reps}`);
+    rows.push({ clip: `${l.file}: ${r.exercise} ×${r.reps}, labelled ${l.exercise} ×${l.reps}`, expected: l.reps!, counted: r.reps, right: r.exercise === l.exercise });
   }
-  return misses;
+  const m = countMetrics(rows);
+  return {
+    exact: m.exact / m.clips,
+    within1AndRight: rows.filter((r) => r.right && Math.abs(r.counted - r.expected) <= 1).length / rows.length,
+    normalisedMae: m.normalisedMae,
+    misses: rows.filter((r) => !r.right || r.counted !== r.expected).map((r) => r.clip),
+  };
 }
 
+const meetsGoal = (m: Awaited<ReturnType<typeof underSituation>>) => {
+  expect(m.exact, m.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
+  expect(m.within1AndRight, m.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
+  expect(m.normalisedMae, m.misses.join('\n')).toBeLessThanOrEqual(0.1);
+};
+
 describe.skipIf(!labels.length)(`held-out camera situations on every labelled clip ${NO_DATA}`, () => {
-  it('counts every rep clip within ±1, exercise right, when a hand-held camera shakes and rolls', { timeout: 600_000 }, async () => {
-    expect(await offByMoreThanOne('shake')).toEqual([]);
+  it('meets the counting goal when a hand-held camera shakes and rolls', { timeout: 600_000 }, async () => {
+    meetsGoal(await underSituation('shake'));
   });
 
-  it('counts every rep clip within ±1, exercise right, with the head out of the picture', { timeout: 600_000 }, async () => {
-    expect(await offByMoreThanOne('head-cropped')).toEqual([]);
+  it('counts every rep clip exactly, exercise right, with the head out of the picture', { timeout: 600_000 }, async () => {
+    expect((await underSituation('head-cropped')).misses).toEqual([]);
   });
 
   it('counts a press clip when the camera zooms, pans or shakes (its body-travel test ignores the camera)', { timeout: 180_000 }, async () => {
