@@ -17,7 +17,7 @@ import { analyse } from './analyse.ts';
 import { clipFrames, type SourceOptions } from './keypointSource.ts';
 import type { ClipLabel } from './labels.ts';
 import { countMetrics } from './metrics.ts';
-import { startingAt, TRANSFORMS } from './transforms.ts';
+import { COMBINED, startingAt, TRANSFORMS } from './transforms.ts';
 
 export interface RobustCase {
   clip: string;
@@ -78,7 +78,7 @@ export async function robustCases(labels: readonly ClipLabel[], source: SourceOp
     const base = { clip, label, expectedReps: label.reps, expectedHold: label.holdSeconds };
     const whole = analyse(frames, 'auto').result;
     cases.push({ ...base, situation: 'as filmed', result: whole });
-    for (const tr of TRANSFORMS) cases.push({ ...base, situation: tr.name, result: analyse(tr.apply(frames), 'auto').result });
+    for (const tr of [...TRANSFORMS, ...COMBINED]) cases.push({ ...base, situation: tr.name, result: analyse(tr.apply(frames), 'auto').result });
     const cut = underWay(label, whole, frames);
     if (cut) cases.push({ ...base, situation: 'under-way', expectedReps: cut.reps, expectedHold: cut.hold, result: analyse(startingAt(frames, cut.from), 'auto').result });
     if (opts.lowresDir) {
@@ -117,7 +117,7 @@ export function summariseSituations(cases: readonly RobustCase[]): SituationSumm
 export function printRobust(cases: readonly RobustCase[]): void {
   const pct = (a: number, b: number) => `${a}/${b} (${Math.round((100 * a) / Math.max(1, b))}%)`;
   console.log('Robustness (held out): the same clips under camera situations the rules were not written on');
-  for (const t of TRANSFORMS) console.log(`  ${t.name}: ${t.about}`);
+  for (const t of [...TRANSFORMS, ...COMBINED]) console.log(`  ${t.name}: ${t.about}`);
   console.log('  under-way: starts right after the first rep (or 3 s into the hold) as the coach measured it on the whole clip; expected = label − 1 rep (− 3 s)');
   console.log('  lowres-video: the video downscaled to 350 px wide (ffmpeg, area filter) and inferred afresh');
   console.log('');

@@ -149,6 +149,19 @@ export const TRANSFORMS: readonly Transform[] = [
   },
 ];
 
+/** Several situations at once, applied in order (the first innermost). */
+export function combined(name: string, parts: readonly string[]): Transform {
+  const ts = parts.map((p) => {
+    const t = TRANSFORMS.find((x) => x.name === p);
+    if (!t) throw new Error(`no transform "${p}"`);
+    return t;
+  });
+  return { name, about: parts.join(' + '), apply: (frames) => ts.reduce<PoseFrame[]>((fs, t) => t.apply(fs), [...frames]) };
+}
+
+/** A hand-held phone far from the person: zoom, shake and low-resolution noise together. */
+export const COMBINED: readonly Transform[] = [combined('zoom+shake+lowres', ['zoom', 'shake', 'lowres-noise'])];
+
 /** The frames from stream time `from` on, their times starting again at 0 (a camera switched on then). */
 export function startingAt(frames: readonly PoseFrame[], from: number): PoseFrame[] {
   return frames.filter((f) => f.t >= from).map((f) => ({ ...f, t: f.t - from }));

@@ -15,6 +15,7 @@ import { readLabels, type ClipLabel } from '../../bench/eval/labels.ts';
 import { countMetrics } from '../../bench/eval/metrics.ts';
 import { startingAt, TRANSFORMS } from '../../bench/eval/transforms.ts';
 import { createCoach, type CoachEvent, type PoseFrame } from '../src/coach/index.ts';
+import { kneeFromThigh, ThighGauge } from '../src/coach/features.ts';
 import { DATA_DIR } from './coach-datasets.ts';
 import { alternatingArms, kneeling } from './coach-variants.ts';
 
@@ -177,5 +178,27 @@ describe.skipIf(!labels.length)(`variants no labelled clip shows, rewritten from
     const alternating = alternatingArms(frames, reps, s.startedAt);
     expect(analyse(alternating, 'auto').result).toMatchObject({ exercise: 'bicep_curl', reps: l.reps });
     expect(analyse(transform('shake').apply(alternating), 'auto').result).toMatchObject({ exercise: 'bicep_curl', reps: l.reps });
+  });
+});
+
+describe('the knee angle read from the thigh when the feet are out of the picture', () => {
+  const hip = { x: 100, y: 100 };
+  it('reads a standing thigh as a straight knee, a thigh level with the floor (side view) as a right angle', () => {
+    expect(kneeFromThigh(hip, { x: 100, y: 185 }, 100)).toBeCloseTo(180, 0);
+    expect(kneeFromThigh(hip, { x: 185, y: 100 }, 100)).toBeCloseTo(90, 0);
+  });
+
+  it('reads a thigh foreshortened to half its standing length (front view) as tilted 60° towards the camera', () => {
+    expect(kneeFromThigh(hip, { x: 100, y: 100 + 42.5 }, 100, 0.85)).toBeCloseTo(120, 0);
+  });
+
+  it('learns the standing thigh from the person: the same squat reads the same for a long- or short-thighed view', () => {
+    for (const thigh of [0.7, 0.95]) {
+      const gauge = new ThighGauge();
+      for (let i = 0; i < 30; i++) gauge.observe(i / 30, thigh);
+      expect(gauge.reference).toBeCloseTo(thigh, 5);
+      // Half the standing length in the picture: 60° towards the camera, whoever it is.
+      expect(kneeFromThigh(hip, { x: 100, y: 100 + 50 * thigh }, 100, gauge.reference)).toBeCloseTo(120, 0);
+    }
   });
 });
