@@ -8,6 +8,8 @@
  *   npm run eval                                # keypoints cached in var/eval-keypoints (filled on a miss)
  *   npm run eval -- --no-cache                  # inference on every clip, cache untouched
  *   npm run eval -- --cache DIR --model movenet-thunder --json --only squat
+ *   npm run eval -- --robust [--lowres-video]    # held out: every clip under zoom, pan, shake, crops,
+ *                                                # low resolution, a set under way (robust.ts)
  *
  * The cache key is clip content hash + model + keypoint pipeline version (keypointSource.ts),
  * so iterating on the coach's rules replays the very keypoints the mirror's inference gives.
@@ -15,11 +17,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createFrameAnalyzer, EXERCISES, type AnalysisResult, type ExerciseName, type PoseFrame } from '../../device/src/coach/index.ts';
+import { EXERCISES, type AnalysisResult, type ExerciseName } from '../../device/src/coach/index.ts';
+import { analyse } from './analyse.ts';
 import { installModels, resolveModel } from '@pose-coach/models';
 import { readLabels, sharedDataDir, type ClipLabel } from './labels.ts';
 import { clipFrames, DEFAULT_CACHE_DIR, type EvalModel } from './keypointSource.ts';
 import { countMetrics } from './metrics.ts';
+import { printRobust, robustCases, summariseSituations } from './robust.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,24 +42,6 @@ interface Row {
 const fmt = (v: number | undefined, d = 1) => (v === undefined ? '-' : v.toFixed(d));
 const pct = (a: number, b: number) => `${a}/${b} (${Math.round((100 * a) / Math.max(1, b))}%)`;
 
-/** Runs the coach over the frames, timing its own work. */
-function analyse(frames: readonly PoseFrame[], exercise: ExerciseName | 'auto'): { result: AnalysisResult; ms: number; maxMs: number } {
-  const a = createFrameAnalyzer({ exercise });
-  let ms = 0;
-  let maxMs = 0;
-  for (const f of frames) {
-    const t = performance.now();
-    a.push(f);
-    const d = performance.now() - t;
-    ms += d;
-    maxMs = Math.max(maxMs, d);
-  }
-  const t = performance.now();
-  const result = a.result();
-  ms += performance.now() - t;
-  return { result, ms, maxMs };
-}
-
 /** What the coach should report for a clip's label: its exercise, `other`, or nothing (null). */
 const recognisedRight = (r: Row) => r.auto.exercise === r.label.exercise;
 
@@ -67,6 +53,8 @@ async function main(): Promise<void> {
       model: { type: 'string', default: 'movenet-lightning' },
       json: { type: 'boolean', default: false },
       only: { type: 'string' },
+      robust: { type: 'boolean', default: false },
+      'lowres-video': { type: 'boolean', default: false },
     },
   });
   const model = values.model as EvalModel;
@@ -85,6 +73,15 @@ async function main(): Promise<void> {
   }
   const cacheDir = values['no-cache'] ? undefined : (values.cache ?? DEFAULT_CACHE_DIR);
   const labels = readLabels(sharedDataDir(repoRoot)).filter((l) => !values.only || l.file.includes(values.only));
+  if (values.robust) {
+    const cases = await robustCases(labels, { cacheDir, model }, {
+      lowresDir: values['lowres-video'] ? path.join(repoRoot, 'var', 'eval-lowres') : undefined,
+      log: (s) => process.stderr.write(s),
+    });
+    if (values.json) console.log(JSON.stringify({ model, situations: summariseSituations(cases), cases: cases.map((c) => ({ clip: c.clip, situation: c.situation, expectedReps: c.expectedReps, expectedHold: c.expectedHold, exercise: c.result.exercise, reps: c.result.reps, holdSeconds: c.result.holdSeconds })) }, null, 2));
+    else printRobust(cases);
+    return;
+  }
   const rows: Row[] = [];
   for (const label of labels) {
     const clip = path.basename(label.file, '.mp4');

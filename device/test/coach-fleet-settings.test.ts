@@ -6,16 +6,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCoach, CUE_CATALOGUES, CUE_LANGUAGES, type CoachEvent, type PoseFrame } from '../src/coach/index.ts';
+import { VISIBILITY_CUES } from '../src/coach/visibility.ts';
 import { dip, span, squats } from './coach-synthetic.ts';
 
 const exercisesDir = join(import.meta.dirname, '../src/coach/exercises');
-/** Every English cue and feedback point the exercise modules can say. */
+/** Every English cue and feedback point the exercise modules can say, and what the mirror says when it sees too little. */
 const englishCues = [
-  ...new Set(
-    readdirSync(exercisesDir)
+  ...new Set([
+    ...readdirSync(exercisesDir)
       .filter((f) => f.endsWith('.ts'))
       .flatMap((f) => [...readFileSync(join(exercisesDir, f), 'utf8').matchAll(/\b(?:say|point): '([^']+)'/g)].map((m) => m[1]!)),
-  ),
+    ...Object.values(VISIBILITY_CUES),
+  ]),
 ];
 
 // Three deep squats, one shallow (a partial and its cue), then standing: corrections and praise.

@@ -13,6 +13,8 @@ export interface AnalysisResult extends SessionSummary {
   frames: number;
   /** Every session in the recording (the fields above are the main one's: most reps or longest hold). */
   sessions: SessionSummary[];
+  /** Nothing counted, and someone was seen without the body parts counting needs: which, and what the mirror said. */
+  tooLittleVisible?: { missing: string[]; say: string };
 }
 
 /** Feeds frames one at a time (as a CLI loop gets them); `result()` closes and summarises. */
@@ -43,6 +45,8 @@ export function createFrameAnalyzer(opts: AnalyzeOptions = {}): FrameAnalyzer {
         ?? sessions[0]
         ?? emptySummary(opts.exercise && opts.exercise !== 'auto' ? opts.exercise : null);
       done = { ...main, frames: n, sessions };
+      const lacking = coach.tooLittleVisible;
+      if (lacking && work(main) === 0) done.tooLittleVisible = { missing: lacking.missing, say: lacking.say };
       return done;
     },
   };

@@ -11,7 +11,7 @@
 import { CueBook, DEFAULT_CUES, type CueOptions } from './cues.ts';
 import { cueTranslator, type CueLanguage } from './cueLanguage.ts';
 import { EXERCISE_MODULES } from './exercises/index.ts';
-import { computeFeatures, type Features } from './features.ts';
+import { computeFeatures, ThighGauge, type Features } from './features.ts';
 import { mean } from './geometry.ts';
 import { DEFAULT_RECOGNITION, recognise, type RecognitionOptions } from './recogniser.ts';
 import { DEFAULT_SESSION, SessionClock, type SessionOptions } from './sessionClock.ts';
@@ -21,6 +21,7 @@ import { HoldTracker, RepTracker, type ExerciseTracker, type ScoredRep } from '.
 import { DEFAULT_PERIODIC, PeriodicCounter, type PeriodicOptions } from './periodic.ts';
 import { EXERCISES, type CoachEvent, type CountedExercise, type ExerciseName, type PoseFrame, type SessionEndReason, type SessionSummary, type View } from './types.ts';
 import { DEFAULT_VIEW, ViewTracker, type ViewOptions } from './view.ts';
+import { DEFAULT_VISIBILITY, VisibilityWatch, type VisibilityOptions, type VisibilityReport } from './visibility.ts';
 
 export interface CoachOptions {
   /** The exercise the person chose, or 'auto' (default) to recognise it from the first movements. */
@@ -38,6 +39,7 @@ export interface CoachOptions {
   view?: Partial<ViewOptions>;
   /** Counting a movement no exercise rule knows (auto only); `false` turns it off. */
   periodic?: Partial<PeriodicOptions> | false;
+  visibility?: Partial<VisibilityOptions>;
 }
 
 export interface Coach {
@@ -53,6 +55,8 @@ export interface Coach {
   readonly sessions: readonly SessionSummary[];
   readonly exercise: CountedExercise | null;
   readonly view: View | null;
+  /** The last time someone was seen without the body parts counting needs (visibility.ts), if ever. */
+  readonly tooLittleVisible: VisibilityReport | undefined;
 }
 
 export class CoachConfigError extends Error {
@@ -117,6 +121,8 @@ export function createCoach(options: CoachOptions = {}): Coach {
   const smoother = new KeypointSmoother({ ...DEFAULT_SMOOTHING, ...options.smoothing });
   const views = new ViewTracker({ ...DEFAULT_VIEW, ...options.view });
   const clock = new SessionClock(sessionOpts);
+  const thighs = new ThighGauge();
+  const visibility = new VisibilityWatch({ ...DEFAULT_VISIBILITY, ...options.visibility });
   const sessions: SessionSummary[] = [];
   let open: OpenSession | undefined;
   let recent: Seen[] = []; // replayed into the trackers when a session starts
@@ -304,9 +310,17 @@ export function createCoach(options: CoachOptions = {}): Coach {
     push(frame) {
       const events: CoachEvent[] = [];
       const smoothed = smoother.push(frame);
-      const f = computeFeatures(smoothed);
+      const f = computeFeatures(smoothed, thighs);
       const seen: Seen = { f, frame: smoothed };
       lastT = frame.t;
+      // The recognised exercise's needs once known; before that, what any counting needs.
+      const need = choice !== 'auto' ? choice : open?.exercise && open.exercise !== 'other' ? open.exercise : 'auto';
+      const lacking = visibility.push(smoothed, need);
+      if (lacking) {
+        const text = translate(lacking.say);
+        events.push({ type: 'visibility', t: lacking.t, missing: lacking.missing, text });
+        events.push({ type: 'cue', t: lacking.t, text, positive: false });
+      }
       const changed = f.present ? views.push(f) : undefined;
       if (open) {
         open.lastT = f.present ? f.t : open.lastT;
@@ -359,6 +373,9 @@ export function createCoach(options: CoachOptions = {}): Coach {
     },
     get view() {
       return views.current;
+    },
+    get tooLittleVisible() {
+      return visibility.last;
     },
   };
 }

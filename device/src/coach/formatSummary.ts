@@ -4,8 +4,9 @@ import type { AnalysisResult } from './analyzeFrames.ts';
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
 export function formatSummary(r: AnalysisResult): string {
+  const lacking = r.tooLittleVisible ? `\nToo little of the body visible (missing: ${r.tooLittleVisible.missing.join(', ')}): ${r.tooLittleVisible.say}.` : '';
   if (!r.exercise) {
-    return `No exercise recognised in ${r.frames} frames (${r.sessions.length} session${r.sessions.length === 1 ? '' : 's'}): 0 reps.`;
+    return `No exercise recognised in ${r.frames} frames (${r.sessions.length} session${r.sessions.length === 1 ? '' : 's'}): 0 reps.${lacking}`;
   }
   const lines: string[] = [];
   const name = r.exercise.replace(/_/g, ' ');
@@ -18,5 +19,5 @@ export function formatSummary(r: AnalysisResult): string {
   });
   if (r.feedbackPoints.length) lines.push(`feedback: ${r.feedbackPoints.join(' · ')}`);
   if (r.sessions.length > 1) lines.push(`${r.sessions.length} sessions in this recording: ${r.sessions.map((s) => `${s.exercise ?? 'none'} ${s.exercise === 'plank' ? `${s.holdSeconds ?? 0} s` : `×${s.reps}`}`).join(', ')}`);
-  return lines.join('\n');
+  return lines.join('\n') + lacking;
 }

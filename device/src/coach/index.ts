@@ -8,3 +8,4 @@ export { EXERCISE_MODULES } from './exercises/index.ts';
 export { computeFeatures, type Features } from './features.ts';
 export { CUE_LANGUAGES, CUE_CATALOGUES, cueTranslator, type CueLanguage } from './cueLanguage.ts';
 export { PeriodicCounter, DEFAULT_PERIODIC, type PeriodicOptions, type PeriodicState } from './periodic.ts';
+export { NEEDED_PARTS, VISIBILITY_CUES, type BodyPart, type VisibilityReport } from './visibility.ts';

@@ -38,7 +38,7 @@ export const DEFAULT_PERIODIC: PeriodicOptions = { rate: 20, minPeriod: 0.3, max
 /** Smallest peak-to-peak swing of a signal that can be a repetition: degrees for angles, torso lengths for positions. */
 const MIN_SWING = { angle: 25, position: 0.25 };
 
-/** Seconds of grid kept, and dropped at a time once past that (see PeriodicCounter.trim). */
+/** Seconds of grid kept, and (about) dropped at a time once past that (see PeriodicCounter.trim). */
 const KEEP_SECONDS = 120;
 const DROP_SECONDS = 30;
 
@@ -47,17 +47,22 @@ const MIN_CYCLES = 3;
 
 type SignalKind = keyof typeof MIN_SWING;
 
+/** The side of its local mean a signal rests on between repetitions. */
+type Side = 'high' | 'low';
+
 interface SignalDef {
   name: string;
   kind: SignalKind;
   /** The value in this frame, or undefined when its joints were not seen. */
-  read(s: Skeleton, body: Body): number | undefined;
+  read(s: Skeleton, body: Body | undefined): number | undefined;
 }
 
 interface Body {
   hip: Point;
   shoulder: Point;
   scale: number;
+  /** Height of the picture's centre, pixels. */
+  centreY: number;
 }
 
 const SIDES = ['left', 'right'] as const;
@@ -83,7 +88,7 @@ function positionSignal(joint: string, axis: 'x' | 'y'): SignalDef {
     kind: 'position',
     read(s, body) {
       const p = j(s, joint);
-      return p ? (p[axis] - body.hip[axis]) / body.scale : undefined;
+      return p && body ? (p[axis] - body.hip[axis]) / body.scale : undefined;
     },
   };
 }
@@ -100,15 +105,17 @@ const SIGNALS: readonly SignalDef[] = [
     positionSignal(joint, 'x'),
     positionSignal(joint, 'y'),
   ]),
-  { name: 'shoulders.y', kind: 'position', read: (_s, body) => (body.shoulder.y - body.hip.y) / body.scale },
-  { name: 'body.height', kind: 'position', read: (_s, body) => body.hip.y / body.scale },
+  { name: 'shoulders.y', kind: 'position', read: (_s, body) => body && (body.shoulder.y - body.hip.y) / body.scale },
+  // Measured from the picture's centre: a zoom scales the picture about it, and so scales this
+  // offset and the torso alike (from the top edge, zooming in and out made a movement of its own).
+  { name: 'body.height', kind: 'position', read: (_s, body) => body && (body.hip.y - body.centreY) / body.scale },
 ];
 
-function bodyOf(s: Skeleton): Body | undefined {
+function bodyOf(s: Skeleton, frame: PoseFrame): Body | undefined {
   const shoulder = s.centre('shoulder');
   const hip = s.centre('hip');
   if (!shoulder || !hip) return undefined;
-  return { hip, shoulder, scale: Math.max(1, distance(shoulder, hip)) };
+  return { hip, shoulder, scale: Math.max(1, distance(shoulder, hip)), centreY: frame.height / 2 };
 }
 
 /** One counted cycle of the dominant signal, in stream seconds. */
@@ -183,9 +190,10 @@ function quantile(xs: ArrayLike<number>, q: number): number {
 
 /**
  * Complete cycles of `x` (a grid signal) around its local mean, with hysteresis of a fraction of
- * the local swing: excursions away from the side the movement starts on, and back.
+ * the local swing: excursions away from the side the movement starts on (or `rest`, when a
+ * longer history already showed it), and back.
  */
-export function countCycles(x: Float64Array, lag: number, t0: number, rate: number, minSwing: number): Cycle[] {
+export function countCycles(x: Float64Array, lag: number, t0: number, rate: number, minSwing: number, rest?: Side): { cycles: Cycle[]; rest?: Side } {
   const n = x.length;
   const half = Math.max(1, Math.round(lag / 2));
   // Local mean over one period (it cancels the oscillation) and local swing over two.
@@ -234,7 +242,8 @@ export function countCycles(x: Float64Array, lag: number, t0: number, rate: numb
   }
   // A repetition leaves the rest position and comes back: the side the set starts on is the rest,
   // and its excursions into the other side are the reps (a last one cut off half way is not).
-  return first === 'low' ? runs.high : first === 'high' ? runs.low : [];
+  const restSide = rest ?? first;
+  return { cycles: restSide === 'low' ? runs.high : restSide === 'high' ? runs.low : [], rest: restSide };
 }
 
 export class PeriodicCounter {
@@ -243,6 +252,9 @@ export class PeriodicCounter {
   private grid: number[][] = SIGNALS.map(() => []);
   /** Cycles counted in grid samples since dropped (a long session keeps a bounded grid). */
   private banked: Cycle[] = [];
+  /** The rest side of the signal the banked cycles were counted on, and of the last analysis. */
+  private bankedRest: { signal: string; rest: Side } | undefined;
+  private lastRest: { signal: string; rest: Side } | undefined;
   private t0: number | undefined;
   private last: { t: number; v: (number | undefined)[] } | undefined;
   private nextAnalysis = -Infinity;
@@ -253,8 +265,10 @@ export class PeriodicCounter {
   /** One frame of (smoothed) keypoints. */
   push(frame: PoseFrame): void {
     const s = new Skeleton(frame);
-    const body = bodyOf(s);
-    const v = this.defs.map((d) => (body ? d.read(s, body) : undefined));
+    const body = bodyOf(s, frame);
+    // Angles need only their own three joints (a zoom that crops the hips leaves the elbows);
+    // positions need the hips and the torso's length.
+    const v = this.defs.map((d) => d.read(s, body));
     this.t0 ??= frame.t;
     const rate = this.opts.rate;
     const prev = this.last;
@@ -294,17 +308,27 @@ export class PeriodicCounter {
   }
 
   /**
-   * Keeps at most KEEP_SECONDS of grid: past that, the oldest DROP_SECONDS go, and the cycles
-   * counted in them are banked, so the cost of an analysis stays flat over an hour-long session.
+   * Keeps at most KEEP_SECONDS of grid: past that, about DROP_SECONDS go, and the cycles counted
+   * in them are banked, so the cost of an analysis stays flat over an hour-long session. The cut
+   * falls a little before the end of the last banked cycle, so the next analysis still sees the
+   * rest before the cycle that straddles the cut, and counts on from the same rest side (cutting
+   * blind lost that cycle: a 100-rep set counted 99).
    */
   private trim(): void {
     const rate = this.opts.rate;
     if (this.t0 === undefined || this.grid[0]!.length < KEEP_SECONDS * rate) return;
-    const drop = Math.round(DROP_SECONDS * rate);
-    const cut = this.t0 + drop / rate;
-    this.banked = [...this.banked, ...this.state.cycles.filter((c) => c.end <= cut && !this.banked.includes(c))];
+    const limit = this.t0 + DROP_SECONDS;
+    const done = this.state.cycles.filter((c) => c.end <= limit && !this.banked.includes(c));
+    this.banked = [...this.banked, ...done];
+    const lastEnd = this.banked[this.banked.length - 1]?.end;
+    const period = this.state.period ?? this.opts.maxPeriod;
+    let cut = lastEnd !== undefined ? lastEnd - Math.min(2 * this.opts.maxPeriod, Math.max(2, 2 * period)) : limit;
+    // Nothing banked lately (no movement then): drop the whole stretch, there is nothing to lose.
+    if (cut - this.t0 < DROP_SECONDS / 2) cut = limit;
+    const drop = Math.round((cut - this.t0) * rate);
     this.grid = this.grid.map((series) => series.slice(drop));
-    this.t0 = cut;
+    this.t0 += drop / rate;
+    this.bankedRest = this.lastRest;
   }
 
   private analyse(): void {
@@ -329,10 +353,15 @@ export class PeriodicCounter {
     }
     const x = filled(this.grid[best.k]!, 0, n, true)!;
     const lastBanked = this.banked[this.banked.length - 1]?.end ?? -Infinity;
-    const cycles = [...this.banked, ...countCycles(x, best.lag, this.t0, rate, MIN_SWING[this.defs[best.k]!.kind]).filter((c) => c.start >= lastBanked)];
+    const signal = this.defs[best.k]!.name;
+    const rest = this.bankedRest?.signal === signal ? this.bankedRest.rest : undefined;
+    const fresh = countCycles(x, best.lag, this.t0, rate, MIN_SWING[this.defs[best.k]!.kind], rest);
+    this.lastRest = fresh.rest ? { signal, rest: fresh.rest } : undefined;
+    // A cycle ending at (or within half a period of) the last banked one is that one, counted again.
+    const cycles = [...this.banked, ...fresh.cycles.filter((c) => c.end > lastBanked + (0.5 * best.lag) / rate)];
     // A movement counts once it has repeated MIN_CYCLES times (a gesture or two is not a set).
     const count = cycles.length >= MIN_CYCLES ? cycles.length : 0;
-    this.state = { count: Math.max(count, this.state.count), period: best.lag / rate, strength: best.strength, signal: this.defs[best.k]!.name, cycles };
+    this.state = { count: Math.max(count, this.state.count), period: best.lag / rate, strength: best.strength, signal, cycles };
   }
 }
 

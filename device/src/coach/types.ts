@@ -49,7 +49,9 @@ export type CoachEvent =
   | { type: 'rep'; t: number; exercise: CountedExercise; count: number; rep: RepDetail }
   | { type: 'partial'; t: number; exercise: ExerciseName; count: number; cue: string }
   | { type: 'cue'; t: number; text: string; positive: boolean }
-  | { type: 'hold'; t: number; seconds: number };
+  | { type: 'hold'; t: number; seconds: number }
+  /** Someone is in the picture, but not the body parts the exercise counts from (visibility.ts). */
+  | { type: 'visibility'; t: number; missing: string[]; text: string };
 
 export type SessionEndReason = 'absent' | 'rest' | 'stop' | 'exercise-changed' | 'end-of-stream';
 

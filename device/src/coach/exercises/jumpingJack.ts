@@ -35,6 +35,9 @@ export const jumpingJack: RepExercise = {
   },
   signature(trace, _view, form) {
     const feet = extremeFrame(trace, (f) => f.ankleSpread, 'max');
-    return !!feet && feet.v >= form.minFeetSpread!;
+    if (feet) return feet.v >= form.minFeetSpread!;
+    // The feet out of the picture: the knees open too, about half as far.
+    const knees = extremeFrame(trace, (f) => f.kneeSpread, 'max');
+    return !!knees && knees.v >= form.minKneeSpread!;
   },
 };

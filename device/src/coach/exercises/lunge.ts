@@ -14,7 +14,7 @@ export const lunge: RepExercise = {
   kind: 'reps',
   name: 'lunge',
   signal: (f) => frontKnee(f),
-  posture: (f) => standing(f) && f.legsVisible,
+  posture: (f) => standing(f) && (f.knee.left !== undefined || f.knee.right !== undefined),
   partialCue: { say: 'Sink a little lower', point: 'Lunge deeper' },
   checks(trace, view, form) {
     const bottom = extremeFrame(trace, frontKnee, 'min');

@@ -1,6 +1,6 @@
 import { grade } from '../geometry.ts';
-import { pick } from '../features.ts';
-import { bodyTravel, extremeFrame, range, standing, type Check, type RepExercise } from './types.ts';
+import { pick, type Features } from '../features.ts';
+import { extremeFrame, travelWithArms, range, standing, type Check, type RepExercise } from './types.ts';
 
 /** Shoulder press: elbow angle with the upper arms raised; lockout at the top, no back arch (side view). */
 export const shoulderPress: RepExercise = {
@@ -29,7 +29,11 @@ export const shoulderPress: RepExercise = {
     const rise = first ? pick(first.wristRise, 'front', first.nearSide, 'mean') : undefined;
     if (rise === undefined || rise <= -0.4 || rise > posture.startMaxWristRise!) return false;
     // The hands move, the body stands still: shoulders that travel up and down with the arms
-    // are a pull-up or a jump, not a press.
-    return bodyTravel(trace) <= form.maxShoulderTravel!;
+    // are a pull-up or a jump, not a press. Travel that follows the elbows, weighed against the
+    // hands' own (a camera panning at the rep's tempo moves both alike; a press moves the hands
+    // more, a pull-up the body).
+    const elbow = (f: Features) => pick(f.elbow, 'front', f.nearSide, 'mean');
+    const body = travelWithArms(trace, elbow);
+    return body <= Math.max(form.maxShoulderTravel!, form.maxTravelShare! * travelWithArms(trace, elbow, (f) => f.wristHeight));
   },
 };

@@ -7,7 +7,7 @@ export const squat: RepExercise = {
   kind: 'reps',
   name: 'squat',
   signal: (f, view) => pick(f.knee, view, f.nearLeg, 'mean'),
-  posture: (f) => standing(f) && f.legsVisible,
+  posture: (f) => standing(f) && (f.knee.left !== undefined || f.knee.right !== undefined),
   partialCue: { say: 'Go a little deeper', point: 'Squat deeper' },
   checks(trace, view, form) {
     const bottom = extremeFrame(trace, (f) => pick(f.knee, view, f.nearLeg, 'mean'), 'min');

@@ -65,13 +65,30 @@ export function range(trace: readonly Features[], value: (f: Features) => number
 
 export const standing = (f: Features): boolean => f.present && !f.horizontal;
 
-/** How far the shoulders travel up and down in the picture over a trace, in torso lengths. */
-export function bodyTravel(trace: readonly Features[]): number {
-  const ys = trace.filter((f) => f.present && f.shoulderY !== undefined);
-  if (ys.length < 2) return 0;
-  const scales = ys.map((f) => f.scale).sort((a, b) => a - b);
-  const scale = scales[Math.floor(scales.length / 2)]!;
-  const lo = extremeFrame(ys, (f) => f.shoulderY, 'min')!.v;
-  const hi = extremeFrame(ys, (f) => f.shoulderY, 'max')!.v;
-  return (hi - lo) / scale;
+/**
+ * How far the shoulders travel up and down with `arm` (an angle) over a trace, in torso lengths:
+ * the least-squares slope of their height against the angle, times the angle's range. A pull-up
+ * lifts the body as the elbows bend; a camera that pans, zooms or shakes moves the picture
+ * whatever the arms do, so its motion does not enter (measuring raw travel in the picture, a
+ * hand-held camera made every press a pull-up).
+ */
+export function travelWithArms(trace: readonly Features[], arm: (f: Features) => number | undefined, height: (f: Features) => number | undefined = (f) => f.shoulderHeight): number {
+  const pts: { a: number; y: number }[] = [];
+  for (const f of trace) {
+    const a = arm(f);
+    const y = height(f);
+    if (a !== undefined && y !== undefined) pts.push({ a, y });
+  }
+  if (pts.length < 3) return 0;
+  const ma = pts.reduce((s, p) => s + p.a, 0) / pts.length;
+  const my = pts.reduce((s, p) => s + p.y, 0) / pts.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const p of pts) {
+    sxy += (p.a - ma) * (p.y - my);
+    sxx += (p.a - ma) ** 2;
+  }
+  if (sxx === 0) return 0;
+  const angles = pts.map((p) => p.a);
+  return Math.abs(sxy / sxx) * (Math.max(...angles) - Math.min(...angles));
 }
