@@ -226,7 +226,12 @@ export function phoneAppUserRoutes(app: FastifyInstance, deps: ApiDeps, phone: P
         params: uidParams,
         querystring: exportQuery,
         produces: ['application/json', 'text/csv'],
-        response: { 200: notJson('application/json {exportedAt, userId, sessions} or text/csv (one row per session)'), ...refusals },
+        response: {
+          200: z
+            .union([z.object({ exportedAt: z.string(), userId: z.string(), sessions: z.array(storedSessionSchema) }), z.string()])
+            .describe('application/json {exportedAt, userId, sessions} or text/csv (one row per session)'),
+          ...refusals,
+        },
       },
     },
     async (req: Req<z.output<typeof exportQuery>>, reply) => {
