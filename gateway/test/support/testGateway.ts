@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync';
+import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync/testing';
 import type { SessionAck } from '@pose-coach/protocol';
 import { topicFor } from '@pose-coach/protocol';
 import { createGateway, loadGatewayConfig, type Gateway, type GatewayConfig } from '../../src/index.ts';
