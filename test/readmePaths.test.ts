@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync';
+import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync/testing';
 import { lanAddress } from '@pose-coach/gateway';
 import { chromiumMissing, launchChromium } from '../gateway/test/support/headlessChromium.ts';
 

@@ -16,13 +16,8 @@ import type { ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import {
-  createFirestoreSessionRepository,
-  createMysqlSessionRepository,
-  createTestDatabase,
-  createTestFirestore,
-  reconcileStores,
-} from '@pose-coach/cloud-sync';
+import { createFirestoreSessionRepository, createMysqlSessionRepository, reconcileStores } from '@pose-coach/cloud-sync';
+import { createTestDatabase, createTestFirestore } from '@pose-coach/cloud-sync/testing';
 import { topicFor, type SessionAck } from '@pose-coach/protocol';
 import { exampleSession } from '@pose-coach/protocol/testing';
 import { createDeviceRegistry, createStoreQueues } from '@pose-coach/gateway';

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { createTestDatabase } from '@pose-coach/cloud-sync';
+import { createTestDatabase } from '@pose-coach/cloud-sync/testing';
 import type { FleetDeviceView } from '@pose-coach/protocol';
 import { freePort, procStat, startChild } from '../support/processes.ts';
 import { hashDeviceSecret, hashDeviceSecretScrypt, newDeviceSecret } from '../../gateway/src/devices/deviceSecrets.ts';

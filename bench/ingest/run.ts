@@ -20,7 +20,7 @@ import cliProgress from 'cli-progress';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createTestDatabase } from '@pose-coach/cloud-sync';
+import { createTestDatabase } from '@pose-coach/cloud-sync/testing';
 import { topicFor, type SessionAck } from '@pose-coach/protocol';
 import { freePort, procStat, startChild } from '../support/processes.ts';
 import { createDeviceRegistry } from '../../gateway/src/devices/deviceRegistry.ts';

@@ -11,12 +11,12 @@ import {
   createFeedbackService,
   createFirestoreSessionRepository,
   createMysqlSessionRepository,
-  createTestDatabase,
   openFirestore,
   periodRange,
   startFirestoreEmulator,
   type SessionRepository,
 } from '../src/index.ts';
+import { createTestDatabase } from '../test/support/testStores.ts';
 
 const count = Number(process.argv[2] ?? 200);
 

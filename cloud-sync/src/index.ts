@@ -21,15 +21,6 @@ export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
 export { periodRange, PERIODS, type Period } from './periods.ts';
 export { assertTimeZone, isTimeZone, localDateAt, addDays, startOfLocalDay, type LocalDate } from './time/zonedTime.ts';
 
-export {
-  createTestDatabase,
-  createTestFirestore,
-  DEFAULT_TEST_SERVER_URL,
-  type TestDatabase,
-  type TestDatabaseOptions,
-  type TestFirestore,
-} from './testing.ts';
-
 export { createFeedbackService, type FeedbackService, type FeedbackServiceOptions } from './feedback/service.ts';
 export { computeFacts, type SessionFacts } from './feedback/facts.ts';
 export { genericMessage, messageFromFacts, GENERIC_MESSAGE } from './feedback/message.ts';

@@ -7,12 +7,11 @@ import {
   createFeedbackService,
   createMysqlPool,
   createMysqlSessionRepository,
-  createTestDatabase,
   ensureProfile,
   genericMessage,
   type SessionRepository,
-  type TestDatabase,
 } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from './support/testStores.ts';
 import { makeSession } from './sessionRepositoryConformance.ts';
 
 let db: TestDatabase;

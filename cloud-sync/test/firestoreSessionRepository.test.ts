@@ -4,11 +4,10 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import {
   closeFirestore,
   createFirestoreSessionRepository,
-  createTestFirestore,
   openFirestore,
   startFirestoreEmulator,
-  type TestFirestore,
 } from '../src/index.ts';
+import { createTestFirestore, type TestFirestore } from './support/testStores.ts';
 import { describeSessionRepository, makeSession } from './sessionRepositoryConformance.ts';
 
 let testFirestore: TestFirestore;

@@ -8,15 +8,14 @@ import type { RowDataPacket } from 'mysql2/promise';
 import {
   createMysqlPool,
   createMysqlSessionRepository,
-  createTestDatabase,
   ensureProfile,
   getProfile,
   loadMigrations,
   MIGRATIONS_DIR,
   runMigrations,
   splitStatements,
-  type TestDatabase,
 } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from './support/testStores.ts';
 
 const databases: TestDatabase[] = [];
 async function freshDatabase(migrate: boolean): Promise<TestDatabase> {

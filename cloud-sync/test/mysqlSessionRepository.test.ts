@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createMysqlSessionRepository, createTestDatabase, getProfile, ensureProfile, type TestDatabase } from '../src/index.ts';
+import { createMysqlSessionRepository, getProfile, ensureProfile } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from './support/testStores.ts';
 import { describeSessionRepository, makeSession } from './sessionRepositoryConformance.ts';
 
 let db: TestDatabase;

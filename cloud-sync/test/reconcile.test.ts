@@ -8,15 +8,17 @@ import type { Firestore } from 'firebase-admin/firestore';
 import {
   createFirestoreSessionRepository,
   createMysqlSessionRepository,
-  createTestDatabase,
-  createTestFirestore,
   reconcileStores,
   recordTombstone,
   type ReconcileStores,
   type SessionRepository,
+} from '../src/index.ts';
+import {
+  createTestDatabase,
+  createTestFirestore,
   type TestDatabase,
   type TestFirestore,
-} from '../src/index.ts';
+} from './support/testStores.ts';
 import { makeSession } from './sessionRepositoryConformance.ts';
 
 let db: TestDatabase;

@@ -47,7 +47,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
   try {
     const stores = await openStores(config, log, scope, { inProcessEmulator: true });
     const { pool, firestore, emulatorHost, repositories, feedback } = stores;
-    const registry = createDeviceRegistry(pool);
+    const registry = createDeviceRegistry(pool, log);
     const queues = createStoreQueues({
       redisUrl: config.REDIS_URL,
       prefix: config.QUEUE_PREFIX,
@@ -109,11 +109,14 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     const owedAcks = createOwedAcks({ broker, claims, marker, repositories, feedback, log });
     scope.add(async () => owedAcks.stop());
     repeatStored = (deviceId, sessionId) =>
-      void marker.isComplete(sessionId).then((done) => (done ? owedAcks.deliver(deviceId) : 0)).catch(() => undefined);
+      void marker
+        .isComplete(sessionId)
+        .then((done) => (done ? owedAcks.deliver(deviceId) : 0))
+        .catch((err: Error) => log.warn({ err: err.message, deviceId, sessionId }, 'stored ack not repeated: the owed acks go out when the mirror subscribes again'));
     events.onStored(async (e) => {
       if (!e.deviceId) return;
       // Every gateway of a cluster hears the event; the ack goes out once (publishes reach the mirror on any gateway).
-      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 60).catch(() => true))) return;
+      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 60).catch((err: Error) => (log.warn({ err: err.message, sessionId: e.sessionId }, 'cluster dedup unavailable: this gateway sends the stored ack'), true)))) return;
       void owedAcks.send(e.deviceId, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
     });
 
@@ -148,7 +151,10 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       pool,
       genericFeedback: () => GENERIC_MESSAGE,
       feedbackFor: async (uid, sessionId) => {
-        const session = await repositories.mysql.get(uid, sessionId).catch(() => undefined);
+        const session = await repositories.mysql.get(uid, sessionId).catch((err: Error) => {
+          log.warn({ err: err.message, sessionId }, 'session not read back from MySQL: generic feedback instead');
+          return undefined;
+        });
         return session ? feedback.forSession(session) : GENERIC_MESSAGE;
       },
       metrics,

@@ -1,3 +1,5 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
 /**
  * The HTTP API's refusals. (MQTT refusals are answers on the device's topics instead: a malformed
  * session is acked `rejected` and never queued, so nothing retries it.) Only STORE_UNAVAILABLE is
@@ -37,4 +39,24 @@ export class GatewayError extends CodedError<ErrorCode> {
   constructor(code: ErrorCode, message: string) {
     super(code, ERRORS[code].status, message);
   }
+}
+
+/**
+ * The one way a refusal is answered: a CodedError (any part's catalogue, a route's schema check
+ * included) with its status and code; another 4xx that fastify raised (a body that is not JSON, too
+ * large) as BAD_REQUEST with fastify's sentence; anything else 500 INTERNAL, logged with the route.
+ * `envelope` adds the fields a family's callers expect beside {error, message} (the API's
+ * `success: false`; the fleet's none).
+ */
+export function codedErrorHandler(envelope: Record<string, unknown>) {
+  return (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof CodedError) {
+      if (err.retryAfterS) reply.header('retry-after', String(err.retryAfterS));
+      return reply.status(err.status).send({ ...envelope, error: err.code, message: err.message });
+    }
+    const statusCode = (err as FastifyError).statusCode;
+    const status = statusCode && statusCode < 500 ? statusCode : 500;
+    if (status === 500) req.log.error({ err: err.message, route: `${req.method} ${req.routeOptions.url ?? req.url}` }, 'request failed');
+    return reply.status(status).send({ ...envelope, error: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message });
+  };
 }

@@ -60,8 +60,8 @@ describe('a session published by a paired mirror', () => {
     await t.publishSession(client, deviceId, session);
     const again = await t.publishSession(client, deviceId, session, (a) => a.status === 'queued');
     expect(again[0]!.status).toBe('queued');
-    // Give a wrongly re-run job time to write a second copy before counting.
-    await new Promise((r) => setTimeout(r, 500));
+    // A wrongly re-run job has written its second copy once the queues are idle.
+    await t.queuesSettled();
     expect(await mysqlRows(session.sessionId)).toHaveLength(1);
     const docs = await t.gateway.firestore.collection(`users/${uid}/workoutSessions`).where('sessionId', '==', session.sessionId).get();
     expect(docs.size).toBe(1);

@@ -108,7 +108,7 @@ describe('both stores can hold whatever the gateway accepts', () => {
     const repost = await api().inject({ method: 'POST', url: '/api/workout/pose-summary', headers: await auth(m.uid), payload: { user_id: m.uid, session_id: session.sessionId, exercise: session.exercise, reps: session.reps, accuracy: session.accuracy, timestamp: session.timestamp, duration: session.duration } });
     expect(repost.statusCode).toBe(410);
     expect(repost.json()).toMatchObject({ success: false, error: 'SESSION_DELETED' });
-    await new Promise((r) => setTimeout(r, 500)); // a wrongly queued write would land within this
+    await t.queuesSettled(); // a wrongly queued write has landed by now
     expect(await rowCount(session.sessionId)).toBe(0);
     expect((await doc(m.uid, session.sessionId)).exists).toBe(false);
     const [tomb] = await t.db.pool.query<RowDataPacket[]>('SELECT user_id FROM session_tombstones WHERE session_id = ?', [session.sessionId]);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createTestDatabase, createTestFirestore, type TestDatabase, type TestFirestore } from '@pose-coach/cloud-sync';
+import { createTestDatabase, createTestFirestore, type TestDatabase, type TestFirestore } from '@pose-coach/cloud-sync/testing';
 import { normaliseStoredNumbers, topicFor, type SessionAck } from '@pose-coach/protocol';
 import { createGateway, createStoreQueues, loadGatewayConfig, type Gateway, type GatewayConfig } from '../src/index.ts';
 import { createLogger } from '../src/log.ts';

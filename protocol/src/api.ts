@@ -1,6 +1,6 @@
 /** The gateway's HTTP API bodies kept from the original backend (DESIGN.md, "HTTP API"). */
 import { z } from 'zod';
-import { isoUtcTimestamp, EXERCISE_PATTERN, pathSafeId } from './session.ts';
+import { isoUtcTimestamp, EXERCISE_PATTERN, pathSafeId, sessionPayloadSchema } from './session.ts';
 
 export const poseSummaryRequestSchema = z.object({
   user_id: pathSafeId.pipe(z.string().max(255)),
@@ -15,16 +15,21 @@ export const poseSummaryRequestSchema = z.object({
 });
 export type PoseSummaryRequest = z.infer<typeof poseSummaryRequestSchema>;
 
-export interface PoseSummaryResponse {
-  success: boolean;
-  message: string;
-  motivational_feedback: string;
-  session_id?: string;
-}
+export const poseSummaryResponseSchema = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  motivational_feedback: z.string(),
+  session_id: z.string().optional(),
+});
+export type PoseSummaryResponse = z.infer<typeof poseSummaryResponseSchema>;
 
-export interface SessionStats {
-  totalSessions: number;
-  totalReps: number;
-  averageAccuracy: number;
-  totalDuration: number;
-}
+export const sessionStatsSchema = z.object({
+  totalSessions: z.number(),
+  totalReps: z.number(),
+  averageAccuracy: z.number(),
+  totalDuration: z.number(),
+});
+export type SessionStats = z.infer<typeof sessionStatsSchema>;
+
+/** A session as the API answers it: the payload plus whose it is and the mirror it came from. */
+export const storedSessionSchema = sessionPayloadSchema.extend({ userId: z.string(), deviceId: z.string().optional() });

@@ -132,10 +132,14 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
  * in-process emulator does not implement ListDocuments, so there this is [] and reconcile relies
  * on the uids MySQL knows.
  */
+const GRPC_UNIMPLEMENTED = 12;
+
 export async function listFirestoreUids(firestore: Firestore): Promise<string[]> {
   try {
     return (await firestore.collection('users').listDocuments()).map((d) => d.id);
-  } catch {
-    return [];
+  } catch (err) {
+    // gRPC UNIMPLEMENTED (12) is the emulator's "no ListDocuments"; anything else (unreachable, denied) is the caller's to hear.
+    if ((err as { code?: unknown }).code === GRPC_UNIMPLEMENTED) return [];
+    throw err;
   }
 }

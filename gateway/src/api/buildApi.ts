@@ -3,9 +3,10 @@
  * Every /api call needs a Firebase ID token; a token for another uid gets 403.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
 import type { Pool } from 'mysql2/promise';
 import type { SessionRepository } from '@pose-coach/cloud-sync';
-import { CodedError, GatewayError } from '../errors.ts';
+import { codedErrorHandler, GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SessionIngest } from '../ingest/ingestSession.ts';
@@ -16,12 +17,11 @@ import type { SessionClaims } from '../queue/sessionClaims.ts';
 import type { StoreHealth } from '../health/storeHealth.ts';
 import type { SessionReads } from './sessionReads.ts';
 import type { VerifiedUser, VerifyIdToken } from './firebaseAuth.ts';
-import { registerPoseSummaryRoute } from './routes/poseSummary.ts';
-import { registerSessionRoutes } from './routes/sessions.ts';
-import { openApiDocument } from './openapi.ts';
-import { registerPairingRoutes, type PairingRouteDeps } from './routes/pairing.ts';
-import { registerFleetRoutes, type FleetRouteDeps } from '../fleet/fleetRoutes.ts';
-import { registerPhoneAppRoutes, type PhoneAppDeps } from './routes/phoneApp.ts';
+import type { PairingRouteDeps } from './routes/pairing.ts';
+import type { FleetRouteDeps } from './routes/fleet.ts';
+import type { PhoneAppDeps } from './routes/phoneApp.ts';
+import { gatewayRoutes } from './routes/index.ts';
+import { badRequest, checkedSerializer, zodToOpenApi } from './routeSchemas.ts';
 
 export interface ApiDeps {
   verifyIdToken: VerifyIdToken;
@@ -75,8 +75,9 @@ const routesOf = new WeakMap<FastifyInstance, { method: string; url: string }[]>
 export const registeredRoutes = (app: FastifyInstance) => routesOf.get(app) ?? [];
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
+  const log = deps.log.child({ part: 'api' });
   const app = Fastify({
-    loggerInstance: deps.log.child({ part: 'api' }),
+    loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance; // pino's Logger type is wider than fastify's default generic
@@ -86,43 +87,24 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (err instanceof CodedError) {
-      if (err.retryAfterS) reply.header('retry-after', String(err.retryAfterS));
-      return reply.status(err.status).send({ success: false, error: err.code, message: err.message });
-    }
-    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err: err.message }, 'request failed');
-    return reply.status(status).send({ success: false, error: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message });
+  app.setErrorHandler(codedErrorHandler({ success: false }));
+  app.setValidatorCompiler(badRequest);
+  app.setSerializerCompiler(checkedSerializer(log));
+  // Before any route, so it sees them all: /openapi.json is generated from the routes' own schemas.
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Pose Coach gateway API', version: '1.0.0' },
+      components: {
+        securitySchemes: {
+          firebaseIdToken: { type: 'http', scheme: 'bearer', bearerFormat: 'Firebase ID token (JWT)' },
+          deviceBasic: { type: 'http', scheme: 'basic', description: 'the mirror: its MQTT device id and secret' },
+          fleetAdmin: { type: 'http', scheme: 'bearer', description: 'FLEET_ADMIN_TOKEN' },
+        },
+      },
+    },
+    transform: zodToOpenApi,
   });
-
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/')) req.user = await authenticate(req, deps.verifyIdToken);
-  });
-
-  registerPoseSummaryRoute(app, deps);
-  registerSessionRoutes(app, deps);
-  if (deps.pairing) registerPairingRoutes(app, deps.pairing);
-  if (deps.fleet) registerFleetRoutes(app, deps.fleet);
-  deps.localAuth?.register(app);
-  if (deps.phoneApp) registerPhoneAppRoutes(app, deps, deps.phoneApp);
-
-  app.get('/openapi.json', async () => openApiDocument());
-  app.get('/healthz', async (_req, reply) => {
-    if (!deps.health) return { ok: true };
-    const report = await deps.health.check();
-    return reply.status(report.ok ? 200 : 503).send(report);
-  });
-  app.get('/readyz', async (_req, reply) => {
-    if (!deps.health) return { ready: true };
-    const report = await deps.health.check();
-    // Sessions are accepted while Redis answers: a store that is down only delays its own queue.
-    const ready = report.stores.redis.ok;
-    return reply.status(ready ? 200 : 503).send({ ready, ...report });
-  });
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  void app.register(async (root) => gatewayRoutes(root, deps));
   return app;
 }

@@ -67,7 +67,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; log: Logge
           if (!ok) return refuse('wrong device id or secret');
           (client as Client & { deviceId?: string }).deviceId = username;
           // Learn the pairing now, so the mirror's sessions are accepted even if MySQL goes away later.
-          deps.registry.bindingOf(username).catch(() => undefined);
+          deps.registry.bindingOf(username).catch((err: Error) => deps.log.warn({ err: err.message, deviceId: username }, 'pairing not learnt at connect: looked up again with its first session'));
           done(null, true);
         },
         (err: Error) => {

@@ -21,8 +21,9 @@ export function createClusterBus(redisUrl: string, prefix: string, log: Logger) 
     let message: unknown;
     try {
       message = JSON.parse(raw);
-    } catch {
-      return; // not ours
+    } catch (err) {
+      log.warn({ channel: ch, err: (err as Error).message, message: raw.slice(0, 100) }, 'cluster message not JSON: ignored');
+      return;
     }
     for (const h of list) {
       try {

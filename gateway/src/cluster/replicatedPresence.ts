@@ -36,8 +36,9 @@ export async function replicatePresence(deps: { presence: Presence; bus: Cluster
   for (const [deviceId, raw] of Object.entries(await deps.redis.hgetall(key))) {
     try {
       deps.presence.adopt(deviceId, JSON.parse(raw) as DevicePresence);
-    } catch {
-      // a damaged entry: the mirror's next message replaces it
+    } catch (err) {
+      // A damaged entry: the mirror's next message replaces it.
+      deps.log.warn({ deviceId, err: (err as Error).message }, 'stored presence unreadable: ignored');
     }
   }
   await deps.bus.on('presence', (m: { from: string; entries: Entry[] }) => {
@@ -75,7 +76,7 @@ export async function replicatePresence(deps: { presence: Presence; bus: Cluster
     /** Sends what is pending (on shutdown). */
     async close(): Promise<void> {
       clearInterval(timer);
-      await send().catch(() => undefined);
+      await send().catch((err: Error) => deps.log.warn({ err: err.message }, 'last presence not shared at shutdown: the other gateways hear the mirrors again'));
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Queryable } from '@pose-coach/cloud-sync';
 import { ensureProfile } from '@pose-coach/cloud-sync';
 import { isValidDeviceId } from '@pose-coach/protocol';
 import { hashDeviceSecret, needsRehash, newDeviceSecret, verifyDeviceSecret } from './deviceSecrets.ts';
+import type { Logger } from '../log.ts';
 
 export interface DeviceBinding {
   uid: string;
@@ -84,7 +85,8 @@ export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) 
   }
 }
 
-export function createDeviceRegistry(pool: Pool): DeviceRegistry {
+/** `log` hears what the registry gets past on its own (a secret hash not upgraded). */
+export function createDeviceRegistry(pool: Pool, log?: Logger): DeviceRegistry {
   const secretHashes = cachedLookup(async (deviceId) => {
     const [rows] = await pool.execute<RowDataPacket[]>(
       'SELECT secret_hash FROM devices WHERE device_id = ? AND revoked_at IS NULL',
@@ -151,7 +153,7 @@ export function createDeviceRegistry(pool: Pool): DeviceRegistry {
         // An older scrypt hash: replaced by the cheap form once, so later connects skip scrypt.
         await pool
           .execute('UPDATE devices SET secret_hash = ? WHERE device_id = ? AND secret_hash = ?', [hashDeviceSecret(secret), deviceId, hash!])
-          .catch(() => undefined);
+          .catch((err: Error) => log?.warn({ err: err.message, deviceId }, 'secret hash not upgraded: the next connect checks the old one again'));
       }
       return ok;
     },

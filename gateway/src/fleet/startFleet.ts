@@ -46,7 +46,8 @@ export async function startFleet(
     publish,
     log,
     // In a cluster the other gateways re-read what changed, so each re-sends the right config on connect.
-    changed: (change) => void deps.bus?.publish(change.kind === 'layers' ? 'shadow-layers' : 'shadow-group', change).catch(() => undefined),
+    changed: (change) =>
+      void deps.bus?.publish(change.kind === 'layers' ? 'shadow-layers' : 'shadow-group', change).catch((err: Error) => log.warn({ err: err.message, change: change.kind }, 'config change not told to the other gateways: they re-read it on their next sweep')),
   });
   await shadow.load();
   const commands = createCommands({ publish, defaultTimeoutMs: config.FLEET_COMMAND_TIMEOUT_MS, pool: deps.pool, log });
@@ -116,7 +117,7 @@ export async function startFleet(
   deps.scope.add(async () => {
     clearInterval(sweeper);
     clearInterval(flusher);
-    await flush().catch(() => undefined);
+    await flush().catch((err: Error) => log.warn({ err: err.message }, 'last-seen not saved at shutdown'));
   });
 
   const inbox: FleetInbox = deps.bus ? await joinCluster(deps.bus) : { presence: withRollouts(presence), shadow, commands };

@@ -12,6 +12,9 @@
  * A fastify plugin, so the gateway mounts it and the tests' stand-in serves it on its own port.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CodedError } from '../errors.ts';
+import { useZodSchemas } from '../api/routeSchemas.ts';
 import type { LocalAccount, LocalAccounts } from './accounts.ts';
 
 export interface AuthEmulatorRouteDeps {
@@ -29,9 +32,11 @@ export const IDENTITY_TOOLKIT_PREFIX = '/identitytoolkit.googleapis.com/v1/';
 export const SECURE_TOKEN_PATH = '/securetoken.googleapis.com/v1/token';
 const MIN_PASSWORD = 6; // what Firebase Auth asks for
 
-class AuthApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
+/** A refusal in the emulator's words: its code (INVALID_EMAIL, …) opens the message the SDK reads. */
+class AuthApiError extends CodedError {
+  override name = 'AuthApiError';
+  constructor(status: number, message: string) {
+    super(message.split(' ')[0]!, status, message);
   }
 }
 
@@ -136,15 +141,24 @@ export function registerAuthEmulatorRoutes(app: FastifyInstance, deps: AuthEmula
   };
 
   app.register(async (scope) => {
+    // The routes declare zod schemas: checked and documented the gateway's way, wherever this is mounted.
+    useZodSchemas(scope);
     // The SDK posts the token refresh form-encoded.
     if (!scope.hasContentTypeParser('application/x-www-form-urlencoded')) {
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
     }
     const preflight = (req: FastifyRequest, reply: FastifyReply) => (cors(req, reply), reply.status(204).send());
-    scope.options(`${IDENTITY_TOOLKIT_PREFIX}*`, preflight);
-    scope.options(SECURE_TOKEN_PATH, preflight);
+    const hidden = { schema: { hide: true } }; // CORS preflights: not operations of their own
+    scope.options(`${IDENTITY_TOOLKIT_PREFIX}*`, hidden, preflight);
+    scope.options(SECURE_TOKEN_PATH, hidden, preflight);
 
-    scope.post(`${IDENTITY_TOOLKIT_PREFIX}*`, (req, reply) =>
+    // Bodies are read by each operation in the emulator's own way (unknown fields ignored), not refused by a schema.
+    const emulatorError = z.object({ error: z.object({ code: z.number(), message: z.string() }).loose() }).describe('{error: {code, message}}: INVALID_LOGIN_CREDENTIALS, EMAIL_EXISTS, WEAK_PASSWORD, INVALID_ID_TOKEN, OPERATION_NOT_ALLOWED, …');
+    const operationsSchema = {
+      summary: `The Firebase Auth emulator's REST calls (local sign-in only): accounts:${Object.keys(operations).join(', accounts:')}`,
+      response: { 200: z.looseObject({}).describe('as the Firebase Auth emulator answers'), 400: emulatorError },
+    };
+    scope.post(`${IDENTITY_TOOLKIT_PREFIX}*`, { schema: operationsSchema }, (req, reply) =>
       answer(req, reply, async () => {
         const op = /accounts:([A-Za-z]+)$/.exec(req.url.split('?')[0]!)?.[1];
         const handler = op ? operations[op] : undefined;
@@ -152,7 +166,11 @@ export function registerAuthEmulatorRoutes(app: FastifyInstance, deps: AuthEmula
         return handler((req.body ?? {}) as Record<string, unknown>);
       }),
     );
-    scope.post(SECURE_TOKEN_PATH, (req, reply) =>
+    const refreshSchema = {
+      summary: 'Refresh an ID token (form: grant_type=refresh_token, refresh_token) (local sign-in only)',
+      response: { 200: z.looseObject({ id_token: z.string(), refresh_token: z.string(), expires_in: z.string(), user_id: z.string() }).describe('{id_token, refresh_token, expires_in, user_id}'), 400: emulatorError },
+    };
+    scope.post(SECURE_TOKEN_PATH, { schema: refreshSchema }, (req, reply) =>
       answer(req, reply, async () => {
         const b = (req.body ?? {}) as Record<string, unknown>;
         const a = b.grant_type === 'refresh_token' && typeof b.refresh_token === 'string' ? accounts.redeemRefreshToken(b.refresh_token) : undefined;

@@ -10,6 +10,7 @@
  *   await auth.signIdToken('demo-user') // what `pose-coach dev token` prints
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { GatewayConfig } from '../config.ts';
 import { createFirebaseTokenVerifier } from '../api/firebaseAuth.ts';
 import { openLocalAccounts } from './accounts.ts';
@@ -47,7 +48,7 @@ export async function createLocalAuth(opts: LocalAuthOptions) {
         verifyIdToken,
         signIdToken: (a) => sign(a.uid, { ...(a.displayName ? { name: a.displayName } : {}), ...(a.email ? { email: a.email } : {}) }),
       });
-      app.get(LOCAL_AUTH_JWKS_PATH, async () => key.jwks);
+      app.get(LOCAL_AUTH_JWKS_PATH, { schema: { summary: "The local sign-in's public key set (local sign-in only)", response: { 200: z.looseObject({ keys: z.array(z.unknown()) }).describe('JWK set') } } }, async () => key.jwks);
     },
   };
 }

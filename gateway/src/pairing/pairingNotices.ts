@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../redis.ts';
+import type { Logger } from '../log.ts';
 import type { PairingChange } from './pairingService.ts';
 
 export const pairingChannel = (prefix: string) => `${prefix}:pairing:changes`;
@@ -14,16 +15,19 @@ export function publishPairingChange(redis: Redis, prefix: string, change: Pairi
 }
 
 /** Subscribes on a connection of its own (a subscribed Redis connection can do nothing else). */
-export async function subscribePairingChanges(redisUrl: string, prefix: string, onChange: (change: PairingChange) => void): Promise<() => Promise<void>> {
+export async function subscribePairingChanges(redisUrl: string, prefix: string, log: Logger, onChange: (change: PairingChange) => void): Promise<() => Promise<void>> {
   const sub = connectRedis(redisUrl, { maxRetriesPerRequest: null });
   await sub.subscribe(pairingChannel(prefix));
   sub.on('message', (_channel, raw: string) => {
+    let change: PairingChange;
     try {
-      const change = JSON.parse(raw) as PairingChange;
-      if (typeof change.deviceId === 'string') onChange(change);
-    } catch {
-      // not ours: ignore
+      change = JSON.parse(raw) as PairingChange;
+    } catch (err) {
+      log.warn({ err: (err as Error).message, message: raw.slice(0, 100) }, 'pairing change not JSON: ignored');
+      return;
     }
+    if (typeof change?.deviceId === 'string') onChange(change);
+    else log.warn({ message: raw.slice(0, 100) }, 'pairing change without a deviceId: ignored');
   });
   return async () => {
     sub.disconnect();

@@ -46,11 +46,11 @@ export async function startPairing(
   });
 
   deps.scope.add(
-    await subscribePairingChanges(config.REDIS_URL, config.QUEUE_PREFIX, async (change) => {
+    await subscribePairingChanges(config.REDIS_URL, config.QUEUE_PREFIX, log, async (change) => {
       deps.registry.forget(change.deviceId);
       // In a cluster every gateway hears the change; one reflects it (reflecting reads the current state, so merging repeats is harmless).
       const key = `pairing-change:${createHash('sha256').update(JSON.stringify(change)).digest('hex')}`;
-      if (deps.bus && !(await deps.bus.once(key, 5).catch(() => true))) return;
+      if (deps.bus && !(await deps.bus.once(key, 5).catch((err: Error) => (log.warn({ err: err.message, deviceId: change.deviceId }, 'cluster dedup unavailable: this gateway announces the pairing change'), true)))) return;
       await announce(change);
     }),
   );

@@ -25,13 +25,24 @@ export interface AppFile {
   cacheControl: string;
 }
 
+/** A file's stat, or undefined when there is none; any other failure (permissions, I/O) is thrown. */
+async function statIfThere(path: string) {
+  try {
+    return await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
 export function createAppFiles(dir: string) {
   const root = normalize(dir + sep);
 
   async function read(rel: string): Promise<AppFile | undefined> {
     const path = normalize(join(root, rel));
     if (!path.startsWith(root)) return undefined; // no way out of the app's folder
-    const info = await stat(path).catch(() => undefined);
+    const info = await statIfThere(path);
     if (!info?.isFile()) return undefined;
     return {
       body: await readFile(path),
@@ -45,7 +56,7 @@ export function createAppFiles(dir: string) {
     async get(rel: string): Promise<AppFile> {
       const file = (rel && (await read(rel))) || (!rel.startsWith('assets/') ? await read('index.html') : undefined);
       if (file) return file;
-      if (!(await stat(join(root, 'index.html')).catch(() => undefined))) {
+      if (!(await statIfThere(join(root, 'index.html')))) {
         throw new PhoneAppError('APP_NOT_BUILT', `the phone app is not built in ${dir}: run \`npm run app:build\` (npm start builds it)`);
       }
       throw new PhoneAppError('NOT_FOUND', `no file ${rel} in the phone app`);

@@ -25,7 +25,8 @@ export function createSessionEvents(redisUrl: string, prefix: string, log?: Logg
     let event: SessionStoredEvent;
     try {
       event = JSON.parse(message) as SessionStoredEvent;
-    } catch {
+    } catch (err) {
+      log?.warn({ err: (err as Error).message, message: message.slice(0, 100) }, 'stored event not JSON: ignored');
       return;
     }
     for (const l of listeners) l(event);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync';
+import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync/testing';
 import type { SessionAck } from '@pose-coach/protocol';
 import { topicFor } from '@pose-coach/protocol';
 import { createGateway, loadGatewayConfig, type Gateway, type GatewayConfig } from '../../src/index.ts';
@@ -27,6 +27,8 @@ export interface TestGateway {
   connect(deviceId: string, secret: string, opts?: IClientOptions): Promise<MqttClient>;
   /** Publishes a session as the device and resolves with the acks seen for it until `until` matches. */
   publishSession(client: MqttClient, deviceId: string, session: unknown, until?: (a: SessionAck) => boolean): Promise<SessionAck[]>;
+  /** Resolves once no store job is waiting, running or delayed: whatever was queued has been written (or has failed). */
+  queuesSettled(timeoutMs?: number): Promise<void>;
   /** Closes the gateway and starts a new one on the same database, Redis prefix and data folder (new ports). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -124,6 +126,15 @@ export async function startTestGateway(
         client.on('message', onMessage);
         client.publish(topicFor('sessions', deviceId), typeof session === 'string' ? session : JSON.stringify(session), { qos: 1 });
       });
+    },
+    async queuesSettled(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const counts = Object.values(await tg.gateway.queues.counts());
+        if (counts.every((c) => !c.waiting && !c.active && !c.delayed)) return;
+        if (Date.now() > deadline) throw new Error(`store queues still busy: ${JSON.stringify(counts)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
     },
     async stop() {
       for (const c of clients) await c.endAsync(true).catch(() => undefined);

@@ -1,14 +1,15 @@
 /**
  * Test support other workspaces reuse: a throwaway database on the local MariaDB with the
- * migrations applied, and an in-process Firestore emulator (re-exported from index).
+ * migrations applied, and an in-process Firestore emulator: `@pose-coach/cloud-sync/testing`, kept
+ * out of the production entry point.
  */
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Pool } from 'mysql2/promise';
 import type { Firestore } from 'firebase-admin/firestore';
-import { createMysqlPool } from './mysql/pool.ts';
-import { runMigrations } from './mysql/migrations.ts';
-import { startFirestoreEmulator } from './firestore/emulator.ts';
-import { closeFirestore, openFirestore } from './firestore/client.ts';
+import { createMysqlPool } from '../../src/mysql/pool.ts';
+import { runMigrations } from '../../src/mysql/migrations.ts';
+import { startFirestoreEmulator } from '../../src/firestore/emulator.ts';
+import { closeFirestore, openFirestore } from '../../src/firestore/client.ts';
 
 export interface TestDatabase {
   /** mysql://.../pc_test_xxxxxxxx, for code that opens its own pool. */
