@@ -94,6 +94,10 @@ async function stopGateway(g: Gateway): Promise<void> {
 const rowCount = async (sessionIds: string[]) =>
   (await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM workout_sessions WHERE session_id IN (?)', [sessionIds]))[0][0]!.n as number;
 const docExists = async (uid: string, sessionId: string) => (await fs.firestore.doc(`users/${uid}/workoutSessions/${sessionId}`).get()).exists;
+// A post may answer 202 (queued) before the stores hold the session: a test that then changes a
+// row behind the gateway's back must wait for both writes, or its change races the worker's.
+const inBothStores = (uid: string, sessionId: string) =>
+  expect.poll(async () => (await rowCount([sessionId])) === 1 && (await docExists(uid, sessionId)), { timeout: 20_000, interval: 100 }).toBe(true);
 
 describe('6. acks and restarts', () => {
   it('a mirror gets its `stored` ack and feedback from a restarted gateway that never saw the write (derived from the stores)', async () => {
@@ -237,11 +241,13 @@ describe('reconcile in the gateway and on the command line', () => {
     const headers = { authorization: `Bearer ${await tokens.sign(uid)}` };
     const res = await g.api.inject({ method: 'POST', url: '/api/workout/pose-summary', headers, payload: { user_id: uid, exercise: 'squat', reps: 7, accuracy: 0.8, timestamp: new Date().toISOString(), duration: 30 } });
     const sessionId = res.json().session_id as string;
+    await inBothStores(uid, sessionId);
     await db.pool.execute('DELETE FROM workout_sessions WHERE session_id = ?', [sessionId]);
     await expect.poll(() => rowCount([sessionId]), { timeout: 20_000, interval: 250 }).toBe(1);
-    const metrics = (await g.api.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/pose_coach_reconcile_repaired_total\{kind="missingInMysql"\} [1-9]/);
-    expect(metrics).toMatch(/pose_coach_reconcile_runs_total\{outcome="ok"\} [1-9]/);
+    // The row is back before the run is counted (the repair is inside the run): wait for the count.
+    const metrics = () => g.api.inject({ method: 'GET', url: '/metrics' }).then((r) => r.body);
+    await expect.poll(metrics, { timeout: 10_000, interval: 250 }).toMatch(/pose_coach_reconcile_runs_total\{outcome="ok"\} [1-9]/);
+    expect(await metrics()).toMatch(/pose_coach_reconcile_repaired_total\{kind="missingInMysql"\} [1-9]/);
     await stopGateway(g);
   }, 60_000);
 
@@ -252,6 +258,7 @@ describe('reconcile in the gateway and on the command line', () => {
     const headers = { authorization: `Bearer ${await tokens.sign(uid)}` };
     const res = await g.api.inject({ method: 'POST', url: '/api/workout/pose-summary', headers, payload: { user_id: uid, exercise: 'squat', reps: 7, accuracy: 0.8, timestamp: new Date().toISOString(), duration: 30 } });
     const sessionId = res.json().session_id as string;
+    await inBothStores(uid, sessionId);
     await db.pool.execute('UPDATE workout_sessions SET reps = 70 WHERE session_id = ?', [sessionId]);
     const { FIRESTORE_EMULATOR_HOST: _a, MYSQL_URL: _b, GOOGLE_APPLICATION_CREDENTIALS: _c, ...env } = process.env;
     const cli = async (...args: string[]) => {
