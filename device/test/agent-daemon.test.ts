@@ -111,7 +111,7 @@ describe('agent with the simulated athlete, against Mosquitto', () => {
     // (fps 0 is then the truth), so the frame rate is asserted on a later one.
     const all = gw.telemetry!.map((m) => telemetrySchema.parse(JSON.parse(m)));
     expect(all[0]).toMatchObject({ appVersion: expect.any(String), outboxDepth: expect.any(Number), uptimeS: expect.any(Number), memoryMb: expect.any(Number) });
-    await until('telemetry with a frame rate', () => (gw.telemetry ?? []).some((m) => telemetrySchema.parse(JSON.parse(m)).fps > 0));
+    await until('telemetry with a frame rate', () => (gw.telemetry ?? []).some((m) => (telemetrySchema.parse(JSON.parse(m)).fps ?? 0) > 0));
   });
 
   it('applies config/desired live and echoes it on config/reported', async () => {

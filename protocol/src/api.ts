@@ -22,9 +22,4 @@ export interface PoseSummaryResponse {
   session_id?: string;
 }
 
-export interface SessionStats {
-  totalSessions: number;
-  totalReps: number;
-  averageAccuracy: number;
-  totalDuration: number;
-}
+export type { SessionStats } from './stats.ts';

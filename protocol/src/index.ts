@@ -9,3 +9,8 @@ export * from './liveEvents.ts';
 export * from './fleet.ts';
 export * from './feedbackPoints.ts';
 export * from './fleetConfig.ts';
+export * from './backoff.ts';
+export * from './time/zonedTime.ts';
+export * from './time/periods.ts';
+export * from './history.ts';
+export * from './stats.ts';

@@ -8,6 +8,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
+  backoffDelay,
   commandSchema,
   configMessageSchema,
   pairingMessageSchema,
@@ -23,9 +24,9 @@ import {
   type SessionAck,
   type SessionPayload,
   type Telemetry,
+  type BackoffOptions,
   type TopicKind,
 } from '@pose-coach/protocol';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
 
 export type LinkState = 'connecting' | 'online' | 'offline';
 

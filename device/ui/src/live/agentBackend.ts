@@ -3,8 +3,7 @@
  * protocol's schemas, reconnecting with jittered exponential backoff; history and health over
  * its localhost HTTP API.
  */
-import { liveEventSchema } from '@pose-coach/protocol';
-import { backoffDelay, type BackoffOptions } from '../../../src/link/backoff.ts';
+import { backoffDelay, liveEventSchema, type BackoffOptions } from '@pose-coach/protocol';
 import type { ActionResult, HealthAnswer, HistoryAnswer, HistoryRange, LiveHandlers, MirrorBackend, UnpairStep } from './backend.ts';
 
 export interface AgentBackendOptions {
