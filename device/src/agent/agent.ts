@@ -66,7 +66,7 @@ export async function createAgent(deps: AgentDeps): Promise<Agent> {
   const { log, source } = deps;
   const appVersion = APP_VERSION;
   const appTree = deps.appTree ?? RUNNING_APP;
-  const state = new AgentState(deps.config, readLastUpdate(deps.config.dataDir));
+  const state = new AgentState(deps.config, readLastUpdate(deps.config.dataDir, log));
   const steps = createStepRunner(log);
 
   const outbox = await steps.run('outbox', () => openOutbox({ config: state.config, log }));

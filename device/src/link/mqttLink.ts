@@ -226,11 +226,11 @@ export function createLink(opts: LinkOptions): Link {
       closing = true;
       if (client.connected) {
         await Promise.race([
-          client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }).catch(() => undefined),
+          client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }).catch((err: Error) => log.warn({ err: err.message }, 'could not say offline on status before closing')),
           new Promise((r) => setTimeout(r, 2000)),
         ]);
       }
-      await client.endAsync(true).catch(() => undefined);
+      await client.endAsync(true).catch((err: Error) => log.warn({ err: err.message }, 'MQTT client did not close cleanly'));
       setState('offline');
     },
   };
