@@ -14,3 +14,4 @@ export * from './time/zonedTime.ts';
 export * from './time/periods.ts';
 export * from './history.ts';
 export * from './stats.ts';
+export * from './devicePairing.ts';
