@@ -18,8 +18,8 @@ export { runMigrations, loadMigrations, splitStatements, MIGRATIONS_DIR, type Mi
 export { ensureProfile, ensureProfileRow, getProfile, type HealthProfile, type ProfileFields } from './mysql/profiles.ts';
 export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
 
-export { periodRange, PERIODS, type Period } from './periods.ts';
-export { assertTimeZone, isTimeZone, localDateAt, addDays, startOfLocalDay, type LocalDate } from './time/zonedTime.ts';
+// Periods and time zones live in protocol (the mirror's history uses the same rule); re-exported for the gateway.
+export { periodRange, PERIODS, type Period, assertTimeZone, isTimeZone, localDateAt, addDays, startOfLocalDay, type LocalDate } from '@pose-coach/protocol';
 
 export { createFeedbackService, type FeedbackService, type FeedbackServiceOptions } from './feedback/service.ts';
 export { computeFacts, type SessionFacts } from './feedback/facts.ts';

@@ -2,7 +2,7 @@
  * The storage interface the gateway's workers and HTTP API share. Firestore and MySQL each
  * implement it, and both pass the one conformance suite in test/sessionRepositoryConformance.ts.
  */
-import type { StoredSession, SessionStats } from '@pose-coach/protocol';
+import type { StoredSession, SessionStats, TimeRange } from '@pose-coach/protocol';
 
 /**
  * A stored session as read back. Both stores keep the original app's fields plus sessionId,
@@ -14,11 +14,8 @@ export interface WorkoutSessionRecord extends StoredSession {
   createdAt: string;
 }
 
-/** Sessions whose `timestamp` is in [fromIso, toIso). */
-export interface TimeRange {
-  fromIso: string;
-  toIso: string;
-}
+/** Sessions whose `timestamp` is in [fromIso, toIso) (defined with the periods in protocol). */
+export type { TimeRange } from '@pose-coach/protocol';
 
 /** One page of a person's sessions, newest first; `nextCursor` is absent on the last page. */
 export interface SessionPage {

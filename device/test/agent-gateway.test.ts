@@ -138,12 +138,13 @@ describe('agent against the real gateway', () => {
         store.close();
       },
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    const linkState = () => (agent.diagnostics().link as { state: string }).state;
+    await until('a connect refused', () => linkState() === 'offline');
     expect(agent.diagnostics().outbox).toMatchObject({ pending: 300 });
     proxy.unblock();
     await until('draining', () => (agent.diagnostics().outbox as { pending: number }).pending < 250);
     proxy.block(); // the network flaps mid-drain
-    await new Promise((r) => setTimeout(r, 1000));
+    await until('the link dropped', () => linkState() !== 'online');
     proxy.unblock();
     await until('drained', () => (agent.diagnostics().outbox as { pending: number }).pending === 0, 60_000);
     const count = async () => {

@@ -2,8 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { telemetrySchema } from '@pose-coach/protocol';
-import { rangeStart } from '../src/agent/historyRange.ts';
+import { historySince, telemetrySchema } from '@pose-coach/protocol';
 import { collectTelemetry, FrameStats, readCpuTempC } from '../src/agent/telemetry.ts';
 import { tempDir } from './outbox-fixtures.ts';
 
@@ -40,13 +39,20 @@ describe('telemetry', () => {
   });
 });
 
-describe('history ranges in local time', () => {
+describe('history ranges in the mirror\'s time zone', () => {
   it('starts today at local midnight, the week on Monday, the month on the 1st', () => {
-    const wed = new Date(2026, 10, 25, 15, 30); // Wednesday 25 November 2026, local time
-    expect(new Date(rangeStart('today', wed)).getTime()).toBe(new Date(2026, 10, 25).getTime());
-    expect(new Date(rangeStart('week', wed)).getTime()).toBe(new Date(2026, 10, 23).getTime());
-    expect(new Date(rangeStart('month', wed)).getTime()).toBe(new Date(2026, 10, 1).getTime());
-    const sun = new Date(2026, 10, 29, 9);
-    expect(new Date(rangeStart('week', sun)).getTime()).toBe(new Date(2026, 10, 23).getTime());
+    const wed = new Date('2026-11-25T15:30:00Z'); // Wednesday 25 November 2026
+    expect(historySince('today', 'Europe/Berlin', wed)).toBe('2026-11-24T23:00:00.000Z');
+    expect(historySince('week', 'Europe/Berlin', wed)).toBe('2026-11-22T23:00:00.000Z');
+    expect(historySince('month', 'Europe/Berlin', wed)).toBe('2026-10-31T23:00:00.000Z');
+    expect(historySince('week', 'America/New_York', new Date('2026-11-30T03:00:00Z'))).toBe('2026-11-23T05:00:00.000Z'); // still Sunday there
+    expect(historySince('all', 'UTC', wed)).toBe('1970-01-01T00:00:00.000Z');
+  });
+
+  it('keeps a week that crosses a DST change starting at local midnight (host-local maths was an hour off)', () => {
+    // Berlin went to summer time on Sunday 29 March 2026: Monday 23 March started at 23:00 UTC on the 22nd.
+    expect(historySince('week', 'Europe/Berlin', new Date('2026-03-29T12:00:00Z'))).toBe('2026-03-22T23:00:00.000Z');
+    expect(historySince('today', 'Europe/Berlin', new Date('2026-03-29T12:00:00Z'))).toBe('2026-03-28T23:00:00.000Z');
+    expect(historySince('today', 'Europe/Berlin', new Date('2026-03-30T12:00:00Z'))).toBe('2026-03-29T22:00:00.000Z');
   });
 });

@@ -23,13 +23,7 @@ export const poseSummaryResponseSchema = z.object({
 });
 export type PoseSummaryResponse = z.infer<typeof poseSummaryResponseSchema>;
 
-export const sessionStatsSchema = z.object({
-  totalSessions: z.number(),
-  totalReps: z.number(),
-  averageAccuracy: z.number(),
-  totalDuration: z.number(),
-});
-export type SessionStats = z.infer<typeof sessionStatsSchema>;
+export { sessionStatsSchema, type SessionStats } from './stats.ts';
 
 /** A session as the API answers it: the payload plus whose it is and the mirror it came from. */
 export const storedSessionSchema = sessionPayloadSchema.extend({ userId: z.string(), deviceId: z.string().optional() });

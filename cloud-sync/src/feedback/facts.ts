@@ -1,6 +1,6 @@
 /** The facts a motivational message is made of, derived from one session and its history. */
 import { isPraisePoint, type StoredSession } from '@pose-coach/protocol';
-import { daysBetween, isTimeZone, localDateAt } from '../time/zonedTime.ts';
+import { daysBetween, isTimeZone, localDateAt } from '@pose-coach/protocol';
 import type { SessionHistory } from './history.ts';
 
 export interface SessionFacts {

@@ -1,6 +1,6 @@
 /** user_health_profiles: the row every person's sessions hang from (FK, ON DELETE CASCADE). */
 import type { RowDataPacket } from 'mysql2/promise';
-import { assertTimeZone } from '../time/zonedTime.ts';
+import { assertTimeZone } from '@pose-coach/protocol';
 import type { Queryable } from './pool.ts';
 
 export interface HealthProfile {

@@ -2,7 +2,7 @@
 import type { Pool, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { StoredSession, SessionStats } from '@pose-coach/protocol';
 import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
-import { isTimeZone } from '../time/zonedTime.ts';
+import { isTimeZone } from '@pose-coach/protocol';
 import { isMysqlError } from './pool.ts';
 import { assertUid, ensureProfileRow } from './profiles.ts';
 import { fromSessionRow, INSERT_SESSION_SQL, legacyRowId, SESSION_COLUMNS, SESSION_KEY_SQL, toInsertValues, UPSERT_SESSION_SQL } from './sessionRow.ts';

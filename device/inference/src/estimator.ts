@@ -2,6 +2,7 @@ import { getModelEntry } from '@pose-coach/models';
 import { backendStatus, createRunner, fastestBackend, type ModelRunner, type OnnxOptions } from './backends/index.ts';
 import { blendRegions, cropRegionFromKeypoints, fullFrameRegion, type CropRegion } from './movenet/crop-region.ts';
 import { cropRegionForPerson, peopleFromMultiposeOutput, personInFront } from './movenet/person-in-front.ts';
+import { checkedOutput, MULTIPOSE_SHAPE, SINGLEPOSE_SHAPE } from './movenet/outputShape.ts';
 import { keypointsFromOutput, meanScore } from './movenet/postprocess.ts';
 import { cropAndResize } from './movenet/preprocess.ts';
 import type { OneEuroOptions } from './smoothing/one-euro.ts';
@@ -75,7 +76,7 @@ export async function createEstimator(options: EstimatorOptions = {}): Promise<P
   async function searchPersonInFront(frame: Frame, width: number, height: number): Promise<CropRegion | undefined> {
     const whole = fullFrameRegion(frame.width, frame.height);
     cropAndResize(frame, whole, finder!.inputSize, finderInput);
-    const people = peopleFromMultiposeOutput(await finder!.run(finderInput!), whole, width, height);
+    const people = peopleFromMultiposeOutput(checkedOutput(MULTIPOSE, await finder!.run(finderInput!), MULTIPOSE_SHAPE), whole, width, height);
     const front = personInFront(people);
     return front && cropRegionForPerson(front, width, height);
   }
@@ -108,7 +109,7 @@ export async function createEstimator(options: EstimatorOptions = {}): Promise<P
       crop ??= fullFrameRegion(frame.width, frame.height);
 
       cropAndResize(frame, crop, entry.inputSize, input);
-      let keypoints = keypointsFromOutput(await runner.run(input), crop, width, height);
+      let keypoints = keypointsFromOutput(checkedOutput(model, await runner.run(input), SINGLEPOSE_SHAPE), crop, width, height);
       const score = meanScore(keypoints);
       if (score < minPoseScore) {
         reset();

@@ -4,3 +4,4 @@ export { availableBackends, backendStatus, BACKENDS_FASTEST_FIRST, BackendUnavai
 export { OneEuroFilter, type OneEuroOptions } from './smoothing/one-euro.ts';
 export { DEFAULT_SMOOTHING } from './smoothing/keypoint-smoother.ts';
 export type { CropRegion } from './movenet/crop-region.ts';
+export { checkedOutput, ModelOutputError, MULTIPOSE_SHAPE, SINGLEPOSE_SHAPE } from './movenet/outputShape.ts';

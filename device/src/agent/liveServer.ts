@@ -5,9 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveEventInput } from '@pose-coach/protocol';
+import { HISTORY_RANGES, historySince, isHistoryRange, type HistoryAnswer, type LiveEventInput } from '@pose-coach/protocol';
 import type { OutboxStore } from '../outbox/index.ts';
-import { rangeStart, type HistoryRange } from './historyRange.ts';
+import { mirrorTimeZone } from './timeZone.ts';
 import { serveStatic } from './staticFiles.ts';
 
 export interface LiveServerOptions {
@@ -19,6 +19,8 @@ export interface LiveServerOptions {
   health(): { ok: boolean } & Record<string, unknown>;
   /** Messages every new WebSocket client gets first (hello, current session, link, outbox). */
   snapshot(): LiveEventInput[];
+  /** The zone history ranges are days, weeks and months in (default: the mirror's). */
+  timeZone?(): string;
   /** POST endpoints taking and answering JSON, by path (e.g. `/api/pairing/unpair`). */
   actions?: Record<string, (body: unknown) => Promise<ActionAnswer>>;
 }
@@ -62,10 +64,11 @@ export async function startLiveServer(opts: LiveServerOptions): Promise<LiveServ
       json(res, h.ok ? 200 : 503, h);
     },
     '/api/history': (u, res) => {
-      const range = (u.searchParams.get('range') ?? 'week') as HistoryRange;
-      if (!['today', 'week', 'month', 'all'].includes(range)) return json(res, 400, { error: 'range must be today, week, month or all' });
-      const since = rangeStart(range);
-      json(res, 200, { range, since, sessions: opts.outbox.history(since), stats: opts.outbox.stats(since) });
+      const range = u.searchParams.get('range') ?? 'week';
+      if (!isHistoryRange(range)) return json(res, 400, { error: `range must be one of ${HISTORY_RANGES.join(', ')}` });
+      const since = historySince(range, (opts.timeZone ?? mirrorTimeZone)());
+      const answer: HistoryAnswer = { range, since, sessions: opts.outbox.history(since), stats: opts.outbox.stats(since) };
+      json(res, 200, answer);
     },
     '/api/quarantine': (_u, res) => json(res, 200, { sessions: opts.outbox.quarantine() }),
     '/api/outbox': (_u, res) => json(res, 200, opts.outbox.depth()),

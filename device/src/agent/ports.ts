@@ -5,15 +5,15 @@
  */
 import type { Keypoint } from '@pose-coach/inference';
 import type { FrameSourceKind, SessionPayload } from '@pose-coach/protocol';
+import type { PoseFrame as CoachFrame } from '../coach/types.ts';
 
-/** One analysed frame: keypoints in the pixels of a width × height frame (empty: nobody there). */
-export interface PoseFrame {
+/**
+ * One analysed frame: the coach's frame (stream time `t`, keypoints in the pixels of a
+ * width × height frame, empty when nobody is there) with what the agent measures around it.
+ */
+export interface PoseFrame extends CoachFrame {
   /** Agent clock (ms since epoch) when the frame arrived: the start of the latency measurement. */
   frameAt: number;
-  /** Seconds since the stream started. */
-  t: number;
-  width: number;
-  height: number;
   keypoints: Keypoint[];
   score: number;
   inferenceMs: number;

@@ -51,7 +51,7 @@ export function estimatedPoseSource(
   first: LiveSource,
   estimator: EstimatorFactory,
   model: string,
-  opts: { endWithSource?: boolean; remake?: (settings: CameraSettings) => LiveSource } = {},
+  opts: { endWithSource?: boolean; remake?: (settings: CameraSettings) => LiveSource; log?: Logger } = {},
 ): PoseSource {
   let est: Promise<PoseEstimator> | undefined;
   let live = first;
@@ -68,7 +68,9 @@ export function estimatedPoseSource(
       const old = est;
       est = undefined;
       // Disposed once the pipeline, restarted by the agent, has let go of it.
-      setTimeout(() => void old?.then((e) => e.dispose()).catch(() => undefined), 5000).unref();
+      const failed = (err: Error) =>
+        opts.log ? opts.log.warn({ err: err.message }, 'the replaced estimator failed to load or dispose') : console.warn(`the replaced estimator failed to load or dispose: ${err.message}`);
+      setTimeout(() => void old?.then((e) => e.dispose()).catch(failed), 5000).unref();
     },
     async *poses(signal, hooks) {
       est ??= estimator();
@@ -121,7 +123,7 @@ export function choosePoseSource(config: AgentConfig, estimator: EstimatorFactor
   const fromVideo = (file: string): PoseSource => {
     probeVideo(file); // fail now, naming the file, rather than inside the pipeline
     // Looped, the clip is a camera (newest frame only); once, every frame counts and the session ends with it.
-    return estimatedPoseSource('video', loopVideo ? videoAsCamera(file, { loop: true }) : videoPlayedOnce(file), estimator, model, { endWithSource: !loopVideo });
+    return estimatedPoseSource('video', loopVideo ? videoAsCamera(file, { loop: true }) : videoPlayedOnce(file), estimator, model, { endWithSource: !loopVideo, log });
   };
   const simulation = () => createSimulatedAthlete({ fps: Math.min(fps, 30) });
 
@@ -133,7 +135,7 @@ export function choosePoseSource(config: AgentConfig, estimator: EstimatorFactor
   const cam = detectCamera(cameraDevice, { fps, width, height });
   // New camera settings re-detect the camera with them; gone meanwhile: the old one is kept (and retried by the pipeline).
   const remake = (s: CameraSettings) => detectCamera(cameraDevice, s) ?? (log.warn({ settings: s }, 'camera not found again: keeping its old settings'), cam!);
-  if (cam) return { source: estimatedPoseSource('camera', cam, estimator, model, { remake }), reason: `found ${cam.description}` };
+  if (cam) return { source: estimatedPoseSource('camera', cam, estimator, model, { remake, log }), reason: `found ${cam.description}` };
   if (kind === 'camera') throw new Error(`source.kind is camera but no camera was found (no Pi camera listed by rpicam-hello, no ${cameraDevice})`);
   log.info('no camera found and no video given: using the simulated athlete');
   return { source: simulation(), reason: `no camera (no Pi camera, no ${cameraDevice}) and no video` };

@@ -86,7 +86,8 @@ export function updateAction(o: UpdateActionOptions) {
         if (installed.previous) swapLink(link, installed.previous);
         else rmSync(link, { force: true });
         if (installed.previous !== installed.dir) rmSync(installed.dir, { recursive: true, force: true });
-        await o.activateModels?.().catch(() => undefined);
+        // The previous models failing too is told, but the outcome stays the rollback (they ran before).
+        await o.activateModels?.().catch((e: Error) => log.error({ version: installed.version, err: e.message }, 'the previous models did not come back into use after the rollback'));
         const reason = `model release ${installed.version} was not healthy on real frames (${(err as Error).message}); the previous release is back`;
         outcome({ kind: 'model', version: installed.version, outcome: 'rolled-back', reason });
         throw new UpdateError('self_test_failed', reason, true);

@@ -10,6 +10,7 @@
  *                     rollout learns the outcome even across restarts of either side.
  * The agent removes `app/pending` (the release is good) once it runs healthy from that release.
  */
+import type { Logger } from 'pino';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, readlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { lastUpdateSchema, type LastUpdate } from '@pose-coach/protocol';
@@ -36,10 +37,15 @@ export function writeLastUpdate(dataDir: string, u: Omit<LastUpdate, 'at'>): Las
   return full;
 }
 
-export function readLastUpdate(dataDir: string): LastUpdate | undefined {
+const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** The last update's outcome; none yet is normal, a damaged file is told to `log` (the next update rewrites it). */
+export function readLastUpdate(dataDir: string, log?: Pick<Logger, 'warn'>): LastUpdate | undefined {
+  const file = lastUpdateFile(dataDir);
   try {
-    return lastUpdateSchema.parse(JSON.parse(readFileSync(lastUpdateFile(dataDir), 'utf8')));
-  } catch {
+    return lastUpdateSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    if (!missing(err)) log?.warn({ file, err: (err as Error).message }, 'last update outcome unreadable: reported as none');
     return undefined;
   }
 }
@@ -60,10 +66,12 @@ export function markAppPending(dataDir: string, p: PendingApp): void {
 
 export function readAppPending(dataDir: string): PendingApp | undefined {
   let text: string;
+  const file = appPaths(dataDir).pending;
   try {
-    text = readFileSync(appPaths(dataDir).pending, 'utf8');
-  } catch {
-    return undefined;
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (missing(err)) return undefined; // no app release on probation
+    throw new Error(`app release probation file ${file} unreadable: ${(err as Error).message}`);
   }
   const v = Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   if (!v.version || !v.dir) return undefined;

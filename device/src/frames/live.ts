@@ -1,4 +1,5 @@
 import type { Pose, PoseEstimator } from '@pose-coach/inference';
+import { cappedBackoff } from '@pose-coach/protocol';
 import { FrameSourceError } from './ffmpeg.ts';
 import type { LiveSource } from './live-source.ts';
 import { NewestFrameMailbox, type FrameRateStats } from './newest-frame.ts';
@@ -82,7 +83,7 @@ export async function* liveKeypoints(source: LiveSource, estimator: PoseEstimato
     if (!sourceError.retryable) throw sourceError;
     failures++;
     if (opts.maxAttempts !== undefined && failures >= opts.maxAttempts) throw sourceError;
-    const wait = Math.min(maxRetryMs, retryMs * 2 ** (failures - 1));
+    const wait = cappedBackoff(failures - 1, { minMs: retryMs, maxMs: maxRetryMs });
     yield { type: 'camera-error', error: sourceError, attempt: failures, retryInMs: wait };
     await sleep(wait, opts.signal);
   }

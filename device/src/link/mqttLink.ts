@@ -8,6 +8,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
+  backoffDelay,
   commandSchema,
   configMessageSchema,
   pairingMessageSchema,
@@ -23,9 +24,9 @@ import {
   type SessionAck,
   type SessionPayload,
   type Telemetry,
+  type BackoffOptions,
   type TopicKind,
 } from '@pose-coach/protocol';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
 
 export type LinkState = 'connecting' | 'online' | 'offline';
 
@@ -225,11 +226,11 @@ export function createLink(opts: LinkOptions): Link {
       closing = true;
       if (client.connected) {
         await Promise.race([
-          client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }).catch(() => undefined),
+          client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }).catch((err: Error) => log.warn({ err: err.message }, 'could not say offline on status before closing')),
           new Promise((r) => setTimeout(r, 2000)),
         ]);
       }
-      await client.endAsync(true).catch(() => undefined);
+      await client.endAsync(true).catch((err: Error) => log.warn({ err: err.message }, 'MQTT client did not close cleanly'));
       setState('offline');
     },
   };

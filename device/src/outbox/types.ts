@@ -4,7 +4,7 @@
  * SQLite store implements it and `device/test/outbox-store.test.ts` is the suite it must pass.
  * Methods are synchronous: each returns after its write is durable (SQLite, synchronous=FULL).
  */
-import type { AckStatus, SessionAck, SessionPayload, SessionStats } from '@pose-coach/protocol';
+import type { AckStatus, HistoryEntry, SessionAck, SessionPayload, SessionStats } from '@pose-coach/protocol';
 
 /** `pending`: to be sent; `unpaired`: the gateway has no user for this mirror yet, wait for pairing. */
 export type OutboxState = 'pending' | 'unpaired';
@@ -27,15 +27,8 @@ export interface QuarantineEntry {
   quarantinedAt: number;
 }
 
-/** Where a finished session stands, as the mirror UI's history shows it. */
-export type SyncState = 'pending' | 'unpaired' | 'synced' | 'rejected';
-
-export interface HistoryEntry {
-  session: SessionPayload;
-  sync: SyncState;
-  motivationalFeedback?: string;
-  finishedAt: number;
-}
+/** Where a finished session stands and the history entry the mirror UI shows: agent `/api/history` (protocol history.ts). */
+export type { HistoryEntry, SyncState } from '@pose-coach/protocol';
 
 export interface OutboxDepth {
   /** Waiting for the gateway (includes `unpaired`). */

@@ -3,21 +3,10 @@
  * pair, poll with the device code, unpair. Authenticated with the mirror's own MQTT credentials as
  * HTTP Basic (RFC 8628 §3.1). No token or uid ever comes back: only a display name and pairing id.
  */
-import { z } from 'zod';
+import { DEVICE_CODE_GRANT, deviceAuthorizationSchema, devicePairedSchema, type DeviceAuthorization, type DeviceTokenRequest } from '@pose-coach/protocol';
 import { gatewayRequest } from '../fleet/gatewayRequest.ts';
 
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-/** RFC 8628 §3.2. */
-export const deviceAuthorizationSchema = z.object({
-  device_code: z.string().min(1),
-  user_code: z.string().min(1),
-  verification_uri: z.string().url(),
-  verification_uri_complete: z.string().url(),
-  expires_in: z.number().int().positive(),
-  interval: z.number().int().positive().default(5),
-});
-export type DeviceAuthorization = z.infer<typeof deviceAuthorizationSchema>;
+export { DEVICE_CODE_GRANT, type DeviceAuthorization };
 
 export type PollResult =
   | { kind: 'approved'; displayName: string; pairingId: string }
@@ -87,8 +76,10 @@ export function createPairingClient(opts: PairingClientOptions) {
 
     /** RFC 8628 §3.4/3.5. */
     async poll(deviceCode: string): Promise<PollResult> {
-      const { status, json } = await call('POST', '/device/pairing/token', new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: deviceCode }));
-      if (status === 200 && json.paired === true) return { kind: 'approved', displayName: String(json.display_name ?? ''), pairingId: String(json.pairing_id ?? '') };
+      const request: DeviceTokenRequest = { grant_type: DEVICE_CODE_GRANT, device_code: deviceCode };
+      const { status, json } = await call('POST', '/device/pairing/token', new URLSearchParams(request));
+      const paired = status === 200 ? devicePairedSchema.safeParse(json) : undefined;
+      if (paired?.success) return { kind: 'approved', displayName: paired.data.display_name, pairingId: paired.data.pairing_id };
       const interval = typeof json.interval === 'number' ? json.interval : undefined;
       switch (json.error) {
         case 'authorization_pending':

@@ -155,6 +155,7 @@ export function createPairingFlow(opts: PairingFlowOptions) {
         if (done && view.kind === 'confirm-unpair') set({ kind: 'requesting' });
         return done;
       } catch (err) {
+        opts.log.warn({ err: (err as Error).message }, 'unpair from the glass failed at the gateway');
         set({ kind: 'error', message: (err as Error).message });
         return false;
       }

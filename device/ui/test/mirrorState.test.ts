@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReplayBackend } from '../src/live/replayBackend.ts';
 import type { HistoryAnswer, MirrorBackend } from '../src/live/backend.ts';
 import { MirrorState, type Screen } from '../src/state/mirror.svelte.ts';
@@ -103,8 +103,7 @@ describe('mirror state from the agent’s live events', () => {
     backend.send.event({ type: 'hello', deviceId: 'm1', appVersion: '1', source: 'camera', simulated: false, exercise: 'squat' });
     backend.send.event({ type: 'session', state: 'ended', sessionId: s.sessionId, reps: 12, summary: s });
     expect(mirror.screen).toBe('summary');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(mirror.summary.sync).toBe('synced');
+    await vi.waitFor(() => expect(mirror.summary.sync).toBe('synced'), { timeout: 5000, interval: 20 });
     expect(mirror.summary.feedback).toBe('Best week yet!');
     mirror.stop();
   });

@@ -5,6 +5,7 @@
  * mirror or the fleet side all go through `unpair`, and every change is `announce`d, which
  * updates Firestore and the mirror's retained message (pairingState.ts).
  */
+import type { DeviceAuthorization } from '@pose-coach/protocol';
 import type { DeviceBinding, DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { VerifiedUser } from '../api/firebaseAuth.ts';
 import type { Logger } from '../log.ts';
@@ -31,15 +32,8 @@ export interface PairingServiceDeps {
   intervalS: number;
 }
 
-/** RFC 8628 §3.2 device authorization response. */
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+/** RFC 8628 §3.2 device authorization response (its schema is in protocol, shared with the mirror). */
+export type { DeviceAuthorization } from '@pose-coach/protocol';
 
 export interface MirrorSummary {
   deviceId: string;

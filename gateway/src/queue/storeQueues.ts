@@ -6,7 +6,7 @@
  * set: that is the dead-letter list (see deadLetter.ts).
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import type { StoredSession } from '@pose-coach/protocol';
+import { cappedBackoff as cappedDelay, type StoredSession } from '@pose-coach/protocol';
 
 export const STORES = ['firestore', 'mysql'] as const;
 export type StoreName = (typeof STORES)[number];
@@ -31,9 +31,9 @@ export const UNLIMITED_ATTEMPTS = 2 ** 31 - 1;
 /** The backoff type the store workers compute (capped exponential; see storeWorkers.ts). */
 export const CAPPED_BACKOFF = 'capped-exponential';
 
-/** Delay before retry `attemptsMade`: doubling from `firstMs`, never above `maxMs`. */
+/** Delay before retry `attemptsMade` (BullMQ counts from 1): doubling from `firstMs`, never above `maxMs` (protocol's one backoff rule). */
 export function cappedBackoff(attemptsMade: number, firstMs: number, maxMs: number): number {
-  return Math.min(maxMs, firstMs * 2 ** Math.min(30, Math.max(0, attemptsMade - 1)));
+  return cappedDelay(attemptsMade - 1, { minMs: firstMs, maxMs });
 }
 
 export function queueName(store: StoreName): string {

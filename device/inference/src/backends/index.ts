@@ -3,7 +3,7 @@ import { createOnnxRunner, onnxStatus, type OnnxOptions } from './onnx.ts';
 import type { ModelRunner } from './runner.ts';
 import { createTfjsRunner, tfjsBackendStatus } from './tfjs.ts';
 
-export { BackendUnavailableError, type ModelRunner } from './runner.ts';
+export { BackendUnavailableError, type ModelOutput, type ModelRunner } from './runner.ts';
 export { onnxSessionOptions, type OnnxOptions } from './onnx.ts';
 
 /** Makes the runner of one backend; a backend that cannot run here throws BackendUnavailableError. */

@@ -102,7 +102,8 @@ export async function createOnnxRunner(model: string, inputSize: number, opts: O
     inputSize: size,
     async run(input) {
       const out = await session.run({ [inputName!]: new ort.Tensor('int32', input, [1, size, size, 3]) });
-      return out[outputName!]!.data as Float32Array;
+      const y = out[outputName!]!;
+      return { data: y.data as Float32Array, shape: y.dims };
     },
     dispose() {
       void session.release();

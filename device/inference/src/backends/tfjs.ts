@@ -84,7 +84,7 @@ export async function createTfjsRunner(modelName: string, inputSize: number, bac
       const x = tf.tensor4d(input, [1, inputSize, inputSize, 3], 'int32');
       const y = model.execute(x) as tf.Tensor;
       try {
-        return (await y.data()) as Float32Array;
+        return { data: (await y.data()) as Float32Array, shape: y.shape };
       } finally {
         x.dispose();
         y.dispose();

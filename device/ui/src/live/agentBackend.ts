@@ -3,8 +3,7 @@
  * protocol's schemas, reconnecting with jittered exponential backoff; history and health over
  * its localhost HTTP API.
  */
-import { liveEventSchema } from '@pose-coach/protocol';
-import { backoffDelay, type BackoffOptions } from '../../../src/link/backoff.ts';
+import { backoffDelay, liveEventSchema, type BackoffOptions } from '@pose-coach/protocol';
 import type { ActionResult, HealthAnswer, HistoryAnswer, HistoryRange, LiveHandlers, MirrorBackend, UnpairStep } from './backend.ts';
 
 export interface AgentBackendOptions {
@@ -15,7 +14,7 @@ export interface AgentBackendOptions {
   backoff?: BackoffOptions;
   /** The WebSocket implementation (the browser's by default). */
   WebSocketImpl?: typeof WebSocket;
-  /** Bad messages are dropped and told here (one per message). */
+  /** Bad messages are dropped and told here (one per message); default: a console warning. */
   onBadMessage?(reason: string): void;
 }
 
@@ -25,7 +24,10 @@ export class AgentBackend implements MirrorBackend {
   private readonly base: string;
   private readonly liveUrl: string;
 
+  private readonly badMessage: (reason: string) => void;
+
   constructor(private readonly opts: AgentBackendOptions) {
+    this.badMessage = opts.onBadMessage ?? ((reason) => console.warn(`live event from the agent dropped: ${reason}`));
     this.base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
     this.liveUrl = opts.liveUrl ?? `${this.base.replace(/^http/, 'ws')}live`;
   }
@@ -52,10 +54,10 @@ export class AgentBackend implements MirrorBackend {
         try {
           raw = JSON.parse(String(m.data));
         } catch {
-          return this.opts.onBadMessage?.('not JSON');
+          return this.badMessage('not JSON');
         }
         const parsed = liveEventSchema.safeParse(raw);
-        if (!parsed.success) return this.opts.onBadMessage?.(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        if (!parsed.success) return this.badMessage(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         handlers.event(parsed.data);
       };
       sock.onclose = (e: CloseEvent) => {

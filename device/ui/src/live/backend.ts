@@ -2,19 +2,12 @@
  * Where the mirror UI's data comes from: the agent (WebSocket + its local HTTP API) or a recorded
  * stream replayed for development. Screens only ever see this interface.
  */
-import type { LiveEvent, SessionPayload, SessionStats } from '@pose-coach/protocol';
-import type { HistoryEntry } from '../../../src/outbox/types.ts';
+import type { HistoryAnswer, HistoryEntry, LiveEvent } from '@pose-coach/protocol';
 
+/** The ranges the glass offers (the agent also answers `all`). */
 export type HistoryRange = 'today' | 'week' | 'month';
-export type { HistoryEntry };
-
-/** `/api/history` of the agent. */
-export interface HistoryAnswer {
-  range: string;
-  since: string;
-  sessions: HistoryEntry[];
-  stats: SessionStats;
-}
+/** `/api/history` of the agent: its shape is defined in @pose-coach/protocol (history.ts). */
+export type { HistoryAnswer, HistoryEntry };
 
 /** `/healthz` of the agent (only the fields the UI reads). */
 export interface HealthAnswer {
@@ -45,14 +38,4 @@ export interface MirrorBackend {
   history(range: HistoryRange): Promise<HistoryAnswer>;
   health(): Promise<HealthAnswer>;
   unpair(step: UnpairStep): Promise<ActionResult>;
-}
-
-export function summaryStats(sessions: readonly SessionPayload[]): SessionStats {
-  const totalReps = sessions.reduce((n, s) => n + s.reps, 0);
-  return {
-    totalSessions: sessions.length,
-    totalReps,
-    averageAccuracy: sessions.length ? sessions.reduce((n, s) => n + s.accuracy, 0) / sessions.length : 0,
-    totalDuration: sessions.reduce((n, s) => n + s.duration, 0),
-  };
 }

@@ -4,8 +4,8 @@
  * scripts/recordFixture.ts) with its original timing, looping. Times in the events are moved to
  * now so clocks and timers read right. History is what the replay has finished so far.
  */
-import { liveEventSchema, type LiveEvent, type SessionPayload } from '@pose-coach/protocol';
-import { summaryStats, type ActionResult, type HealthAnswer, type HistoryAnswer, type HistoryEntry, type HistoryRange, type LiveHandlers, type MirrorBackend } from './backend.ts';
+import { liveEventSchema, sessionStats, type LiveEvent, type SessionPayload } from '@pose-coach/protocol';
+import { type ActionResult, type HealthAnswer, type HistoryAnswer, type HistoryEntry, type HistoryRange, type LiveHandlers, type MirrorBackend } from './backend.ts';
 
 export interface RecordedEvent {
   t: number;
@@ -84,7 +84,7 @@ export class ReplayBackend implements MirrorBackend {
 
   async history(range: HistoryRange): Promise<HistoryAnswer> {
     const sessions: HistoryEntry[] = this.finished.map((s) => ({ session: s, sync: 'pending', finishedAt: Date.parse(s.timestamp) + s.duration * 1000 }));
-    return { range, since: new Date(0).toISOString(), sessions, stats: summaryStats(this.finished) };
+    return { range, since: new Date(0).toISOString(), sessions, stats: sessionStats(this.finished) };
   }
 
   async health(): Promise<HealthAnswer> {

@@ -66,8 +66,9 @@ export class SummaryState {
         this.sync = mine.sync;
         if (mine.motivationalFeedback) this.feedback = mine.motivationalFeedback;
       }
-    } catch {
+    } catch (err) {
       // The agent will answer again; the summary stays as it is meanwhile.
+      console.warn(`sync state of session ${p.sessionId} not read from the agent's history: ${(err as Error).message}`);
     } finally {
       this.inFlight = false;
     }

@@ -1,6 +1,14 @@
-/** "Today", "this week" (ISO, from Monday) and "this month" in a person's own time zone. */
-import type { TimeRange } from './sessionRepository.ts';
-import { addDays, assertTimeZone, isoWeekday, localDateAt, startOfLocalDay, type LocalDate } from './time/zonedTime.ts';
+/**
+ * "Today", "this week" (ISO, from Monday) and "this month" in a person's own time zone: one rule
+ * for the gateway's reads (phone app, API) and the mirror's own history (agent `/api/history`).
+ */
+import { addDays, assertTimeZone, isoWeekday, localDateAt, startOfLocalDay, type LocalDate } from './zonedTime.ts';
+
+/** Sessions whose `timestamp` is in [fromIso, toIso). */
+export interface TimeRange {
+  fromIso: string;
+  toIso: string;
+}
 
 export type Period = 'today' | 'week' | 'month';
 export const PERIODS: readonly Period[] = ['today', 'week', 'month'];
