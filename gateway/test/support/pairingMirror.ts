@@ -3,10 +3,10 @@
  * credentials over real HTTP, and the retained `pairing` messages its MQTT client hears.
  */
 import type { MqttClient } from 'mqtt';
-import { topicFor, type PairingMessage } from '@pose-coach/protocol';
+import { DEVICE_CODE_GRANT, topicFor, type PairingMessage } from '@pose-coach/protocol';
 import type { TestGateway } from './testGateway.ts';
 
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export { DEVICE_CODE_GRANT };
 
 export function mirrorHttp(t: TestGateway, deviceId: string, secret: string) {
   const base = `http://127.0.0.1:${t.gateway.httpPort}`;

@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { DEVICE_CODE_GRANT, deviceTokenRequestSchema } from '@pose-coach/protocol';
 import { CodedError } from '../../errors.ts';
 import { deviceAuthHook } from '../../pairing/deviceBasicAuth.ts';
 import { PairingError } from '../../pairing/pairingErrors.ts';
@@ -15,14 +16,11 @@ import { phoneReachableBaseUrl } from '../../pairing/phoneReachableUrl.ts';
 import type { PairingRouteDeps } from './pairing.ts';
 import { looseAnswer, refusal, zodValidation } from '../routeSchemas.ts';
 
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
 /** RFC 8628 §3.5 refusals of a malformed poll, answered as OAuth errors. */
 class DeviceGrantError extends CodedError<'unsupported_grant_type' | 'invalid_request'> {
   override name = 'DeviceGrantError';
 }
 
-const tokenRequest = z.object({ grant_type: z.literal(DEVICE_CODE_GRANT), device_code: z.string().min(1) });
 const malformedPoll = zodValidation((_message, error) =>
   error?.issues.some((i) => i.path[0] === 'grant_type')
     ? new DeviceGrantError('unsupported_grant_type', 400, `grant_type must be ${DEVICE_CODE_GRANT}`)
@@ -72,7 +70,7 @@ export async function devicePairingRoutes(app: FastifyInstance, deps: PairingRou
       schema: {
         summary: 'Mirror: poll with the device code (§3.4), form-encoded or JSON',
         security: [{ deviceBasic: [] }],
-        body: tokenRequest,
+        body: deviceTokenRequestSchema,
         response: {
           200: z.object({ paired: z.literal(true), display_name: z.string().nullable().optional(), pairing_id: z.string() }).describe('{paired: true, display_name, pairing_id}'),
           400: oauthRefusal('{error}: authorization_pending | slow_down (interval raised by 5 s) | access_denied | expired_token | invalid_grant | unsupported_grant_type | invalid_request (§3.5)'),
@@ -81,7 +79,7 @@ export async function devicePairingRoutes(app: FastifyInstance, deps: PairingRou
       },
       validatorCompiler: malformedPoll,
     },
-    async (req: FastifyRequest<{ Body: z.infer<typeof tokenRequest> }>, reply) => {
+    async (req: FastifyRequest<{ Body: z.infer<typeof deviceTokenRequestSchema> }>, reply) => {
       const outcome = await deps.service.poll(req.deviceId!, req.body.device_code);
       switch (outcome.kind) {
         case 'approved':
