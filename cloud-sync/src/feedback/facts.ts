@@ -35,14 +35,18 @@ export function zoneFor(session: StoredSession, history: SessionHistory): string
 
 export function streakDays(sessionTimestamp: string, activeTimestamps: string[], timeZone: string): number {
   const day = localDateAt(Date.parse(sessionTimestamp), timeZone);
-  const active = new Set<number>();
-  for (const ts of activeTimestamps) {
-    const ms = Date.parse(ts);
-    if (!Number.isNaN(ms)) active.add(daysBetween(day, localDateAt(ms, timeZone)));
-  }
+  // Newest first, a local date each only until the first missing day: a year of history costs
+  // the length of the streak in time-zone conversions, not one per session of the year.
+  const times = activeTimestamps.map((ts) => Date.parse(ts)).filter((ms) => !Number.isNaN(ms));
+  times.sort((a, b) => b - a);
   // Day offsets relative to the session's day: 0, -1, -2, ... while each has a session.
   let streak = 1;
-  while (active.has(-streak)) streak += 1;
+  for (const ms of times) {
+    const offset = daysBetween(day, localDateAt(ms, timeZone));
+    if (offset > -streak) continue; // a day already counted (or after the session's)
+    if (offset < -streak) break; // a day without a session
+    streak += 1;
+  }
   return streak;
 }
 

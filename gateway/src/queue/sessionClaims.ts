@@ -5,8 +5,9 @@
  * asked too when Redis has no claim, so a flushed Redis or an expired claim changes nothing.
  * Also the per-mirror list of sessions whose `stored` ack is still owed (pendingAcks).
  */
-import { sessionIdRecord, type Queryable } from '@pose-coach/cloud-sync';
-import { connectRedis } from '../redis.ts';
+import { sessionIdRecords, type Queryable, type SessionIdRecord } from '@pose-coach/cloud-sync';
+import { connectRedis, execPipeline } from '../redis.ts';
+import { createBatcher } from './batcher.ts';
 import type { Logger } from '../log.ts';
 
 /** Claims outlive any mirror's outbox retries by far; MySQL answers for older ones. */
@@ -32,10 +33,20 @@ return {'new'}`;
 
 export type ClaimResult = { kind: 'ok' } | { kind: 'conflict' } | { kind: 'deleted'; deletedAt: string };
 
-export function createSessionClaims(redisUrl: string, prefix: string, db: Queryable, log?: Logger) {
+export function createSessionClaims(redisUrl: string, prefix: string, db: Queryable, log?: Logger, opts: { batchMax?: number } = {}) {
   // No offline queue: with Redis down a claim fails at once, so nothing is acked (the mirror keeps
   // the session) instead of waiting on reconnects.
-  const redis = connectRedis(redisUrl, { enableOfflineQueue: false }, log);
+  // Auto-pipelined: the claims, acks and checks of sessions arriving together share a write.
+  const batchMax = opts.batchMax ?? 100;
+  const redis = connectRedis(redisUrl, { enableOfflineQueue: false, enableAutoPipelining: batchMax > 1 }, log);
+  // New claims arriving together are checked against MySQL in one query.
+  const records = createBatcher(
+    async (ids: string[]) => {
+      const found = await sessionIdRecords(db, ids);
+      return ids.map((id): PromiseSettledResult<SessionIdRecord> => ({ status: 'fulfilled', value: found.get(id) ?? {} }));
+    },
+    { maxBatch: batchMax, maxInFlight: 2 },
+  );
   const claimKey = (sessionId: string) => `${prefix}:session-claim:${sessionId}`;
   const acksKey = (deviceId: string) => `${prefix}:acks-owed:${deviceId}`;
   /** Waits (up to 2 s) for the connection, so a command right after start-up or a reconnect is not refused. */
@@ -55,7 +66,7 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
   /** MySQL's word on a session Redis has no claim for: a row of someone else, or a tombstone. Best effort. */
   async function fromMysql(sessionId: string, uid: string, deviceId: string | undefined): Promise<ClaimResult> {
     try {
-      const { tombstone: tomb, row } = await sessionIdRecord(db, sessionId);
+      const { tombstone: tomb, row } = await records.add(sessionId);
       if (tomb) return tomb.uid === uid ? { kind: 'deleted', deletedAt: tomb.deletedAt } : { kind: 'conflict' };
       if (row && (row.uid !== uid || (row.deviceId && deviceId && row.deviceId !== deviceId))) return { kind: 'conflict' };
     } catch (err) {
@@ -96,6 +107,14 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
     async isDeleted(sessionId: string): Promise<boolean> {
       await ready();
       return (await redis.hexists(claimKey(sessionId), 'deletedAt')) === 1;
+    },
+    /** isDeleted for several sessions in one pipeline; one answer per session, in order. */
+    async areDeleted(sessionIds: string[]): Promise<boolean[]> {
+      if (sessionIds.length === 0) return [];
+      await ready();
+      const pipeline = redis.pipeline();
+      for (const id of sessionIds) pipeline.hexists(claimKey(id), 'deletedAt');
+      return (await execPipeline(pipeline)).map((answer) => answer === 1);
     },
 
     /** Remembers that `deviceId` is owed a `stored` ack for the session (kept until it is sent). */
