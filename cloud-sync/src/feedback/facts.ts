@@ -1,6 +1,6 @@
 /** The facts a motivational message is made of, derived from one session and its history. */
 import { isPraisePoint, type StoredSession } from '@pose-coach/protocol';
-import { daysBetween, isTimeZone, localDateAt } from '../time/zonedTime.ts';
+import { daysBetween, isTimeZone, localDateAt, startOfLocalDay } from '../time/zonedTime.ts';
 import type { SessionHistory } from './history.ts';
 
 export interface SessionFacts {
@@ -35,17 +35,22 @@ export function zoneFor(session: StoredSession, history: SessionHistory): string
 
 export function streakDays(sessionTimestamp: string, activeTimestamps: string[], timeZone: string): number {
   const day = localDateAt(Date.parse(sessionTimestamp), timeZone);
-  // Newest first, a local date each only until the first missing day: a year of history costs
-  // the length of the streak in time-zone conversions, not one per session of the year.
+  // Newest first, converting a time to a local date only when it falls before the earliest day
+  // counted so far: a year of history costs a few conversions per day of the streak, not one per
+  // session (a time-zone conversion is the dear part; a busy person has many sessions a day).
   const times = activeTimestamps.map((ts) => Date.parse(ts)).filter((ms) => !Number.isNaN(ms));
   times.sort((a, b) => b - a);
   // Day offsets relative to the session's day: 0, -1, -2, ... while each has a session.
   let streak = 1;
+  let countedFrom = startOfLocalDay(day, timeZone);
   for (const ms of times) {
-    const offset = daysBetween(day, localDateAt(ms, timeZone));
-    if (offset > -streak) continue; // a day already counted (or after the session's)
+    if (ms >= countedFrom) continue; // on a day already counted (or after the session's)
+    const date = localDateAt(ms, timeZone);
+    const offset = daysBetween(day, date);
+    if (offset > -streak) continue; // clocks put back over midnight: a day already counted
     if (offset < -streak) break; // a day without a session
     streak += 1;
+    countedFrom = startOfLocalDay(date, timeZone);
   }
   return streak;
 }

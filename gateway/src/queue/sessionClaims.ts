@@ -31,7 +31,8 @@ redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'deviceId', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return {'new'}`;
 
-export type ClaimResult = { kind: 'ok' } | { kind: 'conflict' } | { kind: 'deleted'; deletedAt: string };
+/** `firstSeen`: neither Redis nor MySQL knew this id, so no store can hold it yet. */
+export type ClaimResult = { kind: 'ok'; firstSeen?: boolean } | { kind: 'conflict' } | { kind: 'deleted'; deletedAt: string };
 
 export function createSessionClaims(redisUrl: string, prefix: string, db: Queryable, log?: Logger, opts: { batchMax?: number } = {}) {
   // No offline queue: with Redis down a claim fails at once, so nothing is acked (the mirror keeps
@@ -69,6 +70,7 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
       const { tombstone: tomb, row } = await records.add(sessionId);
       if (tomb) return tomb.uid === uid ? { kind: 'deleted', deletedAt: tomb.deletedAt } : { kind: 'conflict' };
       if (row && (row.uid !== uid || (row.deviceId && deviceId && row.deviceId !== deviceId))) return { kind: 'conflict' };
+      return row ? { kind: 'ok' } : { kind: 'ok', firstSeen: true };
     } catch (err) {
       // MySQL down: the Redis claim just made decides; reconcile finds anything this missed.
       log?.warn({ err: (err as Error).message, sessionId }, 'claim not checked against MySQL (unreachable)');
