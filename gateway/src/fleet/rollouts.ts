@@ -462,6 +462,8 @@ export function createRollouts(deps: RolloutDeps) {
     },
 
     onTelemetry,
+    /** Whether this gateway drives the rollouts (always, outside a cluster). */
+    drives: () => leads(),
     get: (id: string) => {
       const r = rollouts.get(id);
       return r ? view(r) : undefined;
