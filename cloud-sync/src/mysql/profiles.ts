@@ -23,13 +23,21 @@ export function assertUid(uid: string): void {
   }
 }
 
+/** The statements of ensureProfileRow(s), for `values`: one row's placeholders, or `?` for query()'s nested rows. */
+const insertProfilesSql = (values: string) => `INSERT IGNORE INTO user_health_profiles (userId) VALUES ${values}`;
+// A new person takes the given time zone; one who set their own keeps it.
+const insertSettingsSql = (values: string) => `INSERT INTO user_settings (user_id, time_zone) VALUES ${values}
+  ON DUPLICATE KEY UPDATE time_zone = COALESCE(time_zone, VALUES(time_zone))`;
+
 /**
  * The person's row in user_health_profiles, the table every session hangs from. Only `userId` is
  * written: against the original backend's own table of that name, the other columns are its own.
  * INSERT IGNORE also covers such a table having NOT NULL columns without defaults.
  */
 export async function ensureProfileRow(db: Queryable, uid: string, settings: { timeZone?: string | undefined } = {}): Promise<void> {
-  await ensureProfileRows(db, [{ uid, timeZone: settings.timeZone }]);
+  assertUid(uid);
+  await db.execute(insertProfilesSql('(?)'), [uid]);
+  await db.execute(insertSettingsSql('(?, ?)'), [uid, settings.timeZone ?? null]);
 }
 
 /**
@@ -39,13 +47,8 @@ export async function ensureProfileRow(db: Queryable, uid: string, settings: { t
 export async function ensureProfileRows(db: Queryable, people: { uid: string; timeZone?: string | undefined }[]): Promise<void> {
   if (people.length === 0) return;
   for (const p of people) assertUid(p.uid);
-  await db.query('INSERT IGNORE INTO user_health_profiles (userId) VALUES ?', [[...new Set(people.map((p) => p.uid))].map((uid) => [uid])]);
-  // A new person takes the given time zone; one who set their own keeps it.
-  await db.query(
-    `INSERT INTO user_settings (user_id, time_zone) VALUES ?
-     ON DUPLICATE KEY UPDATE time_zone = COALESCE(time_zone, VALUES(time_zone))`,
-    [people.map((p) => [p.uid, p.timeZone ?? null])],
-  );
+  await db.query(insertProfilesSql('?'), [[...new Set(people.map((p) => p.uid))].map((uid) => [uid])]);
+  await db.query(insertSettingsSql('?'), [people.map((p) => [p.uid, p.timeZone ?? null])]);
 }
 
 /**

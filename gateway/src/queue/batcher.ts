@@ -71,8 +71,3 @@ export function createBatcher<T, R>(writeMany: (items: T[]) => Promise<PromiseSe
 }
 
 export type Batcher<T, R> = ReturnType<typeof createBatcher<T, R>>;
-
-/** Settles `fn` per item, so one failing item of a batch does not fail the others. */
-export function settleEach<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  return Promise.allSettled(items.map((item) => fn(item)));
-}
