@@ -7,6 +7,8 @@ import { fromSessionDocument, toSessionDocument } from './sessionDocument.ts';
 // gRPC status codes the Firestore client reports in `error.code`.
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
+/** UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED: the store, not a session, is at fault. */
+const STORE_WIDE = [14, 4, 8];
 /** Writes one Firestore commit may carry. */
 const COMMIT_LIMIT = 500;
 
@@ -54,7 +56,9 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
         const batch = firestore.batch();
         for (const session of list) batch.create(firestore.doc(sessionDocPath(session.userId, session.sessionId)), toSessionDocument(session));
         await batch.commit();
-      } catch {
+      } catch (error) {
+        // Firestore unreachable or overloaded: asking again once per session would only add load.
+        if (STORE_WIDE.some((code) => hasCode(error, code))) return list.map(() => ({ status: 'rejected', reason: error }) as const);
         return saveEachAlone(save, list);
       }
       return list.map(() => ({ status: 'fulfilled', value: 'created' }) as const);

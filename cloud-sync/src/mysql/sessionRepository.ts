@@ -3,7 +3,7 @@ import type { Pool, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { StoredSession, SessionStats } from '@pose-coach/protocol';
 import { checkLimit, decodeCursor, pageOf, roundAccuracy, saveEachAlone, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
 import { isTimeZone } from '../time/zonedTime.ts';
-import { isMysqlError } from './pool.ts';
+import { isConnectionError, isMysqlError } from './pool.ts';
 import { assertUid, ensureProfileRow, ensureProfileRows } from './profiles.ts';
 import { fromSessionRow, INSERT_SESSION_SQL, INSERT_SESSIONS_SQL, legacyRowId, SESSION_COLUMNS, SESSION_KEY_SQL, toInsertValues, UPSERT_SESSION_SQL } from './sessionRow.ts';
 
@@ -80,7 +80,9 @@ export function createMysqlSessionRepository(pool: Pool): SessionRepository {
       if (list.length <= 1) return saveEachAlone(save, list);
       try {
         await writeAll(list);
-      } catch {
+      } catch (error) {
+        // MySQL unreachable: asking again once per session would only add load.
+        if (isConnectionError(error)) return list.map(() => ({ status: 'rejected', reason: error }) as const);
         // A repeat (ER_DUP_ENTRY), a value a column refuses, a deadlock: nothing was written, and
         // each saved alone finds which one it was.
         return saveEachAlone(save, list);
