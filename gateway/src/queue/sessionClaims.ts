@@ -67,7 +67,7 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
   /** MySQL's word on a session Redis has no claim for: a row of someone else, or a tombstone. Best effort. */
   async function fromMysql(sessionId: string, uid: string, deviceId: string | undefined): Promise<ClaimResult> {
     try {
-      const { tombstone: tomb, row } = await records.add(sessionId);
+      const { tombstone: tomb, row } = batchMax > 1 ? await records.add(sessionId) : ((await sessionIdRecords(db, [sessionId])).get(sessionId) ?? {});
       if (tomb) return tomb.uid === uid ? { kind: 'deleted', deletedAt: tomb.deletedAt } : { kind: 'conflict' };
       if (row && (row.uid !== uid || (row.deviceId && deviceId && row.deviceId !== deviceId))) return { kind: 'conflict' };
       return row ? { kind: 'ok' } : { kind: 'ok', firstSeen: true };
