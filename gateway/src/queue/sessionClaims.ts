@@ -37,9 +37,10 @@ export type ClaimResult = { kind: 'ok'; firstSeen?: boolean } | { kind: 'conflic
 export function createSessionClaims(redisUrl: string, prefix: string, db: Queryable, log?: Logger, opts: { batchMax?: number } = {}) {
   // No offline queue: with Redis down a claim fails at once, so nothing is acked (the mirror keeps
   // the session) instead of waiting on reconnects.
-  // Auto-pipelined: the claims, acks and checks of sessions arriving together share a write.
+  // Not auto-pipelined: with the connection cut, an auto-pipelined command was seen to wait for the
+  // reconnect instead of failing at once (redisOutage.test), so nothing could be answered 503.
   const batchMax = opts.batchMax ?? 100;
-  const redis = connectRedis(redisUrl, { enableOfflineQueue: false, enableAutoPipelining: batchMax > 1 }, log);
+  const redis = connectRedis(redisUrl, { enableOfflineQueue: false }, log);
   // New claims arriving together are checked against MySQL in one query.
   const records = createBatcher(
     async (ids: string[]) => {
