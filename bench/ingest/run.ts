@@ -1,13 +1,14 @@
 /**
  * bench/ingest: sessions from many simulated mirrors, publish → stored in Firestore and MySQL.
  *
- *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15] [--split-workers]
+ *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15] [--split-workers] [--baseline]
  *
  * The gateway runs as its own process (`gateway/src/main.ts`), the Firestore emulator in another
  * (as a remote Firestore would be), and the mirrors here. A session's latency is from its publish
  * to the mirror receiving `sessions/ack` `stored`, which the gateway sends only after both stores
  * have written it. Phase 1 publishes all sessions at once (throughput); phase 2 publishes at a
- * fixed rate (latency under a steady load).
+ * fixed rate (latency under a steady load). --baseline first runs everything with BATCH_MAX=1 (each
+ * session written on its own: the unbatched path) and then as configured, and prints both.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '200' },
     'rate-seconds': { type: 'string', default: '15' },
     'split-workers': { type: 'boolean', default: false },
+    baseline: { type: 'boolean', default: false },
   },
 });
 const DEVICES = Number(args.devices);
@@ -50,7 +52,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
-async function main() {
+interface RunResult {
+  report: string;
+  burstRate: number;
+  cpuMsPerSession: number;
+}
+
+async function runOnce(label: string, extraEnv: Record<string, string>): Promise<RunResult> {
   const PORTS = { mqtt: await freePort(), mqtts: await freePort(), http: await freePort() };
   const db = await createTestDatabase();
   const prefix = `pc-bench-${randomBytes(3).toString('hex')}`;
@@ -69,6 +77,7 @@ async function main() {
     LOG_LEVEL: 'info',
     MQTT_CONNECT_RATE_PER_ADDRESS: '0', // every simulated mirror shares 127.0.0.1
     RUN_WORKERS: String(!args['split-workers']),
+    ...extraEnv,
   };
   const gateway = await startChild('gateway/src/main.ts', gatewayEnv, /HTTP API listening/);
   const workers = args['split-workers'] ? await startChild('gateway/src/workerMain.ts', gatewayEnv, /store workers running/) : undefined;
@@ -150,7 +159,10 @@ async function main() {
   const burstSeconds = (performance.now() - t0) / 1000;
   const burstStored = stored;
   const cpu1 = procs();
-  const cpuMsPerSession = (k: keyof typeof cpu0) => (((cpu1[k] - cpu0[k]) * 1000) / Math.max(1, burstStored)).toFixed(2);
+  const cpuMs = (k: keyof typeof cpu0) => ((cpu1[k] - cpu0[k]) * 1000) / Math.max(1, burstStored);
+  const cpuMsPerSession = (k: keyof typeof cpu0) => cpuMs(k).toFixed(2);
+  // Everything but the simulated mirrors: what storing a session costs this box.
+  const serverCpuMs = cpuMs('gateway') + cpuMs('workers') + cpuMs('emulator') + cpuMs('mariadb') + cpuMs('redis');
   const burst = [...latencies].sort((a, b) => a - b);
 
   // Phase 2: steady rate.
@@ -168,15 +180,17 @@ async function main() {
   const steady = [...latencies].sort((a, b) => a - b);
 
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM workout_sessions');
-  console.log(`
+  const report = `
+${label}
 bench/ingest: ${DEVICES} connected mirrors, gateway${args['split-workers'] ? ' (broker+API) and store workers' : ''} and Firestore emulator in their own processes, ${(await import('node:os')).cpus().length} cores
 | phase | sessions | stored | sessions/s | p50 ms | p95 ms | p99 ms |
 |---|---|---|---|---|---|---|
 | burst (all at once) | ${SESSIONS} | ${burstStored} | ${(burstStored / burstSeconds).toFixed(0)} | ${percentile(burst, 50).toFixed(0)} | ${percentile(burst, 95).toFixed(0)} | ${percentile(burst, 99).toFixed(0)} |
 | steady ${RATE}/s for ${RATE_SECONDS}s | ${steadyTotal} | ${steady.length} | ${RATE} offered | ${percentile(steady, 50).toFixed(0)} | ${percentile(steady, 95).toFixed(0)} | ${percentile(steady, 99).toFixed(0)} |
 MySQL rows written: ${rows[0]!.n} of ${SESSIONS + steadyTotal}
-CPU ms per stored session in the burst (load-independent): gateway ${cpuMsPerSession('gateway')}${workers ? `, workers ${cpuMsPerSession('workers')}` : ''}, Firestore emulator ${cpuMsPerSession('emulator')}, MariaDB ${cpuMsPerSession('mariadb')}, Redis ${cpuMsPerSession('redis')}, simulated mirrors ${cpuMsPerSession('mirrors')}
-Load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+CPU ms per stored session in the burst (load-independent): gateway ${cpuMsPerSession('gateway')}${workers ? `, workers ${cpuMsPerSession('workers')}` : ''}, Firestore emulator ${cpuMsPerSession('emulator')}, MariaDB ${cpuMsPerSession('mariadb')}, Redis ${cpuMsPerSession('redis')} (servers together ${serverCpuMs.toFixed(2)}), simulated mirrors ${cpuMsPerSession('mirrors')}
+Load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+  console.log(report);
 
   await Promise.all(clients.map((c) => c.endAsync(true)));
   workers?.child.kill('SIGTERM');
@@ -188,6 +202,20 @@ Load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFi
   for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
   redis.disconnect();
   await db.drop();
+  return { report, burstRate: burstStored / burstSeconds, cpuMsPerSession: serverCpuMs };
+}
+
+async function main() {
+  const baseline = args.baseline ? await runOnce('## baseline: BATCH_MAX=1 (each session written on its own)', { BATCH_MAX: '1' }) : undefined;
+  const batched = await runOnce(`## as configured (BATCH_MAX=${process.env.BATCH_MAX ?? 'default'})`, {});
+  if (baseline) {
+    console.log(`
+| | sessions/s (burst) | server CPU ms per stored session |
+|---|---|---|
+| BATCH_MAX=1 | ${baseline.burstRate.toFixed(0)} | ${baseline.cpuMsPerSession.toFixed(2)} |
+| batched | ${batched.burstRate.toFixed(0)} | ${batched.cpuMsPerSession.toFixed(2)} |
+| ratio | ${(batched.burstRate / baseline.burstRate).toFixed(2)}x | ${(batched.cpuMsPerSession / baseline.cpuMsPerSession).toFixed(2)}x |`);
+  }
   process.exit(0);
 }
 

@@ -3,10 +3,10 @@
  * SessionRepository interface), the MySQL migrations, period ranges in a person's time zone,
  * and the motivational feedback built from their history.
  */
-export type { WorkoutSessionRecord, TimeRange, SessionRepository, SessionPage, PageOptions } from './sessionRepository.ts';
+export type { WorkoutSessionRecord, TimeRange, SessionRepository, SessionPage, PageOptions, SaveOutcome } from './sessionRepository.ts';
 export { roundAccuracy, CursorError, encodeCursor, decodeCursor } from './sessionRepository.ts';
 export { reconcileStores, differingFields, type ReconcileReport, type ReconcileOptions, type ReconcileStores, type Difference, type DifferenceKind } from './reconcile.ts';
-export { recordTombstone, findTombstones, sessionIdRecord, knownUids, type Tombstone } from './mysql/tombstones.ts';
+export { recordTombstone, findTombstones, sessionIdRecord, sessionIdRecords, knownUids, type Tombstone, type SessionIdRecord } from './mysql/tombstones.ts';
 
 export { startFirestoreEmulator, type FirestoreEmulatorOptions, type RunningFirestoreEmulator } from './firestore/emulator.ts';
 export { openFirestore, closeFirestore, type OpenFirestoreOptions } from './firestore/client.ts';

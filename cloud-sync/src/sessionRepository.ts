@@ -35,6 +35,12 @@ export interface SessionRepository {
   readonly name: 'firestore' | 'mysql';
   /** Idempotent by sessionId: saving a session that is already stored writes nothing. */
   save(session: StoredSession): Promise<'created' | 'exists'>;
+  /**
+   * Saves several sessions in as few round trips as the store allows (one batched write), each
+   * with its own outcome in the same order: a session that cannot be stored fails alone and the
+   * others are saved. Idempotent like save.
+   */
+  saveMany(sessions: StoredSession[]): Promise<SaveOutcome[]>;
   get(uid: string, sessionId: string): Promise<WorkoutSessionRecord | undefined>;
   /** Newest first by timestamp. */
   list(uid: string, range?: TimeRange, limit?: number): Promise<WorkoutSessionRecord[]>;
@@ -46,6 +52,17 @@ export interface SessionRepository {
   page(uid: string, options: PageOptions): Promise<SessionPage>;
   /** Writes the session as given, creating or replacing it (reconcile's repair); createdAt is kept. */
   put(session: StoredSession): Promise<void>;
+}
+
+/** What saveMany says of one session: what save would have resolved with, or why it failed. */
+export type SaveOutcome = PromiseSettledResult<'created' | 'exists'>;
+
+/**
+ * Each session saved on its own: what saveMany falls back to when its batched write fails, so the
+ * session that broke the batch (a repeat, a value the store refuses) is the only one that fails.
+ */
+export function saveEachAlone(save: (session: StoredSession) => Promise<'created' | 'exists'>, sessions: StoredSession[]): Promise<SaveOutcome[]> {
+  return Promise.allSettled(sessions.map((session) => save(session)));
 }
 
 /** A cursor that is not one this API handed out. */

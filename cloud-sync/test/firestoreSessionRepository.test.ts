@@ -21,7 +21,8 @@ afterAll(async () => {
   await testFirestore?.close();
 });
 
-describeSessionRepository('firestore (in-process emulator)', () => createFirestoreSessionRepository(firestore));
+// A uid with a slash names no document (users/a/b/workoutSessions/...): Firestore refuses it.
+describeSessionRepository('firestore (in-process emulator)', () => createFirestoreSessionRepository(firestore), () => makeSession({ userId: `a/${randomUUID()}` }));
 
 describe('Firestore session document', () => {
   it('is at users/{uid}/workoutSessions/{sessionId} with the original fields, the additions given, and a server createdAt', async () => {

@@ -30,7 +30,15 @@ function core(record: WorkoutSessionRecord | StoredSession) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function describeSessionRepository(label: string, makeRepository: () => Promise<SessionRepository> | SessionRepository) {
+/**
+ * `unstorable` makes a session this store refuses (each store refuses different things), for the
+ * saveMany test of one bad session among good ones.
+ */
+export function describeSessionRepository(
+  label: string,
+  makeRepository: () => Promise<SessionRepository> | SessionRepository,
+  unstorable: () => StoredSession,
+) {
   describe(`SessionRepository conformance: ${label}`, () => {
     it('reads back a saved session with the same fields, timestamp string and feedback points', async () => {
       const repo = await makeRepository();
@@ -85,6 +93,42 @@ export function describeSessionRepository(label: string, makeRepository: () => P
       const sessions = Array.from({ length: 6 }, (_, i) => makeSession({ userId, timestamp: `2026-11-2${i}T10:00:00.000Z` }));
       expect(await Promise.all(sessions.map((s) => repo.save(s)))).toEqual(sessions.map(() => 'created'));
       expect((await repo.stats(userId)).totalSessions).toBe(6);
+    });
+
+    it('saveMany writes a batch of sessions of several people, each "created" and read back as saved', async () => {
+      const repo = await makeRepository();
+      const users = [`uid-${randomUUID()}`, `uid-${randomUUID()}`];
+      const sessions = Array.from({ length: 7 }, (_, i) => makeSession({ userId: users[i % 2]!, timestamp: `2026-11-2${i}T10:00:00.000Z`, reps: i + 1 }));
+      const outcomes = await repo.saveMany(sessions);
+      expect(outcomes).toEqual(sessions.map(() => ({ status: 'fulfilled', value: 'created' })));
+      for (const s of sessions) expect(core((await repo.get(s.userId, s.sessionId))!)).toEqual(core(s));
+      expect((await repo.stats(users[0]!)).totalSessions).toBe(4);
+      expect((await repo.stats(users[1]!)).totalSessions).toBe(3);
+    });
+
+    it('saveMany answers a session already stored "exists", unchanged, and still stores the rest of the batch', async () => {
+      const repo = await makeRepository();
+      const stored = makeSession();
+      await repo.save(stored);
+      const before = await repo.get(stored.userId, stored.sessionId);
+      const fresh = [makeSession({ userId: stored.userId }), makeSession()];
+      const outcomes = await repo.saveMany([fresh[0]!, { ...stored, reps: 99 }, fresh[1]!]);
+      // The repeat is "exists"; the fresh ones are stored (the in-process emulator applies a commit's
+      // writes up to the one refused, so a fresh one before it may answer "exists" on the retry alone).
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(outcomes[1]).toEqual({ status: 'fulfilled', value: 'exists' });
+      expect(outcomes[2]).toEqual({ status: 'fulfilled', value: 'created' });
+      expect(await repo.get(stored.userId, stored.sessionId)).toEqual(before);
+      for (const s of fresh) expect(core((await repo.get(s.userId, s.sessionId))!)).toEqual(core(s));
+    });
+
+    it('saveMany fails only the session the store refuses; the others of its batch are stored', async () => {
+      const repo = await makeRepository();
+      const good = [makeSession(), makeSession(), makeSession()];
+      const bad = unstorable();
+      const outcomes = await repo.saveMany([good[0]!, bad, good[1]!, good[2]!]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      for (const s of good) expect(core((await repo.get(s.userId, s.sessionId))!)).toEqual(core(s));
     });
 
     it('gets nothing for an unknown session or for another person', async () => {

@@ -44,6 +44,7 @@ export const GATEWAY_ENV = {
   RECONCILE_REPAIR: [bool, 'true', 'the scheduled reconcile repairs what it finds (Firestore wins); false: it only counts'],
   MQTT_MAX_PACKET_BYTES: [z.coerce.number().int().min(1024), String(MAX_MQTT_PACKET_BYTES), 'largest MQTT packet the broker reads; a bigger one closes the connection'],
   WORKER_CONCURRENCY: [z.coerce.number().int().min(1).max(1000), '64', 'store writes in flight per store'],
+  BATCH_MAX: [z.coerce.number().int().min(1).max(500), '100', 'most sessions one batched write carries (a multi-row MySQL insert, a Firestore commit, a BullMQ bulk add, a claim check); 1: each session written on its own (the unbatched path, a baseline for bench:ingest)'],
   RUN_WORKERS: [bool, 'true', 'run the store workers in this process'],
   API_WAIT_MS: [z.coerce.number().int().min(0), '5000', 'how long POST /api/workout/pose-summary waits for both stores'],
   LLM_URL: [z.string().url().optional(), undefined, 'OpenAI-compatible base URL that phrases motivational feedback'],

@@ -53,6 +53,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       prefix: config.QUEUE_PREFIX,
       attempts: config.STORE_ATTEMPTS,
       backoffMs: config.STORE_BACKOFF_MS,
+      batchMax: config.BATCH_MAX,
     });
     scope.add(() => queues.close());
     const metrics = createMetrics(() => queues.counts());
@@ -62,7 +63,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX, log);
     scope.add(() => marker.close());
 
-    const claims = createSessionClaims(config.REDIS_URL, config.QUEUE_PREFIX, pool, log);
+    const claims = createSessionClaims(config.REDIS_URL, config.QUEUE_PREFIX, pool, log, { batchMax: config.BATCH_MAX });
     scope.add(() => claims.close());
 
     if (config.RUN_WORKERS) await startStoreWorkers(config, { stores, events, marker, claims, metrics, log, scope });

@@ -3,7 +3,7 @@
  * itself; without an 'error' listener it prints "Unhandled error event" for every failed
  * attempt. Here an outage is logged once when it starts and once when it ends.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import type { Logger } from './log.ts';
 
 export function connectRedis(url: string, options: RedisOptions = {}, log?: Logger): Redis {
@@ -20,4 +20,14 @@ export function connectRedis(url: string, options: RedisOptions = {}, log?: Logg
     log?.info('Redis reachable again');
   });
   return redis;
+}
+
+/** Runs a pipeline and answers each command's result in order; throws the first command error. */
+export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = await pipeline.exec();
+  if (!results) throw new Error('Redis pipeline was not run');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
 }

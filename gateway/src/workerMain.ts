@@ -25,7 +25,7 @@ try {
   scope.add(() => events.close());
   const marker = createStoredMarker(config.REDIS_URL, config.QUEUE_PREFIX, log);
   scope.add(() => marker.close());
-  const claims = createSessionClaims(config.REDIS_URL, config.QUEUE_PREFIX, stores.pool, log);
+  const claims = createSessionClaims(config.REDIS_URL, config.QUEUE_PREFIX, stores.pool, log, { batchMax: config.BATCH_MAX });
   scope.add(() => claims.close());
   await startStoreWorkers(config, { stores, events, marker, claims, metrics: createMetrics(), log, scope });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'store workers running');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowDataPacket } from 'mysql2/promise';
 import { topicFor, type SessionAck } from '@pose-coach/protocol';
@@ -42,4 +43,30 @@ describe('a burst of sessions from many mirrors at once', () => {
     const client = await t.connect(late.deviceId, late.secret);
     expect((await t.publishSession(client, late.deviceId, makeSession())).at(-1)!.status).toBe('stored');
   });
+});
+
+describe('a batch of store writes with one session a store refuses', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ STORE_ATTEMPTS: 2, STORE_BACKOFF_MS: 10 });
+  });
+  afterAll(async () => t?.stop());
+
+  it('stores the others of its batch in both stores; only that session, and only in that store, is dead-lettered', async () => {
+    const uid = `batch-${randomUUID()}`;
+    const sessions = Array.from({ length: 30 }, () => ({ ...makeSession(), userId: uid, deviceId: 'mirror-batch' }));
+    // Past the gateway's checks (queued directly, as by an older gateway): MySQL's VARCHAR(100) refuses it, Firestore takes it.
+    const refused = { ...sessions[15]!, exercise: 'x'.repeat(101) };
+    sessions[15] = refused;
+    await Promise.all(sessions.map((session) => t.gateway.queues.enqueue({ session, source: 'api', receivedAt: new Date().toISOString() })));
+    const good = sessions.filter((s) => s !== refused).map((s) => s.sessionId);
+    const rowsOf = async () =>
+      Number((await t.db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM workout_sessions WHERE user_id = ?', [uid]))[0][0]!.n);
+    await expect.poll(rowsOf, { timeout: 20_000, interval: 200 }).toBe(good.length);
+    await expect.poll(async () => (await t.gateway.firestore.collection(`users/${uid}/workoutSessions`).get()).size, { timeout: 20_000 }).toBe(30);
+    await expect.poll(async () => (await t.gateway.queues.queues.mysql.getFailed()).map((j) => j.id), { timeout: 20_000 }).toEqual([refused.sessionId]);
+    expect(await t.gateway.queues.queues.firestore.getFailed()).toEqual([]);
+    const [rows] = await t.db.pool.query<RowDataPacket[]>('SELECT session_id FROM workout_sessions WHERE user_id = ?', [uid]);
+    expect(rows.map((r) => r.session_id).sort()).toEqual([...good].sort());
+  }, 60_000);
 });

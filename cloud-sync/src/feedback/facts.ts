@@ -1,6 +1,6 @@
 /** The facts a motivational message is made of, derived from one session and its history. */
 import { isPraisePoint, type StoredSession } from '@pose-coach/protocol';
-import { daysBetween, isTimeZone, localDateAt } from '@pose-coach/protocol';
+import { daysBetween, isTimeZone, localDateAt, startOfLocalDay } from '@pose-coach/protocol';
 import type { SessionHistory } from './history.ts';
 
 export interface SessionFacts {
@@ -35,14 +35,23 @@ export function zoneFor(session: StoredSession, history: SessionHistory): string
 
 export function streakDays(sessionTimestamp: string, activeTimestamps: string[], timeZone: string): number {
   const day = localDateAt(Date.parse(sessionTimestamp), timeZone);
-  const active = new Set<number>();
-  for (const ts of activeTimestamps) {
-    const ms = Date.parse(ts);
-    if (!Number.isNaN(ms)) active.add(daysBetween(day, localDateAt(ms, timeZone)));
-  }
+  // Newest first, converting a time to a local date only when it falls before the earliest day
+  // counted so far: a year of history costs a few conversions per day of the streak, not one per
+  // session (a time-zone conversion is the dear part; a busy person has many sessions a day).
+  const times = activeTimestamps.map((ts) => Date.parse(ts)).filter((ms) => !Number.isNaN(ms));
+  times.sort((a, b) => b - a);
   // Day offsets relative to the session's day: 0, -1, -2, ... while each has a session.
   let streak = 1;
-  while (active.has(-streak)) streak += 1;
+  let countedFrom = startOfLocalDay(day, timeZone);
+  for (const ms of times) {
+    if (ms >= countedFrom) continue; // on a day already counted (or after the session's)
+    const date = localDateAt(ms, timeZone);
+    const offset = daysBetween(day, date);
+    if (offset > -streak) continue; // clocks put back over midnight: a day already counted
+    if (offset < -streak) break; // a day without a session
+    streak += 1;
+    countedFrom = startOfLocalDay(date, timeZone);
+  }
   return streak;
 }
 

@@ -27,39 +27,41 @@ const STREAK_WINDOW_DAYS = 366;
 /**
  * Reads the history around `session`, leaving the session itself out (it may already be stored
  * when the feedback is built, or not yet). `NOT (session_id <=> ?)` keeps legacy rows, whose
- * session_id is NULL.
+ * session_id is NULL. One round trip: the four parts are one UNION ALL, told apart by `part`
+ * (every stored session asks this, so it is a query per stored session).
  */
 export async function readSessionHistory(pool: Pool, session: StoredSession): Promise<SessionHistory> {
   const notThis = 'user_id = ? AND NOT (session_id <=> ?)';
   const owner = [session.userId, session.sessionId];
   const windowStart = new Date(Date.parse(session.timestamp) - STREAK_WINDOW_DAYS * 86_400_000).toISOString();
-  const [[bestRows], [recentRows], [activeRows], [profileRows]] = await Promise.all([
-    pool.execute<RowDataPacket[]>(`SELECT MAX(reps) AS best FROM workout_sessions WHERE ${notThis} AND exercise = ?`, [
-      ...owner,
-      session.exercise,
-    ]),
-    pool.execute<RowDataPacket[]>(
-      `SELECT reps, accuracy, \`timestamp\`, feedback_points FROM workout_sessions
+  const [rows] = await pool.execute<RowDataPacket[]>(
+    `(SELECT 'best' AS part, NULL AS id, MAX(reps) AS reps, NULL AS accuracy, NULL AS ts, NULL AS feedback_points
+        FROM workout_sessions WHERE ${notThis} AND exercise = ?)
+     UNION ALL
+     (SELECT 'recent', id, reps, accuracy, \`timestamp\`, feedback_points FROM workout_sessions
         WHERE ${notThis} AND exercise = ? AND \`timestamp\` <= ?
-        ORDER BY \`timestamp\` DESC, id DESC LIMIT ${RECENT_COUNT}`,
-      [...owner, session.exercise, session.timestamp],
-    ),
-    pool.execute<RowDataPacket[]>(
-      `SELECT \`timestamp\` FROM workout_sessions WHERE ${notThis} AND \`timestamp\` >= ? AND \`timestamp\` <= ?`,
-      [...owner, windowStart, session.timestamp],
-    ),
-    pool.execute<RowDataPacket[]>('SELECT time_zone AS timeZone FROM user_settings WHERE user_id = ?', [session.userId]),
-  ]);
-  const best = bestRows[0]?.best;
+        ORDER BY \`timestamp\` DESC, id DESC LIMIT ${RECENT_COUNT})
+     UNION ALL
+     (SELECT 'active', NULL, NULL, NULL, \`timestamp\`, NULL FROM workout_sessions
+        WHERE ${notThis} AND \`timestamp\` >= ? AND \`timestamp\` <= ?)
+     UNION ALL
+     (SELECT 'zone', NULL, NULL, NULL, time_zone, NULL FROM user_settings WHERE user_id = ?)`,
+    [...owner, session.exercise, ...owner, session.exercise, session.timestamp, ...owner, windowStart, session.timestamp, session.userId],
+  );
+  const part = (name: string) => rows.filter((row) => row.part === name);
+  const best = part('best')[0]?.reps;
+  const zone = part('zone')[0]?.ts;
+  // A union keeps no order of its own: newest first again, as the part asked.
+  const recent = part('recent').sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : Number(b.id) - Number(a.id)));
   return {
     bestReps: best === null || best === undefined ? undefined : Number(best),
-    recent: recentRows.map((row) => ({
+    recent: recent.map((row) => ({
       reps: Number(row.reps),
       accuracy: Number(row.accuracy),
-      timestamp: String(row.timestamp),
+      timestamp: String(row.ts),
       feedbackPoints: parseFeedbackPoints(row.feedback_points),
     })),
-    activeTimestamps: activeRows.map((row) => String(row.timestamp)),
-    profileTimeZone: profileRows[0]?.timeZone ? String(profileRows[0].timeZone) : undefined,
+    activeTimestamps: part('active').map((row) => String(row.ts)),
+    profileTimeZone: zone ? String(zone) : undefined,
   };
 }

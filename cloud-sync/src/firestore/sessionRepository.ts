@@ -1,12 +1,16 @@
 /** SessionRepository on Firestore: users/{uid}/workoutSessions/{sessionId}. */
 import { AggregateField, type Firestore, type Query } from 'firebase-admin/firestore';
 import { sessionDocPath, type StoredSession, type SessionStats } from '@pose-coach/protocol';
-import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange, type WorkoutSessionRecord } from '../sessionRepository.ts';
+import { checkLimit, decodeCursor, pageOf, roundAccuracy, saveEachAlone, type SessionRepository, type TimeRange, type WorkoutSessionRecord } from '../sessionRepository.ts';
 import { fromSessionDocument, toSessionDocument } from './sessionDocument.ts';
 
 // gRPC status codes the Firestore client reports in `error.code`.
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
+/** UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED: the store, not a session, is at fault. */
+const STORE_WIDE = [14, 4, 8];
+/** Writes one Firestore commit may carry. */
+const COMMIT_LIMIT = 500;
 
 function hasCode(error: unknown, code: number): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
@@ -21,19 +25,43 @@ export function createFirestoreSessionRepository(firestore: Firestore): SessionR
     return query;
   }
 
+  async function save(session: StoredSession): Promise<'created' | 'exists'> {
+    // create() carries the precondition "does not exist yet": a repeat is refused by the server
+    // as a whole, so createdAt and every other field keep their first values.
+    try {
+      await firestore.doc(sessionDocPath(session.userId, session.sessionId)).create(toSessionDocument(session));
+      return 'created';
+    } catch (error) {
+      if (hasCode(error, ALREADY_EXISTS)) return 'exists';
+      throw error;
+    }
+  }
+
   return {
     name: 'firestore',
 
-    async save(session: StoredSession) {
-      // create() carries the precondition "does not exist yet": a repeat is refused by the server
-      // as a whole, so createdAt and every other field keep their first values.
-      try {
-        await firestore.doc(sessionDocPath(session.userId, session.sessionId)).create(toSessionDocument(session));
-        return 'created';
-      } catch (error) {
-        if (hasCode(error, ALREADY_EXISTS)) return 'exists';
-        throw error;
+    save,
+
+    async saveMany(list) {
+      if (list.length <= 1) return saveEachAlone(save, list);
+      if (list.length > COMMIT_LIMIT) {
+        const parts = [];
+        for (let i = 0; i < list.length; i += COMMIT_LIMIT) parts.push(this.saveMany(list.slice(i, i + COMMIT_LIMIT)));
+        return (await Promise.all(parts)).flat();
       }
+      // One commit for all the creates: one RPC instead of one per session. A commit is all or
+      // nothing, and a repeat (ALREADY_EXISTS) or a bad path fails it as a whole, so then each is
+      // saved alone: creates already applied answer "exists" and keep their first values.
+      try {
+        const batch = firestore.batch();
+        for (const session of list) batch.create(firestore.doc(sessionDocPath(session.userId, session.sessionId)), toSessionDocument(session));
+        await batch.commit();
+      } catch (error) {
+        // Firestore unreachable or overloaded: asking again once per session would only add load.
+        if (STORE_WIDE.some((code) => hasCode(error, code))) return list.map(() => ({ status: 'rejected', reason: error }) as const);
+        return saveEachAlone(save, list);
+      }
+      return list.map(() => ({ status: 'fulfilled', value: 'created' }) as const);
     },
 
     async get(uid, sessionId) {

@@ -38,3 +38,12 @@ export function createMysqlPool(url: string, options: Omit<PoolOptions, 'uri'> =
 export function isMysqlError(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
+
+/** The server could not be reached or the connection broke: no statement of it is at fault. */
+export function isConnectionError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'POOL_CLOSED'].includes(code)
+  );
+}

@@ -23,20 +23,32 @@ export function assertUid(uid: string): void {
   }
 }
 
+/** The statements of ensureProfileRow(s), for `values`: one row's placeholders, or `?` for query()'s nested rows. */
+const insertProfilesSql = (values: string) => `INSERT IGNORE INTO user_health_profiles (userId) VALUES ${values}`;
+// A new person takes the given time zone; one who set their own keeps it.
+const insertSettingsSql = (values: string) => `INSERT INTO user_settings (user_id, time_zone) VALUES ${values}
+  ON DUPLICATE KEY UPDATE time_zone = COALESCE(time_zone, VALUES(time_zone))`;
+
 /**
  * The person's row in user_health_profiles, the table every session hangs from. Only `userId` is
  * written: against the original backend's own table of that name, the other columns are its own.
  * INSERT IGNORE also covers such a table having NOT NULL columns without defaults.
  */
-export async function ensureProfileRow(db: Queryable, uid: string, settings: { timeZone?: string } = {}): Promise<void> {
+export async function ensureProfileRow(db: Queryable, uid: string, settings: { timeZone?: string | undefined } = {}): Promise<void> {
   assertUid(uid);
-  await db.execute('INSERT IGNORE INTO user_health_profiles (userId) VALUES (?)', [uid]);
-  // A new person takes the given time zone; one who set their own keeps it.
-  await db.execute(
-    `INSERT INTO user_settings (user_id, time_zone) VALUES (?, ?)
-     ON DUPLICATE KEY UPDATE time_zone = COALESCE(time_zone, VALUES(time_zone))`,
-    [uid, settings.timeZone ?? null],
-  );
+  await db.execute(insertProfilesSql('(?)'), [uid]);
+  await db.execute(insertSettingsSql('(?, ?)'), [uid, settings.timeZone ?? null]);
+}
+
+/**
+ * ensureProfileRow for several people in two statements (one row per entry, in the order given:
+ * the first time zone given for a new person is the one kept, as with one call each).
+ */
+export async function ensureProfileRows(db: Queryable, people: { uid: string; timeZone?: string | undefined }[]): Promise<void> {
+  if (people.length === 0) return;
+  for (const p of people) assertUid(p.uid);
+  await db.query(insertProfilesSql('?'), [[...new Set(people.map((p) => p.uid))].map((uid) => [uid])]);
+  await db.query(insertSettingsSql('?'), [people.map((p) => [p.uid, p.timeZone ?? null])]);
 }
 
 /**

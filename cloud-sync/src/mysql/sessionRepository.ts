@@ -1,11 +1,11 @@
 /** SessionRepository on MySQL / MariaDB: table workout_sessions, keyed for idempotency by session_id. */
 import type { Pool, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { StoredSession, SessionStats } from '@pose-coach/protocol';
-import { checkLimit, decodeCursor, pageOf, roundAccuracy, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
+import { checkLimit, decodeCursor, pageOf, roundAccuracy, saveEachAlone, type SessionRepository, type TimeRange } from '../sessionRepository.ts';
 import { isTimeZone } from '@pose-coach/protocol';
-import { isMysqlError } from './pool.ts';
-import { assertUid, ensureProfileRow } from './profiles.ts';
-import { fromSessionRow, INSERT_SESSION_SQL, legacyRowId, SESSION_COLUMNS, SESSION_KEY_SQL, toInsertValues, UPSERT_SESSION_SQL } from './sessionRow.ts';
+import { isConnectionError, isMysqlError } from './pool.ts';
+import { assertUid, ensureProfileRow, ensureProfileRows } from './profiles.ts';
+import { fromSessionRow, INSERT_SESSION_SQL, INSERT_SESSIONS_SQL, legacyRowId, SESSION_COLUMNS, SESSION_KEY_SQL, toInsertValues, UPSERT_SESSION_SQL } from './sessionRow.ts';
 
 /** WHERE clause for one person's sessions, optionally in a time range (text compare on ISO UTC). */
 function ownerAndRange(uid: string, range?: TimeRange): { where: string; params: string[] } {
@@ -20,6 +20,11 @@ function oneSession(uid: string, sessionId: string): { where: string; params: (s
   return { where: 'user_id = ? AND session_id = ?', params: [uid, sessionId] };
 }
 
+/** The time zone a new person takes from their mirror's session; one who set their own keeps it. */
+function zoneOf(session: StoredSession): string | undefined {
+  return session.timeZone !== undefined && isTimeZone(session.timeZone) ? session.timeZone : undefined;
+}
+
 export function createMysqlSessionRepository(pool: Pool): SessionRepository {
   /** The profile row (DESIGN.md: it exists before a session row) and the session row, in one transaction. */
   async function write(session: StoredSession, sql: string): Promise<'created' | 'exists'> {
@@ -27,9 +32,7 @@ export function createMysqlSessionRepository(pool: Pool): SessionRepository {
     const conn = await pool.getConnection();
     try {
       await conn.beginTransaction();
-      // A new person takes the mirror's time zone; one who set their own keeps it.
-      const timeZone = session.timeZone !== undefined && isTimeZone(session.timeZone) ? session.timeZone : undefined;
-      await ensureProfileRow(conn, session.userId, { timeZone });
+      await ensureProfileRow(conn, session.userId, { timeZone: zoneOf(session) });
       await conn.execute(sql, toInsertValues(session));
       await conn.commit();
       return 'created';
@@ -43,10 +46,49 @@ export function createMysqlSessionRepository(pool: Pool): SessionRepository {
     }
   }
 
+  const save = (session: StoredSession) => write(session, INSERT_SESSION_SQL);
+
+  /**
+   * The profile rows and the session rows of several sessions in one transaction of three
+   * multi-row statements. Throws, having written nothing, if any one row is refused.
+   */
+  async function writeAll(list: StoredSession[]): Promise<void> {
+    for (const session of list) assertUid(session.userId);
+    // Rows in uid order, so two batches of the same people lock them in the same order.
+    const byUid = [...list].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      await ensureProfileRows(conn, byUid.map((s) => ({ uid: s.userId, timeZone: zoneOf(s) })));
+      // Text protocol: one statement per batch size would otherwise be prepared and cached.
+      await conn.query(INSERT_SESSIONS_SQL, [byUid.map(toInsertValues)]);
+      await conn.commit();
+    } catch (error) {
+      await conn.rollback().catch(() => {});
+      throw error;
+    } finally {
+      conn.release();
+    }
+  }
+
   return {
     name: 'mysql',
 
-    save: (session) => write(session, INSERT_SESSION_SQL),
+    save,
+
+    async saveMany(list) {
+      if (list.length <= 1) return saveEachAlone(save, list);
+      try {
+        await writeAll(list);
+      } catch (error) {
+        // MySQL unreachable: asking again once per session would only add load.
+        if (isConnectionError(error)) return list.map(() => ({ status: 'rejected', reason: error }) as const);
+        // A repeat (ER_DUP_ENTRY), a value a column refuses, a deadlock: nothing was written, and
+        // each saved alone finds which one it was.
+        return saveEachAlone(save, list);
+      }
+      return list.map(() => ({ status: 'fulfilled', value: 'created' }) as const);
+    },
 
     async put(session) {
       await write(session, UPSERT_SESSION_SQL);

@@ -38,6 +38,11 @@ export const INSERT_SESSION_SQL = `INSERT INTO workout_sessions
   (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/** Several rows in one statement, for query() with [[...toInsertValues(session)], ...]. */
+export const INSERT_SESSIONS_SQL = `INSERT INTO workout_sessions
+  (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points)
+  VALUES ?`;
+
 /** Reconcile's repair: the row becomes exactly the session (created_at kept). */
 export const UPSERT_SESSION_SQL = `${INSERT_SESSION_SQL}
   ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), device_id = VALUES(device_id), exercise = VALUES(exercise),

@@ -39,24 +39,36 @@ export async function knownUids(db: Queryable): Promise<string[]> {
   return rows.map((row) => String(row.uid)).sort();
 }
 
+/** What MySQL knows of a session id: its tombstone, if any, and the row holding it, if any (any person's). */
+export interface SessionIdRecord {
+  tombstone?: { uid: string; deletedAt: string };
+  row?: { uid: string; deviceId?: string };
+}
+
 /**
- * MySQL's word on a session id in one round trip: its tombstone, if any, and the row holding it,
- * if any (any person's). For the gateway's conflict check when Redis has no claim.
+ * MySQL's word on a session id in one round trip. For the gateway's conflict check when Redis has
+ * no claim.
  */
-export async function sessionIdRecord(
-  db: Queryable,
-  sessionId: string,
-): Promise<{ tombstone?: { uid: string; deletedAt: string }; row?: { uid: string; deviceId?: string } }> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT 'tombstone' AS kind, user_id, NULL AS device_id, UNIX_TIMESTAMP(deleted_at) AS deleted_epoch FROM session_tombstones WHERE session_id = ?
+export async function sessionIdRecord(db: Queryable, sessionId: string): Promise<SessionIdRecord> {
+  return (await sessionIdRecords(db, [sessionId])).get(sessionId) ?? {};
+}
+
+/** sessionIdRecord for several ids in one round trip; ids MySQL knows nothing of are absent. */
+export async function sessionIdRecords(db: Queryable, sessionIds: readonly string[]): Promise<Map<string, SessionIdRecord>> {
+  const out = new Map<string, SessionIdRecord>();
+  if (sessionIds.length === 0) return out;
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT 'tombstone' AS kind, session_id, user_id, NULL AS device_id, UNIX_TIMESTAMP(deleted_at) AS deleted_epoch FROM session_tombstones WHERE session_id IN (?)
      UNION ALL
-     SELECT 'row', user_id, device_id, NULL FROM workout_sessions WHERE session_id = ?`,
-    [sessionId, sessionId],
+     SELECT 'row', session_id, user_id, device_id, NULL FROM workout_sessions WHERE session_id IN (?)`,
+    [sessionIds, sessionIds],
   );
-  const out: { tombstone?: { uid: string; deletedAt: string }; row?: { uid: string; deviceId?: string } } = {};
   for (const r of rows) {
-    if (r.kind === 'tombstone') out.tombstone = { uid: String(r.user_id), deletedAt: epochToIso(r.deleted_epoch) };
-    else out.row = r.device_id === null ? { uid: String(r.user_id) } : { uid: String(r.user_id), deviceId: String(r.device_id) };
+    const id = String(r.session_id);
+    const record = out.get(id) ?? {};
+    if (r.kind === 'tombstone') record.tombstone = { uid: String(r.user_id), deletedAt: epochToIso(r.deleted_epoch) };
+    else record.row = r.device_id === null ? { uid: String(r.user_id) } : { uid: String(r.user_id), deviceId: String(r.device_id) };
+    out.set(id, record);
   }
   return out;
 }

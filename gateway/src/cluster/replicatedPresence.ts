@@ -28,7 +28,16 @@ return 1
 type Entry = [deviceId: string, presence: DevicePresence];
 type Inbox = Pick<Presence, 'status' | 'heard' | 'connected' | 'disconnected'>;
 
-export async function replicatePresence(deps: { presence: Presence; bus: ClusterBus; redis: Redis; prefix: string; intervalMs: number; log: Logger }) {
+export async function replicatePresence(deps: {
+  presence: Presence;
+  bus: ClusterBus;
+  redis: Redis;
+  prefix: string;
+  intervalMs: number;
+  log: Logger;
+  /** Told of each entry another gateway sent (its telemetry, for a rollout waiting on that mirror's report). */
+  onAdopted?(deviceId: string, presence: DevicePresence): void;
+}) {
   const key = `${deps.prefix}:fleet:presence`;
   const me = randomUUID();
   const touched = new Set<string>();
@@ -43,7 +52,10 @@ export async function replicatePresence(deps: { presence: Presence; bus: Cluster
   }
   await deps.bus.on('presence', (m: { from: string; entries: Entry[] }) => {
     if (m.from === me) return;
-    for (const [deviceId, p] of m.entries) deps.presence.adopt(deviceId, p);
+    for (const [deviceId, p] of m.entries) {
+      deps.presence.adopt(deviceId, p);
+      deps.onAdopted?.(deviceId, p);
+    }
   });
 
   async function send(): Promise<void> {

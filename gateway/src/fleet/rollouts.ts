@@ -10,6 +10,9 @@
  * gateway restart resumes running rollouts, and mirrors that were mid-update are judged by what
  * their telemetry reports. The percentage picks mirrors by a hash of their id, so 10 % then 50 %
  * of the same release reaches a superset. Mirrors offline when their turn comes are skipped.
+ * In a cluster one gateway drives every rollout (the one holding the lease, cluster/leaderLease.ts);
+ * the others keep the same view from its progress messages on the cluster bus, send what an
+ * operator did through them to it, and one of them takes over, from MySQL, when it goes away.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
@@ -21,6 +24,7 @@ import { FleetError } from './fleetErrors.ts';
 import type { Presence } from './presence.ts';
 import { releaseName, type Releases } from './releases.ts';
 import type { Shadow } from './shadow.ts';
+import type { ClusterBus } from '../cluster/clusterBus.ts';
 
 export type { RolloutRequest };
 
@@ -73,6 +77,21 @@ export interface RolloutDeps {
   updateTimeoutMs: number;
   /** How long an app release has to report healthy after its ack. */
   healthTimeoutMs: number;
+  /** In a cluster: whether this gateway drives the rollouts now, and the bus their progress is shared on. */
+  cluster?: { isLeader(): boolean; bus: ClusterBus };
+}
+
+/** A rollout's progress or an operator's change, as sent between the gateways of a cluster. */
+interface RolloutNews {
+  from: string;
+  /** started: load it from MySQL; progress: the driver's; operator: an operator's change through a gateway not driving. */
+  kind: 'started' | 'progress' | 'operator';
+  id: string;
+  state?: RolloutState;
+  stage?: number;
+  reason?: string;
+  endedAt?: number;
+  target?: Target;
 }
 
 export function createRollouts(deps: RolloutDeps) {
@@ -81,6 +100,12 @@ export function createRollouts(deps: RolloutDeps) {
   /** Mirrors whose update result is awaited from telemetry, by device id. */
   const waiting = new Map<string, { kind: string; version: string; since: number; settle(error?: string): void }>();
   let closed = false;
+  /** Counts changes of who drives: a loop started under another epoch stops. */
+  let epoch = 0;
+  const me = randomBytes(8).toString('hex');
+  const leads = () => deps.cluster?.isLeader() ?? true;
+  /** Whether a loop started in epoch `e` may go on driving. */
+  const driving = (e: number) => !closed && e === epoch && leads();
 
   const counts = (r: Rollout) => {
     const c = { sent: 0, succeeded: 0, failed: 0, skippedOffline: 0 };
@@ -112,7 +137,13 @@ export function createRollouts(deps: RolloutDeps) {
     ...(r.endedAt ? { endedAt: new Date(r.endedAt).toISOString() } : {}),
   });
 
-  async function saveRollout(r: Rollout): Promise<void> {
+  /** Tells the other gateways of a cluster (they apply it to their view; the driver acts on an operator's). */
+  function announce(news: Omit<RolloutNews, 'from'>): void {
+    deps.cluster?.bus.publish('rollout', { from: me, ...news }).catch((err: Error) => log.warn({ err: err.message }, 'rollout news not shared with the cluster'));
+  }
+
+  async function saveRollout(r: Rollout, kind: 'progress' | 'operator' = 'progress'): Promise<void> {
+    announce({ kind, id: r.id, state: r.state, stage: r.stage, ...(r.reason ? { reason: r.reason } : {}), ...(r.endedAt ? { endedAt: r.endedAt } : {}) });
     await deps.pool.execute('UPDATE fleet_rollouts SET state = ?, stage = ?, reason = ?, ended_at = ? WHERE rollout_id = ?', [
       r.state,
       r.stage,
@@ -122,6 +153,7 @@ export function createRollouts(deps: RolloutDeps) {
     ]);
   }
   async function saveTarget(r: Rollout, t: Target): Promise<void> {
+    announce({ kind: 'progress', id: r.id, target: { ...t } });
     await deps.pool.execute('UPDATE fleet_rollout_devices SET state = ?, error = ?, sent_at = ?, ended_at = ? WHERE rollout_id = ? AND device_id = ?', [
       t.state,
       t.error?.slice(0, 500) ?? null,
@@ -172,7 +204,7 @@ export function createRollouts(deps: RolloutDeps) {
     }
   }
 
-  async function updateOne(r: Rollout, t: Target, manifest: ReleaseManifest): Promise<void> {
+  async function updateOne(r: Rollout, t: Target, manifest: ReleaseManifest, e: number): Promise<void> {
     const fields = { rolloutId: r.id, release: r.release, kind: manifest.kind, version: manifest.version, deviceId: t.deviceId };
     let error: string | undefined;
     if (t.state === 'pending') {
@@ -185,7 +217,7 @@ export function createRollouts(deps: RolloutDeps) {
         args: { manifest, path: `/fleet/releases/${releaseName(manifest)}/bundle` },
         timeoutMs: deps.updateTimeoutMs,
       });
-      if (closed) return; // the gateway is going away: the next one judges this mirror by its telemetry
+      if (!driving(e)) return; // going away, or another gateway drives now: it judges this mirror by its telemetry
       if (done.state !== 'ok') {
         error = done.error ?? done.state;
         if (/previous release is back/.test(error)) deps.metrics.rollbacks.inc({ kind: manifest.kind });
@@ -197,7 +229,7 @@ export function createRollouts(deps: RolloutDeps) {
       const sentAt = t.sentAt ?? Date.now();
       error = await awaitReport(t.deviceId, manifest.kind, manifest.version, sentAt + deps.updateTimeoutMs + deps.healthTimeoutMs - Date.now(), sentAt);
     }
-    if (closed) return;
+    if (!driving(e)) return;
     t.state = error ? 'failed' : 'succeeded';
     if (error) t.error = error;
     deps.metrics.installs.inc({ kind: manifest.kind, outcome: error ? 'failed' : 'ok' });
@@ -206,22 +238,22 @@ export function createRollouts(deps: RolloutDeps) {
     await save(saveTarget(r, t));
   }
 
-  async function finish(r: Rollout, state: RolloutState, reason?: string): Promise<void> {
+  async function finish(r: Rollout, state: RolloutState, reason?: string, kind: 'progress' | 'operator' = 'progress'): Promise<void> {
     r.state = state;
     if (reason) r.reason = reason;
     r.endedAt = Date.now();
     deps.metrics.rollouts.inc({ outcome: state });
     const c = counts(r);
     (state === 'done' ? log.info.bind(log) : log.warn.bind(log))({ rolloutId: r.id, release: r.release, outcome: state, reason, ...c }, 'rollout ended');
-    await save(saveRollout(r));
+    await save(saveRollout(r, kind));
   }
 
-  async function drive(r: Rollout): Promise<void> {
+  async function drive(r: Rollout, e: number): Promise<void> {
     const manifest = deps.releases.get(r.release);
     if (!manifest) return finish(r, 'stopped', `release ${r.release} is gone from the gateway`);
     // Mirrors mid-update when the gateway restarted are judged first.
-    await Promise.all(r.targets.filter((t) => t.state === 'sent').map((t) => updateOne(r, t, manifest)));
-    while (!closed && r.state === 'running') {
+    await Promise.all(r.targets.filter((t) => t.state === 'sent').map((t) => updateOne(r, t, manifest, e)));
+    while (driving(e) && r.state === 'running') {
       const why = overThreshold(r);
       if (why) return finish(r, 'stopped', why);
       const pending = r.targets.filter((t) => t.state === 'pending');
@@ -229,7 +261,7 @@ export function createRollouts(deps: RolloutDeps) {
       const quota = r.stage === 0 ? stepSize(r.spec.canary, r.targets.length) : stepSize(r.spec.wave, r.targets.length) * 2 ** (r.stage - 1);
       let sent = 0;
       const worker = async () => {
-        while (!closed && r.state === 'running' && sent < quota && !overThreshold(r)) {
+        while (driving(e) && r.state === 'running' && sent < quota && !overThreshold(r)) {
           const t = pending.shift();
           if (!t) return;
           if (deps.presence.get(t.deviceId)?.status !== 'online') {
@@ -238,11 +270,11 @@ export function createRollouts(deps: RolloutDeps) {
             continue;
           }
           sent++;
-          await updateOne(r, t, manifest);
+          await updateOne(r, t, manifest, e);
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(r.spec.concurrency, quota)) }, worker));
-      if (closed || r.state !== 'running') return;
+      if (!driving(e) || r.state !== 'running') return;
       // Stopped (past a threshold) or done on the next turn, in the stage it happened in.
       if (overThreshold(r) || !r.targets.some((t) => t.state === 'pending')) continue;
       r.stage++;
@@ -252,13 +284,79 @@ export function createRollouts(deps: RolloutDeps) {
   }
 
   function launch(r: Rollout): void {
-    if (r.driving) return;
-    r.driving = drive(r)
+    if (r.driving || !leads()) return;
+    const e = epoch;
+    r.driving = drive(r, e)
       .catch((err: Error) => log.error({ rolloutId: r.id, err: err.message }, 'rollout loop failed'))
       .finally(() => {
         delete r.driving;
-        if (!closed && r.state === 'running') launch(r); // resumed while the loop was winding down
+        if (driving(e) && r.state === 'running') launch(r); // resumed while the loop was winding down
       });
+  }
+
+  /** The rollouts in MySQL, all of them or one. */
+  async function read(id?: string): Promise<Rollout[]> {
+    const where = id === undefined ? '' : ' WHERE rollout_id = ?';
+    const args = id === undefined ? [] : [id];
+    const [rows] = await deps.pool.query<RowDataPacket[]>(`SELECT * FROM fleet_rollouts${where} ORDER BY started_at`, args);
+    const [devices] = await deps.pool.query<RowDataPacket[]>(`SELECT * FROM fleet_rollout_devices${where} ORDER BY rollout_id, position`, args);
+    const byRollout = new Map<string, Target[]>();
+    for (const d of devices) {
+      const list = byRollout.get(String(d.rollout_id)) ?? [];
+      list.push({
+        deviceId: String(d.device_id),
+        position: Number(d.position),
+        state: String(d.state) as DeviceState,
+        ...(d.error != null ? { error: String(d.error) } : {}),
+        ...(d.sent_at != null ? { sentAt: new Date(d.sent_at as string).getTime() } : {}),
+      });
+      byRollout.set(String(d.rollout_id), list);
+    }
+    return rows.map((row) => ({
+      id: String(row.rollout_id),
+      release: String(row.release_name),
+      spec: (typeof row.spec === 'string' ? JSON.parse(row.spec) : row.spec) as Spec,
+      state: String(row.state) as RolloutState,
+      stage: Number(row.stage),
+      ...(row.reason != null ? { reason: String(row.reason) } : {}),
+      startedAt: new Date(row.started_at as string).getTime(),
+      ...(row.ended_at != null ? { endedAt: new Date(row.ended_at as string).getTime() } : {}),
+      targets: byRollout.get(String(row.rollout_id)) ?? [],
+    }));
+  }
+
+  const ended = (x: Rollout) => x.state === 'done' || x.state === 'stopped' || x.state === 'aborted';
+
+  /** News from another gateway of the cluster. */
+  async function onNews(news: RolloutNews): Promise<void> {
+    if (news.from === me) return;
+    let r = rollouts.get(news.id);
+    if (!r || news.kind === 'started') {
+      const [loaded] = await read(news.id);
+      if (!loaded) return;
+      rollouts.set(loaded.id, (r = loaded));
+      if (r.state === 'running') launch(r);
+      return;
+    }
+    if (news.target) {
+      const t = r.targets[news.target.position];
+      if (t?.deviceId === news.target.deviceId) Object.assign(t, news.target);
+      return;
+    }
+    if (ended(r)) {
+      // An end is final. An operator who acted on an older view is answered with what MySQL must hold.
+      if (news.kind === 'operator' && leads()) await save(saveRollout(r));
+      return;
+    }
+    if (news.state) r.state = news.state;
+    if (news.stage !== undefined) r.stage = Math.max(r.stage, news.stage);
+    if (news.reason) r.reason = news.reason;
+    if (news.endedAt) r.endedAt = news.endedAt;
+    if (news.kind === 'operator' && leads()) {
+      // What MySQL holds may be the driver's own save from before the change: save it again.
+      await save(saveRollout(r));
+      if (r.state === 'running') launch(r);
+    }
   }
 
   return {
@@ -310,65 +408,62 @@ export function createRollouts(deps: RolloutDeps) {
       }
       rollouts.set(r.id, r);
       log.info({ rolloutId: r.id, release: r.release, kind: manifest.kind, version: manifest.version, targets: r.targets.length, ...spec }, 'rollout started');
+      announce({ kind: 'started', id: r.id });
       launch(r);
       return view(r);
     },
 
     /** pause: no new mirror gets it (those mid-update finish); resume; abort: ends it for good. */
     async act(id: string, action: RolloutAction): Promise<RolloutView> {
-      const r = rollouts.get(id);
+      // Started through another gateway whose news did not arrive: MySQL has it.
+      let r = rollouts.get(id);
+      if (!r) {
+        const [loaded] = await read(id);
+        if (loaded) rollouts.set(id, (r = loaded));
+      }
       if (!r) throw new FleetError('NOT_FOUND', `no rollout ${id}`);
-      const ended = r.state === 'done' || r.state === 'stopped' || r.state === 'aborted';
-      if (ended) throw new FleetError('CONFLICT', `rollout ${id} has ended (${r.state}); start a new one`);
+      if (ended(r)) throw new FleetError('CONFLICT', `rollout ${id} has ended (${r.state}); start a new one`);
       if (action === 'pause' && r.state === 'running') r.state = 'paused';
       else if (action === 'resume' && r.state === 'paused') r.state = 'running';
       else if (action === 'abort') {
-        await finish(r, 'aborted', 'aborted by an operator');
+        await finish(r, 'aborted', 'aborted by an operator', 'operator');
         return view(r);
       } else throw new FleetError('CONFLICT', `rollout ${id} is ${r.state}: cannot ${action}`);
       log.info({ rolloutId: id, release: r.release, action, state: r.state }, 'rollout changed by an operator');
-      await save(saveRollout(r));
+      await save(saveRollout(r, 'operator'));
       if (r.state === 'running') launch(r);
       return view(r);
     },
 
-    /** Loads every rollout from MySQL and resumes the running ones. */
+    /** Loads every rollout from MySQL and resumes the running ones (in a cluster: if this gateway drives). */
     async load(): Promise<void> {
-      const [rows] = await deps.pool.query<RowDataPacket[]>('SELECT * FROM fleet_rollouts ORDER BY started_at');
-      const [devices] = await deps.pool.query<RowDataPacket[]>('SELECT * FROM fleet_rollout_devices ORDER BY rollout_id, position');
-      const byRollout = new Map<string, Target[]>();
-      for (const d of devices) {
-        const list = byRollout.get(String(d.rollout_id)) ?? [];
-        list.push({
-          deviceId: String(d.device_id),
-          position: Number(d.position),
-          state: String(d.state) as DeviceState,
-          ...(d.error != null ? { error: String(d.error) } : {}),
-          ...(d.sent_at != null ? { sentAt: new Date(d.sent_at as string).getTime() } : {}),
-        });
-        byRollout.set(String(d.rollout_id), list);
-      }
-      for (const row of rows) {
-        const r: Rollout = {
-          id: String(row.rollout_id),
-          release: String(row.release_name),
-          spec: (typeof row.spec === 'string' ? JSON.parse(row.spec) : row.spec) as Spec,
-          state: String(row.state) as RolloutState,
-          stage: Number(row.stage),
-          ...(row.reason != null ? { reason: String(row.reason) } : {}),
-          startedAt: new Date(row.started_at as string).getTime(),
-          ...(row.ended_at != null ? { endedAt: new Date(row.ended_at as string).getTime() } : {}),
-          targets: byRollout.get(String(row.rollout_id)) ?? [],
-        };
+      for (const r of await read()) {
         rollouts.set(r.id, r);
-        if (r.state === 'running') {
-          log.info({ rolloutId: r.id, release: r.release, ...counts(r) }, 'rollout resumed after a gateway restart');
+        if (r.state === 'running' && leads()) {
+          log.info({ rolloutId: r.id, release: r.release, ...counts(r) }, 'rollout resumed after a gateway restart or a takeover');
           launch(r);
         }
       }
     },
 
+    /** This gateway drives from now on: what the last driver left in MySQL is taken up. */
+    async lead(): Promise<void> {
+      epoch++;
+      await this.load();
+    },
+    /** Another gateway drives from now on: loops stop, mirrors mid-update are left to it. */
+    stepDown(): void {
+      epoch++;
+      for (const w of [...waiting.values()]) w.settle('another gateway drives the rollouts now');
+    },
+    /** Listens to the other gateways' rollout news. */
+    async joinCluster(bus: ClusterBus): Promise<void> {
+      await bus.on('rollout', (news: RolloutNews) => void onNews(news).catch((err: Error) => log.warn({ err: err.message, rolloutId: news.id }, 'rollout news not applied')));
+    },
+
     onTelemetry,
+    /** Whether this gateway drives the rollouts (always, outside a cluster). */
+    drives: () => leads(),
     get: (id: string) => {
       const r = rollouts.get(id);
       return r ? view(r) : undefined;

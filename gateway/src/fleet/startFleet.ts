@@ -24,6 +24,11 @@ import type { CommandAck, ConfigReported } from '@pose-coach/protocol';
 import type { ClusterBus } from '../cluster/clusterBus.ts';
 import { replicatePresence } from '../cluster/replicatedPresence.ts';
 import { connectRedis } from '../redis.ts';
+import { createLeaderLease, type LeaderLease } from '../cluster/leaderLease.ts';
+
+/** The rollout driver's lease: a dead driver's rollouts are taken over within about this long. */
+const ROLLOUT_LEASE_TTL_MS = 10_000;
+const ROLLOUT_LEASE_EVERY_MS = 2_000;
 import type { FleetInbox } from './fleetInbox.ts';
 
 export async function startFleet(
@@ -74,10 +79,32 @@ export async function startFleet(
     metrics: deps.metrics,
     updateTimeoutMs: config.FLEET_UPDATE_TIMEOUT_MS,
     healthTimeoutMs: config.FLEET_HEALTH_TIMEOUT_S * 1000,
+    // In a cluster only the lease holder drives; `lease` is set below, before anything is loaded.
+    ...(deps.bus ? { cluster: { isLeader: () => lease?.isLeader() ?? false, bus: deps.bus } } : {}),
   });
+  let lease: LeaderLease | undefined;
   // Closed before the commands (scopes close in reverse): a rollout stops driving, its state kept for the next start.
   deps.scope.add(() => rollouts.close());
   await rollouts.load();
+  if (deps.bus) {
+    await rollouts.joinCluster(deps.bus);
+    const leaseRedis = connectRedis(config.REDIS_URL, {}, log);
+    lease = createLeaderLease({
+      redis: leaseRedis,
+      key: `${config.QUEUE_PREFIX}:fleet:rollout-driver`,
+      ttlMs: ROLLOUT_LEASE_TTL_MS,
+      everyMs: ROLLOUT_LEASE_EVERY_MS,
+      log,
+      onGained: () => void rollouts.lead().catch((err: Error) => log.error({ err: err.message }, 'rollouts not taken up')),
+      onLost: () => rollouts.stepDown(),
+    });
+    // Given back before the rollouts close (scopes close in reverse), so another gateway takes them at once.
+    deps.scope.add(async () => {
+      await lease?.close();
+      leaseRedis.disconnect();
+    });
+    await lease.start();
+  }
   // Telemetry feeds presence and, for mirrors mid-update, the rollout waiting on their report.
   const withRollouts = (to: FleetInbox['presence']): FleetInbox['presence'] => ({
     status: to.status,
@@ -125,7 +152,16 @@ export async function startFleet(
   /** Presence replicated, reports and command acks relayed: a command sent through any gateway hears its ack. */
   async function joinCluster(bus: ClusterBus): Promise<FleetInbox> {
     const redis = connectRedis(config.REDIS_URL, {}, log);
-    const replicated = await replicatePresence({ presence, bus, redis, prefix: config.QUEUE_PREFIX, intervalMs: 1000, log });
+    const replicated = await replicatePresence({
+      presence,
+      bus,
+      redis,
+      prefix: config.QUEUE_PREFIX,
+      intervalMs: 1000,
+      log,
+      // A mirror on another gateway reports how its update went: the driver may be waiting on it.
+      onAdopted: (deviceId, p) => p.telemetry && rollouts.onTelemetry(deviceId, p.telemetry),
+    });
     deps.scope.add(async () => {
       await replicated.close();
       redis.disconnect();

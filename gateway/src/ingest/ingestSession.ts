@@ -23,7 +23,7 @@ export interface IngestDeps {
   claims: SessionClaims;
   metrics: Metrics;
   log: Logger;
-  /** Told when a mirror's session was queued (again): a repeat of a stored session gets its `stored` ack at once. */
+  /** Told when a mirror's session was queued again: a repeat of a stored session gets its `stored` ack at once. */
   onQueued?(deviceId: string, sessionId: string): void;
   /** Whether sessions of the simulated athlete may be stored: only on the embedded/emulated stores (storesAreForDevelopment). */
   acceptSimulated: boolean;
@@ -42,7 +42,8 @@ export function storesAreForDevelopment(config: { FIRESTORE_EMULATOR_HOST?: stri
 
 /** What became of a session handed to enqueue. */
 export type EnqueueOutcome =
-  | { kind: 'queued' }
+  /** firstSeen: the id was new, so no store can hold the session yet. */
+  | { kind: 'queued'; firstSeen?: boolean }
   /** The sessionId is already stored for another person or mirror: nothing was queued. */
   | { kind: 'conflict'; error: string }
   /** The owner deleted this session: it is not stored again. */
@@ -80,7 +81,7 @@ export function createSessionIngest(deps: IngestDeps) {
     }
     await deps.queues.enqueue({ session: normaliseStoredNumbers(session), source, receivedAt: new Date().toISOString() });
     deps.metrics.sessionsQueued.inc({ source });
-    return { kind: 'queued' };
+    return claim.firstSeen ? { kind: 'queued', firstSeen: true } : { kind: 'queued' };
   }
 
   return {
@@ -124,7 +125,8 @@ export function createSessionIngest(deps: IngestDeps) {
       if (outcome.kind !== 'queued') return { sessionId: session.sessionId, status: 'rejected', error: outcome.error };
       // Owed until sent: a gateway restart between the stores' writes and the ack loses nothing.
       await deps.claims.oweAck(deviceId, session.sessionId, binding.uid);
-      deps.onQueued?.(deviceId, session.sessionId);
+      // A repeat may be stored already: its `stored` ack goes out now. A first send cannot be.
+      if (!outcome.firstSeen) deps.onQueued?.(deviceId, session.sessionId);
       return { sessionId: session.sessionId, status: 'queued' };
     },
   };

@@ -5,8 +5,9 @@
  * asked too when Redis has no claim, so a flushed Redis or an expired claim changes nothing.
  * Also the per-mirror list of sessions whose `stored` ack is still owed (pendingAcks).
  */
-import { sessionIdRecord, type Queryable } from '@pose-coach/cloud-sync';
-import { connectRedis } from '../redis.ts';
+import { sessionIdRecords, type Queryable, type SessionIdRecord } from '@pose-coach/cloud-sync';
+import { connectRedis, execPipeline } from '../redis.ts';
+import { createBatcher } from './batcher.ts';
 import type { Logger } from '../log.ts';
 
 /** Claims outlive any mirror's outbox retries by far; MySQL answers for older ones. */
@@ -30,12 +31,24 @@ redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'deviceId', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return {'new'}`;
 
-export type ClaimResult = { kind: 'ok' } | { kind: 'conflict' } | { kind: 'deleted'; deletedAt: string };
+/** `firstSeen`: neither Redis nor MySQL knew this id, so no store can hold it yet. */
+export type ClaimResult = { kind: 'ok'; firstSeen?: boolean } | { kind: 'conflict' } | { kind: 'deleted'; deletedAt: string };
 
-export function createSessionClaims(redisUrl: string, prefix: string, db: Queryable, log?: Logger) {
+export function createSessionClaims(redisUrl: string, prefix: string, db: Queryable, log?: Logger, opts: { batchMax?: number } = {}) {
   // No offline queue: with Redis down a claim fails at once, so nothing is acked (the mirror keeps
   // the session) instead of waiting on reconnects.
+  // Not auto-pipelined: with the connection cut, an auto-pipelined command was seen to wait for the
+  // reconnect instead of failing at once (redisOutage.test), so nothing could be answered 503.
+  const batchMax = opts.batchMax ?? 100;
   const redis = connectRedis(redisUrl, { enableOfflineQueue: false }, log);
+  // New claims arriving together are checked against MySQL in one query.
+  const records = createBatcher(
+    async (ids: string[]) => {
+      const found = await sessionIdRecords(db, ids);
+      return ids.map((id): PromiseSettledResult<SessionIdRecord> => ({ status: 'fulfilled', value: found.get(id) ?? {} }));
+    },
+    { maxBatch: batchMax, maxInFlight: 2 },
+  );
   const claimKey = (sessionId: string) => `${prefix}:session-claim:${sessionId}`;
   const acksKey = (deviceId: string) => `${prefix}:acks-owed:${deviceId}`;
   /** Waits (up to 2 s) for the connection, so a command right after start-up or a reconnect is not refused. */
@@ -55,9 +68,10 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
   /** MySQL's word on a session Redis has no claim for: a row of someone else, or a tombstone. Best effort. */
   async function fromMysql(sessionId: string, uid: string, deviceId: string | undefined): Promise<ClaimResult> {
     try {
-      const { tombstone: tomb, row } = await sessionIdRecord(db, sessionId);
+      const { tombstone: tomb, row } = batchMax > 1 ? await records.add(sessionId) : ((await sessionIdRecords(db, [sessionId])).get(sessionId) ?? {});
       if (tomb) return tomb.uid === uid ? { kind: 'deleted', deletedAt: tomb.deletedAt } : { kind: 'conflict' };
       if (row && (row.uid !== uid || (row.deviceId && deviceId && row.deviceId !== deviceId))) return { kind: 'conflict' };
+      return row ? { kind: 'ok' } : { kind: 'ok', firstSeen: true };
     } catch (err) {
       // MySQL down: the Redis claim just made decides; reconcile finds anything this missed.
       log?.warn({ err: (err as Error).message, sessionId }, 'claim not checked against MySQL (unreachable)');
@@ -96,6 +110,14 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
     async isDeleted(sessionId: string): Promise<boolean> {
       await ready();
       return (await redis.hexists(claimKey(sessionId), 'deletedAt')) === 1;
+    },
+    /** isDeleted for several sessions in one pipeline; one answer per session, in order. */
+    async areDeleted(sessionIds: string[]): Promise<boolean[]> {
+      if (sessionIds.length === 0) return [];
+      await ready();
+      const pipeline = redis.pipeline();
+      for (const id of sessionIds) pipeline.hexists(claimKey(id), 'deletedAt');
+      return (await execPipeline(pipeline)).map((answer) => answer === 1);
     },
 
     /** Remembers that `deviceId` is owed a `stored` ack for the session (kept until it is sent). */

@@ -42,6 +42,7 @@ export async function startStoreWorkers(
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
+    batchMax: config.BATCH_MAX,
     backoffMs: config.STORE_BACKOFF_MS,
     backoffMaxMs: config.STORE_BACKOFF_MAX_MS,
     claims: deps.claims,

@@ -7,6 +7,7 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import { cappedBackoff as cappedDelay, type StoredSession } from '@pose-coach/protocol';
+import { createBatcher } from './batcher.ts';
 
 export const STORES = ['firestore', 'mysql'] as const;
 export type StoreName = (typeof STORES)[number];
@@ -23,6 +24,8 @@ export interface StoreQueueOptions {
   /** Attempts before the dead-letter list; 0: retry for as long as it takes (the default). */
   attempts: number;
   backoffMs: number;
+  /** Most jobs one bulk add carries (BATCH_MAX); 1: one add per job. */
+  batchMax?: number;
 }
 
 /** BullMQ's attempts for "forever": at a capped backoff of a minute, longer than any outage. */
@@ -64,11 +67,29 @@ export function createStoreQueues(opts: StoreQueueOptions) {
     ]),
   ) as Record<StoreName, Queue<StoreJobData>>;
 
+  const batchMax = opts.batchMax ?? 100;
+  // Sessions arriving together are added in one bulk add per store (one Redis round trip); a
+  // jobId already present is still a no-op in a bulk add.
+  const adders = Object.fromEntries(
+    STORES.map((store) => [
+      store,
+      createBatcher(
+        async (items: StoreJobData[]) => {
+          await queues[store].addBulk(items.map((data) => ({ name: 'save', data, opts: { jobId: data.session.sessionId } })));
+          return items.map(() => ({ status: 'fulfilled', value: undefined }) as const);
+        },
+        { maxBatch: batchMax, maxInFlight: 2 },
+      ),
+    ]),
+  ) as Record<StoreName, ReturnType<typeof createBatcher<StoreJobData, undefined>>>;
+
   return {
     queues,
     /** Resolves once the session is in Redis for every store; throws when Redis is unreachable. */
     async enqueue(data: StoreJobData): Promise<void> {
-      await Promise.all(STORES.map((store) => queues[store].add('save', data, { jobId: data.session.sessionId })));
+      const add = (store: StoreName) =>
+        batchMax > 1 ? adders[store].add(data) : queues[store].add('save', data, { jobId: data.session.sessionId });
+      await Promise.all(STORES.map(add));
     },
     async counts(): Promise<Record<StoreName, Record<string, number>>> {
       const entries = await Promise.all(

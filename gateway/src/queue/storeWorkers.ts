@@ -14,11 +14,17 @@ import type { SessionEvents } from './sessionEvents.ts';
 import type { StoredMarker } from './storedMarker.ts';
 import type { SessionClaims } from './sessionClaims.ts';
 import { startWorkerHeartbeat } from './workerLiveness.ts';
+import { createBatcher } from './batcher.ts';
+
+/** Batches of one store being written at once: one is written while the next fills. */
+const BATCHES_IN_FLIGHT = 2;
 
 export interface StoreWorkerDeps {
   redisUrl: string;
   prefix: string;
   concurrency: number;
+  /** Most sessions one store write carries (BATCH_MAX); 1: each session written alone. */
+  batchMax: number;
   backoffMs: number;
   backoffMaxMs: number;
   repositories: Record<StoreName, SessionRepository>;
@@ -33,17 +39,44 @@ export interface StoreWorkerDeps {
 export async function createStoreWorkers(deps: StoreWorkerDeps) {
   async function markStored(job: Job<StoreJobData>, store: StoreName): Promise<void> {
     const { session } = job.data;
-    if (!(await deps.marker.mark(session.sessionId, store))) return;
-    const motivationalFeedback = await deps.feedbackFor(job.data);
-    await deps.events.publish({
-      sessionId: session.sessionId,
-      uid: session.userId,
-      deviceId: session.deviceId,
-      motivationalFeedback,
-    });
+    if (await deps.marker.mark(session.sessionId, store)) await announceStored(job.data);
+  }
+
+  /**
+   * The jobs of one store that are active together, written as one batch: which were deleted (one
+   * Redis pipeline), the sessions (one batched store write), which stores now hold them (one
+   * pipeline), then feedback and the `stored` event for those complete. Outcomes are per job.
+   */
+  async function writeBatch(store: StoreName, jobs: StoreJobData[]): Promise<PromiseSettledResult<string>[]> {
+    const outcomes: PromiseSettledResult<string>[] = jobs.map(() => ({ status: 'fulfilled', value: 'deleted' }));
+    // Deleted by its owner while queued: writing it now would bring it back.
+    const deleted = await deps.claims.areDeleted(jobs.map((j) => j.session.sessionId));
+    const live = jobs.map((_, i) => i).filter((i) => !deleted[i]);
+    const saved = await deps.repositories[store].saveMany(live.map((i) => jobs[i]!.session));
+    live.forEach((i, k) => (outcomes[i] = saved[k]!));
+    const held = live.filter((i) => outcomes[i]!.status === 'fulfilled');
+    const complete = await deps.marker.markMany(held.map((i) => jobs[i]!.session.sessionId), store);
+    await Promise.all(
+      held.map(async (i, k) => {
+        if (!complete[k]) return;
+        try {
+          await announceStored(jobs[i]!);
+        } catch (reason) {
+          outcomes[i] = { status: 'rejected', reason };
+        }
+      }),
+    );
+    return outcomes;
+  }
+
+  async function announceStored(data: StoreJobData): Promise<void> {
+    const { session } = data;
+    const motivationalFeedback = await deps.feedbackFor(data);
+    await deps.events.publish({ sessionId: session.sessionId, uid: session.userId, deviceId: session.deviceId, motivationalFeedback });
   }
 
   const workers = STORES.map((store) => {
+    const batcher = deps.batchMax > 1 ? createBatcher((jobs: StoreJobData[]) => writeBatch(store, jobs), { maxBatch: deps.batchMax, maxInFlight: BATCHES_IN_FLIGHT }) : undefined;
     const worker = new Worker<StoreJobData, string>(
       queueName(store),
       async (job) => {
@@ -51,7 +84,8 @@ export async function createStoreWorkers(deps: StoreWorkerDeps) {
         // Ingest checks these; a job queued by an older gateway may not have been checked.
         const idIssue = pathSegmentIssue(session.userId) ?? pathSegmentIssue(session.sessionId);
         if (idIssue) throw new UnrecoverableError(`ids cannot name a Firestore document: ${idIssue}`);
-        // Deleted by its owner while queued: writing it now would bring it back.
+        if (batcher) return batcher.add(job.data);
+        // The unbatched path (BATCH_MAX=1): every round trip made for this session alone.
         if (await deps.claims.isDeleted(session.sessionId)) return 'deleted';
         const result = await deps.repositories[store].save(session);
         await markStored(job, store);

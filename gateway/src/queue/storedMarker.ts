@@ -1,5 +1,5 @@
 /** Remembers, per session, which stores hold it, so "stored everywhere" is known exactly once. */
-import { connectRedis } from '../redis.ts';
+import { connectRedis, execPipeline } from '../redis.ts';
 import type { Logger } from '../log.ts';
 import { STORES, type StoreName } from './storeQueues.ts';
 
@@ -21,6 +21,13 @@ export function createStoredMarker(redisUrl: string, prefix: string, log?: Logge
     /** Records that `store` holds the session; true when this completed the set of stores. */
     async mark(sessionId: string, store: StoreName): Promise<boolean> {
       return (await redis.eval(MARK_STORED_LUA, 1, key(sessionId), store, STORES.length, TTL_S)) === 1;
+    },
+    /** mark for several sessions in one pipeline; one answer per session, in order. */
+    async markMany(sessionIds: string[], store: StoreName): Promise<boolean[]> {
+      if (sessionIds.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of sessionIds) pipeline.eval(MARK_STORED_LUA, 1, key(id), store, STORES.length, TTL_S);
+      return (await execPipeline(pipeline)).map((answer) => answer === 1);
     },
     async isComplete(sessionId: string): Promise<boolean> {
       return (await redis.scard(key(sessionId))) === STORES.length;
