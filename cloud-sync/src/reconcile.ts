@@ -61,6 +61,8 @@ export interface ReconcileOptions {
   /** Sessions read per page from each store; default 500. */
   pageSize?: number;
   onProgress?(progress: { usersDone: number; usersTotal: number; checked: number }): void;
+  /** Stops the run between two people (a gateway shutting down must not keep writing its stores). */
+  signal?: AbortSignal;
   now?: () => number;
 }
 
@@ -129,6 +131,7 @@ export async function reconcileStores(stores: ReconcileStores, options: Reconcil
   }
 
   for (const [index, uid] of uids.entries()) {
+    options.signal?.throwIfAborted();
     const uidIssue = pathSegmentIssue(uid);
     const [inFirestore, inMysql] = await Promise.all([
       uidIssue ? new Map<string, WorkoutSessionRecord>() : readAll(stores.firestore, uid, range, pageSize),
