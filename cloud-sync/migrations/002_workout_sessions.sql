@@ -3,7 +3,7 @@
 -- feedback_points holds the JSON text of an array of strings; timestamp the ISO string as sent.
 CREATE TABLE IF NOT EXISTS workout_sessions (
   id INT AUTO_INCREMENT PRIMARY KEY,
-  user_id VARCHAR(255) NOT NULL,
+  user_id {{user_id_type}} NOT NULL,
   exercise VARCHAR(100) NOT NULL,
   reps INT NOT NULL,
   accuracy FLOAT NOT NULL,

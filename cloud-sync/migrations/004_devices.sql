@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS devices (
 
 CREATE TABLE IF NOT EXISTS device_bindings (
   device_id VARCHAR(64) NOT NULL PRIMARY KEY,
-  user_id VARCHAR(255) NOT NULL,
+  user_id {{user_id_type}} NOT NULL,
   pairing_id VARCHAR(100) NOT NULL,
   bound_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
   FOREIGN KEY (device_id) REFERENCES devices(device_id) ON DELETE CASCADE,

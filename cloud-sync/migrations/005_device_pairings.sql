@@ -7,7 +7,7 @@
 CREATE TABLE IF NOT EXISTS device_pairings (
   pairing_id VARCHAR(100) NOT NULL PRIMARY KEY,
   device_id VARCHAR(64) NOT NULL,
-  user_id VARCHAR(255) NOT NULL,
+  user_id {{user_id_type}} NOT NULL,
   display_name VARCHAR(255) NULL,
   paired_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
   unpaired_at TIMESTAMP NULL,

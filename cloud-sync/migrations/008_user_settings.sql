@@ -5,7 +5,7 @@
 -- time zones 001's columns held are copied when that table has them (conditional, via PREPARE,
 -- since a plain INSERT ... SELECT would fail on a table without those columns).
 CREATE TABLE IF NOT EXISTS user_settings (
-  user_id VARCHAR(255) NOT NULL PRIMARY KEY,
+  user_id {{user_id_type}} NOT NULL PRIMARY KEY,
   display_name VARCHAR(255) NULL,
   time_zone VARCHAR(64) NULL,
   created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,

@@ -12,8 +12,12 @@
  * - a session with a tombstone (deleted by its owner) → deleted from whichever store still
  *   holds it, never copied back.
  * Sessions whose only copy was written less than `settleMs` ago are left alone: the other
- * store's write may still be in its queue.
+ * store's write may still be in its queue. A uid that cannot be a Firestore path segment (a
+ * profile the original backend or a pairing made, e.g. with a "/") has no Firestore side: its
+ * MySQL sessions are reported missing in Firestore and cannot be repaired; a profile without
+ * sessions is nothing to compare.
  */
+import { pathSegmentIssue } from '@pose-coach/protocol';
 import type { Queryable } from './mysql/pool.ts';
 import { findTombstones, knownUids } from './mysql/tombstones.ts';
 import { roundAccuracy, type SessionRepository, type TimeRange, type WorkoutSessionRecord } from './sessionRepository.ts';
@@ -57,6 +61,8 @@ export interface ReconcileOptions {
   /** Sessions read per page from each store; default 500. */
   pageSize?: number;
   onProgress?(progress: { usersDone: number; usersTotal: number; checked: number }): void;
+  /** Stops the run between two people (a gateway shutting down must not keep writing its stores). */
+  signal?: AbortSignal;
   now?: () => number;
 }
 
@@ -125,7 +131,12 @@ export async function reconcileStores(stores: ReconcileStores, options: Reconcil
   }
 
   for (const [index, uid] of uids.entries()) {
-    const [inFirestore, inMysql] = await Promise.all([readAll(stores.firestore, uid, range, pageSize), readAll(stores.mysql, uid, range, pageSize)]);
+    options.signal?.throwIfAborted();
+    const uidIssue = pathSegmentIssue(uid);
+    const [inFirestore, inMysql] = await Promise.all([
+      uidIssue ? new Map<string, WorkoutSessionRecord>() : readAll(stores.firestore, uid, range, pageSize),
+      readAll(stores.mysql, uid, range, pageSize),
+    ]);
     const ids = [...new Set([...inFirestore.keys(), ...inMysql.keys()])];
     const tombstones = await findTombstones(stores.db, ids);
     for (const sessionId of ids) {
@@ -148,7 +159,10 @@ export async function reconcileStores(stores: ReconcileStores, options: Reconcil
         const d: Difference = { uid, sessionId, kind: 'missingInFirestore' };
         report.missingInFirestore++;
         note(d);
-        await repair(d, 'copiedToFirestore', () => stores.firestore.put(m));
+        await repair(d, 'copiedToFirestore', async () => {
+          if (uidIssue) throw new Error(`userId ${JSON.stringify(uid)} ${uidIssue}: Firestore cannot hold this session`);
+          await stores.firestore.put(m);
+        });
       } else if (f && m) {
         const fields = differingFields(f, m);
         if (fields.length === 0) continue;

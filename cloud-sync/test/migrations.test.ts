@@ -9,8 +9,12 @@ import {
   createMysqlPool,
   createMysqlSessionRepository,
   ensureProfile,
+  findTombstones,
   getProfile,
+  knownUids,
   loadMigrations,
+  recordTombstone,
+  sessionIdRecord,
   MIGRATIONS_DIR,
   runMigrations,
   splitStatements,
@@ -89,6 +93,22 @@ describe('runMigrations', () => {
       await expect(runMigrations(db.pool, { dir })).rejects.toThrow(/001_user_health_profiles\.sql was changed after it was applied/);
     } finally {
       await rm(dir, { recursive: true });
+    }
+  });
+
+  it('keeps the checksums databases recorded before the userId placeholder existed', async () => {
+    // sha256 of these files as they were applied before `{{user_id_type}}` replaced VARCHAR(255).
+    const recorded: Record<string, string> = {
+      '002_workout_sessions.sql': '548baeb769f5300f2a0adfc299ed0b9e6df979133407a8dd4fbafc80917ef5b8',
+      '004_devices.sql': '12f03681d6075223a77090f310e32334fcfa164888eaaa3766402471cf52f596',
+      '005_device_pairings.sql': '6ec3075220e98e0ae2fe1672d756cd5bbbf4a13b10cda76fada645cab483d219',
+      '008_user_settings.sql': '34a8b6f2648c63113f58ee21e9a19c6ebec4a61531c14a1774814dfd86ce17b4',
+    };
+    const migrations = await loadMigrations();
+    for (const [version, checksum] of Object.entries(recorded)) {
+      const m = migrations.find((x) => x.version === version)!;
+      expect(m.statements.join('\n'), version).toContain('{{user_id_type}}');
+      expect(m.checksum, version).toBe(checksum);
     }
   });
 
@@ -243,4 +263,88 @@ describe('deployed on the original backend\'s database', () => {
       await rm(dir, { recursive: true });
     }
   });
+
+  // The seed's DDL names no character set, so its profiles table takes the server's default:
+  // utf8mb4_general_ci on MariaDB 10.x, latin1_swedish_ci on older servers, utf8 on some hosts.
+  // A foreign key needs the same character set and collation on both sides (errno 150 otherwise).
+  const shapes = [
+    { name: 'utf8mb4_general_ci (MariaDB\'s default), with the seed\'s own sessions table', charset: 'utf8mb4', collation: 'utf8mb4_general_ci', type: 'VARCHAR(255)', seedSessions: true, key: 'PRIMARY KEY' },
+    { name: 'latin1_swedish_ci (an older server\'s default), with the seed\'s own sessions table', charset: 'latin1', collation: 'latin1_swedish_ci', type: 'VARCHAR(128)', seedSessions: true, key: 'PRIMARY KEY' },
+    { name: 'utf8mb3_unicode_ci, UNIQUE beside a numeric id, without a sessions table', charset: 'utf8mb3', collation: 'utf8mb3_unicode_ci', type: 'VARCHAR(128)', seedSessions: false, key: 'UNIQUE' },
+  ];
+  for (const shape of shapes) {
+    it(`migrates and stores beside a profiles table in ${shape.name}`, async () => {
+      const db = await freshDatabase(false);
+      await db.pool.query(`CREATE TABLE user_health_profiles (
+          id INT AUTO_INCREMENT ${shape.key === 'PRIMARY KEY' ? 'UNIQUE' : 'PRIMARY KEY'},
+          userId ${shape.type} NOT NULL ${shape.key},
+          age INT NULL
+        ) ENGINE=InnoDB DEFAULT CHARSET=${shape.charset} COLLATE=${shape.collation}`);
+      if (shape.seedSessions) {
+        await db.pool.query(`CREATE TABLE workout_sessions (
+            id INT AUTO_INCREMENT PRIMARY KEY, user_id ${shape.type} NOT NULL, exercise VARCHAR(100) NOT NULL, reps INT NOT NULL,
+            accuracy FLOAT NOT NULL, timestamp VARCHAR(50) NOT NULL, duration INT NOT NULL, feedback_points TEXT NULL,
+            created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+            FOREIGN KEY (user_id) REFERENCES user_health_profiles(userId) ON DELETE CASCADE
+          ) ENGINE=InnoDB DEFAULT CHARSET=${shape.charset} COLLATE=${shape.collation}`);
+      }
+      await db.pool.query("INSERT INTO user_health_profiles (userId, age) VALUES ('seed-user', 34)");
+
+      expect(await runMigrations(db.pool)).toEqual((await loadMigrations()).map((m) => m.version));
+
+      // The seed's table is as it was.
+      const [col] = await db.pool.query<RowDataPacket[]>("SELECT character_set_name AS cs, collation_name AS co FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'user_health_profiles' AND column_name = 'userId'");
+      expect(col[0]).toEqual({ cs: shape.charset, co: shape.collation });
+      // What the gateway does with a person: settings, sessions (read back, paged, counted, deleted), a mirror's binding.
+      await ensureProfile(db.pool, 'seed-user', { timeZone: 'Europe/Berlin', displayName: 'Seed' });
+      expect(await getProfile(db.pool, 'seed-user')).toMatchObject({ timeZone: 'Europe/Berlin', displayName: 'Seed' });
+      const repo = createMysqlSessionRepository(db.pool);
+      const session = { sessionId: '2b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b', userId: 'new-user', exercise: 'squat', reps: 5, accuracy: 0.9, timestamp: '2026-11-29T08:15:00.000Z', duration: 30, feedbackPoints: ['Größer'], timeZone: 'Asia/Tokyo', deviceId: 'mirror-1' };
+      expect(await repo.save(session)).toBe('created');
+      expect(await repo.save(session)).toBe('exists');
+      expect(await getProfile(db.pool, 'new-user')).toMatchObject({ timeZone: 'Asia/Tokyo' });
+      expect((await repo.page('new-user', { limit: 10 })).sessions.map((s) => s.feedbackPoints)).toEqual([['Größer']]);
+      expect((await repo.stats('new-user')).totalSessions).toBe(1);
+      expect(await sessionIdRecord(db.pool, session.sessionId)).toEqual({ row: { uid: 'new-user', deviceId: 'mirror-1' } });
+      expect(await knownUids(db.pool)).toEqual(['new-user', 'seed-user']);
+      await db.pool.execute("INSERT INTO devices (device_id, secret_hash) VALUES ('mirror-1', 'x')");
+      await db.pool.execute("INSERT INTO device_pairings (pairing_id, device_id, user_id) VALUES ('p1', 'mirror-1', 'new-user')");
+      await db.pool.execute("INSERT INTO device_bindings (device_id, user_id, pairing_id) VALUES ('mirror-1', 'new-user', 'p1')");
+      expect(await repo.delete('new-user', session.sessionId)).toBe(true);
+      await recordTombstone(db.pool, session.sessionId, 'new-user');
+      expect((await findTombstones(db.pool, [session.sessionId])).get(session.sessionId)?.uid).toBe('new-user');
+      expect(await sessionIdRecord(db.pool, session.sessionId)).toMatchObject({ tombstone: { uid: 'new-user' } });
+      // Deleting the person still removes their settings, bindings and pairings (ON DELETE CASCADE).
+      await db.pool.execute("DELETE FROM user_health_profiles WHERE userId = 'new-user'");
+      for (const table of ['user_settings', 'device_bindings', 'device_pairings']) {
+        const [n] = await db.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = 'new-user'`);
+        expect(n[0]!.n, table).toBe(0);
+      }
+      expect(await runMigrations(db.pool)).toEqual([]);
+    });
+  }
+
+  it('keeps two people apart whose uids differ only in case, even in a case-insensitive profiles table', async () => {
+    const db = await freshDatabase(false);
+    await db.pool.query('CREATE TABLE user_health_profiles (userId VARCHAR(255) NOT NULL PRIMARY KEY) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci');
+    await db.pool.query(`CREATE TABLE workout_sessions (
+        id INT AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(255) NOT NULL, exercise VARCHAR(100) NOT NULL, reps INT NOT NULL,
+        accuracy FLOAT NOT NULL, timestamp VARCHAR(50) NOT NULL, duration INT NOT NULL, feedback_points TEXT NULL,
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (user_id) REFERENCES user_health_profiles(userId) ON DELETE CASCADE
+      ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`);
+    await runMigrations(db.pool);
+    const repo = createMysqlSessionRepository(db.pool);
+    const base = { exercise: 'squat', reps: 5, accuracy: 0.9, timestamp: '2026-11-29T08:15:00.000Z', duration: 30, feedbackPoints: [] };
+    await repo.save({ ...base, sessionId: '3b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b', userId: 'CaseUid' });
+    await repo.save({ ...base, sessionId: '4b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b', userId: 'caseuid' });
+    expect((await repo.page('CaseUid', { limit: 10 })).sessions.map((s) => s.sessionId)).toEqual(['3b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b']);
+    expect((await repo.list('caseuid')).map((s) => s.sessionId)).toEqual(['4b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b']);
+    expect((await repo.stats('caseuid')).totalSessions).toBe(1);
+    expect(await repo.get('caseuid', '3b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b')).toBeUndefined();
+    expect(await repo.delete('caseuid', '3b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b')).toBe(false);
+    // Session ids are compared exactly too (Firestore keeps both documents).
+    expect(await repo.save({ ...base, sessionId: '5B6F8A2E-3C1D-4E5F-9A7B-1C2D3E4F5A6B', userId: 'CaseUid' })).toBe('created');
+    expect(await repo.save({ ...base, sessionId: '5b6f8a2e-3c1d-4e5f-9a7b-1c2d3e4f5a6b', userId: 'CaseUid' })).toBe('created');
+  });
 });
+

@@ -8,6 +8,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import {
   createFirestoreSessionRepository,
   createMysqlSessionRepository,
+  ensureProfile,
   reconcileStores,
   recordTombstone,
   type ReconcileStores,
@@ -88,6 +89,23 @@ describe('reconcileStores', () => {
     await firestore.save(s);
     expect(await reconcileStores(stores, { uid, repair: true })).toMatchObject({ checked: 1, missingInMysql: 0, repaired: 0 });
     expect(await reconcileStores(stores, { uid, settleMs: 0 })).toMatchObject({ missingInMysql: 1 });
+  });
+
+  it('runs for everyone although MySQL knows uids Firestore cannot name: a bare profile is skipped, a session under it is reported and not repairable', async () => {
+    const bad = `team/${randomUUID()}`;
+    await ensureProfile(db.pool, bad); // e.g. a pairing, or the original backend's own profile
+    const good = await saveBoth({ userId: `uid-${randomUUID()}` });
+    await db.pool.execute('UPDATE workout_sessions SET reps = reps + 1 WHERE session_id = ?', [good.sessionId]);
+    const before = await reconcileStores(stores, { settleMs: 0 });
+    expect(before.differences.filter((d) => d.uid === bad)).toEqual([]);
+    expect(before.differences.find((d) => d.sessionId === good.sessionId)).toMatchObject({ kind: 'different' });
+    // A session the original backend stored under such a uid: only MySQL can hold it.
+    const orphan = makeSession({ userId: bad });
+    await mysql.save(orphan);
+    const repaired = await reconcileStores(stores, { uid: bad, settleMs: 0, repair: true });
+    expect(repaired).toMatchObject({ missingInFirestore: 1, repaired: 0, failed: 1 });
+    expect(repaired.differences[0]!.error).toMatch(/must not contain "\/".*Firestore cannot hold this session/);
+    await db.pool.execute('DELETE FROM user_health_profiles WHERE userId = ?', [bad]);
   });
 
   it('checks everyone MySQL knows, only inside [since, until), and reports progress per person', async () => {

@@ -133,6 +133,32 @@ describe('both stores can hold whatever the gateway accepts', () => {
     }
   });
 
+  it('5. answers a payload nested thousands of levels deep with a refusal naming the limit (it overflowed the stack: no ack, so the mirror re-sent it for ever)', async () => {
+    const m = await mirror();
+    const session = makeSession();
+    const deepField = `${JSON.stringify(session).slice(0, -1)},"model":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`;
+    const answer = new Promise<{ status: string; error?: string }>((resolve) =>
+      m.client.on('message', (_t, p) => {
+        const a = JSON.parse(p.toString());
+        if (a.sessionId === session.sessionId) resolve(a);
+      }),
+    );
+    m.client.publish(topicFor('sessions', m.deviceId), deepField, { qos: 1 });
+    expect(await answer).toEqual({ sessionId: session.sessionId, status: 'rejected', error: '(payload): nests arrays or objects deeper than 16 levels' });
+    expect(await rowCount(session.sessionId)).toBe(0);
+    const deepArrays = '['.repeat(100_000) + ']'.repeat(100_000);
+    const acks = await t.publishSession(m.client, m.deviceId, deepArrays, () => true);
+    expect(acks[0]).toMatchObject({ sessionId: '', status: 'rejected', error: '(payload): nests arrays or objects deeper than 16 levels' });
+    const res = await api().inject({
+      method: 'POST',
+      url: '/api/workout/pose-summary',
+      headers: { ...(await auth(m.uid)), 'content-type': 'application/json' },
+      payload: `{"user_id":"${m.uid}","exercise":"squat","reps":1,"accuracy":0.5,"timestamp":"${new Date().toISOString()}","duration":5,"feedback_points":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe('(payload): nests arrays or objects deeper than 16 levels');
+  });
+
   it('5. the broker closes a connection whose packet is larger than its maximum, before reading it all', async () => {
     const m = await mirror();
     const closed = new Promise<void>((resolve) => m.client.once('close', () => resolve()));

@@ -12,6 +12,25 @@ export const MAX_SESSION_BYTES = 256 * 1024;
 /** Largest MQTT packet the gateway's broker reads: a session at its limit plus topic and headers. */
 export const MAX_MQTT_PACKET_BYTES = 2 * MAX_SESSION_BYTES;
 
+/**
+ * Deepest nesting of arrays and objects accepted (a session's deepest path, repDetails.N.cues.M,
+ * is 4). Checked without recursion before anything walks the value: a payload of 20,000 nested
+ * objects fits in one packet and would otherwise overflow the stack of the checks below.
+ */
+export const MAX_SESSION_DEPTH = 16;
+
+/** True when arrays/objects in `value` nest deeper than `max` levels. Iterative, so any depth is safe. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Earliest workout start accepted; the latest is "now" plus this much clock skew. */
 export const EARLIEST_SESSION_TIME = '2000-01-01T00:00:00.000Z';
 export const MAX_CLOCK_SKEW_MS = 48 * 3600 * 1000;
@@ -90,10 +109,11 @@ export function malformedTextPath(value: unknown, path: (string | number)[] = []
 }
 
 /**
- * The storability checks of a whole parsed payload, before its schema: well-formed text
- * everywhere and a bounded size. Returns a refusal naming the field, or undefined.
+ * The storability checks of a whole parsed payload, before its schema: bounded nesting,
+ * well-formed text everywhere and a bounded size. Returns a refusal naming the field, or undefined.
  */
 export function storableIssue(data: unknown): string | undefined {
+  if (nestedDeeperThan(data, MAX_SESSION_DEPTH)) return `(payload): nests arrays or objects deeper than ${MAX_SESSION_DEPTH} levels`;
   const badText = malformedTextPath(data);
   if (badText !== undefined) return `${badText}: must be valid UTF-8 text (it has a lone UTF-16 surrogate)`;
   const bytes = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');

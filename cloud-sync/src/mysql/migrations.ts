@@ -2,6 +2,13 @@
  * Applies cloud-sync/migrations/NNN_name.sql in order, once each, recording them in
  * schema_migrations. Two processes may start at the same time: a named lock (GET_LOCK, per
  * database) lets one apply while the other waits and then finds nothing left to do.
+ *
+ * A column that references user_health_profiles(userId) is written `user_id {{user_id_type}}`:
+ * a foreign key needs the same type, character set and collation on both sides, and the original
+ * backend's own profiles table has whatever its server defaulted to (utf8mb4_general_ci on
+ * MariaDB, latin1 on older servers), not our utf8mb4_bin. The placeholder becomes that column's
+ * definition when the migration is applied, and `VARCHAR(255)` (our own 001's) for the checksum,
+ * so files written before the placeholder existed keep their recorded checksums.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -12,6 +19,11 @@ import type { Logger } from 'pino';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const FILE_PATTERN = /^\d{3}_[a-z0-9_]+\.sql$/;
+
+/** Stands for the definition of user_health_profiles.userId in a column that references it. */
+export const USER_ID_TYPE_PLACEHOLDER = '{{user_id_type}}';
+/** userId as our own 001 makes it (in a utf8mb4_bin table), and as checksums render the placeholder. */
+const OWN_USER_ID_TYPE = 'VARCHAR(255)';
 
 export interface Migration {
   /** The file name, e.g. 002_workout_sessions.sql; its order is the order of application. */
@@ -49,9 +61,30 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
     const sql = await readFile(path.join(dir, name), 'utf8');
     const statements = splitStatements(sql);
     if (statements.length === 0) throw new Error(`migration ${name} contains no SQL statement`);
-    migrations.push({ version: name, statements, checksum: createHash('sha256').update(sql).digest('hex') });
+    const checksum = createHash('sha256').update(sql.replaceAll(USER_ID_TYPE_PLACEHOLDER, OWN_USER_ID_TYPE)).digest('hex');
+    migrations.push({ version: name, statements, checksum });
   }
   return migrations;
+}
+
+/**
+ * The definition a column referencing user_health_profiles(userId) must have: that column's type,
+ * character set and collation, whoever created the table; ours when there is no table yet (001
+ * makes it).
+ */
+export async function userIdColumnType(db: Pick<Pool, 'query'>): Promise<string> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT column_type AS type, character_set_name AS charset, collation_name AS collation FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = 'user_health_profiles' AND column_name = 'userId'`,
+  );
+  const row = rows[0];
+  if (!row) return OWN_USER_ID_TYPE;
+  const type = String(row.type);
+  // Names from the server's own catalogue; checked anyway, since they are pasted into DDL.
+  if (!/^[a-z]+(\(\d+\))?( unsigned)?$/i.test(type) || (row.charset !== null && !/^\w+$/.test(`${row.charset}${row.collation}`))) {
+    throw new Error(`user_health_profiles.userId has a definition the migrations cannot reference: ${type} ${row.charset ?? ''} ${row.collation ?? ''}`);
+  }
+  return row.charset === null ? type : `${type} CHARACTER SET ${row.charset} COLLATE ${row.collation}`;
 }
 
 /** Applies the pending migrations and returns their versions ([] when already up to date). */
@@ -91,8 +124,11 @@ export async function runMigrations(pool: Pool, options: RunMigrationsOptions = 
         options.log?.info({ migration: migration.version }, 'applying migration');
         // MySQL commits DDL statement by statement; a file that fails halfway is reported with
         // the statement so it can be finished by hand, and is not recorded as applied.
-        for (const [index, statement] of migration.statements.entries()) {
+        for (const [index, template] of migration.statements.entries()) {
           try {
+            const statement = template.includes(USER_ID_TYPE_PLACEHOLDER)
+              ? template.replaceAll(USER_ID_TYPE_PLACEHOLDER, await userIdColumnType(conn))
+              : template;
             await conn.query(statement);
           } catch (error) {
             throw new Error(

@@ -7,17 +7,25 @@ import { isConnectionError, isMysqlError } from './pool.ts';
 import { assertUid, ensureProfileRow, ensureProfileRows } from './profiles.ts';
 import { fromSessionRow, INSERT_SESSION_SQL, INSERT_SESSIONS_SQL, legacyRowId, SESSION_COLUMNS, SESSION_KEY_SQL, toInsertValues, UPSERT_SESSION_SQL } from './sessionRow.ts';
 
+/**
+ * The person's rows, matched exactly: the first test uses the (user_id, timestamp) index, the
+ * second keeps uids that differ only in case apart when user_id has a case-insensitive collation
+ * (the original backend's table takes its server's default, e.g. utf8mb4_general_ci; Firebase
+ * uids are case-sensitive).
+ */
+const OWNER = 'user_id = ? AND CONVERT(user_id USING utf8mb4) COLLATE utf8mb4_bin = ?';
+
 /** WHERE clause for one person's sessions, optionally in a time range (text compare on ISO UTC). */
 function ownerAndRange(uid: string, range?: TimeRange): { where: string; params: string[] } {
-  if (!range) return { where: 'user_id = ?', params: [uid] };
-  return { where: 'user_id = ? AND `timestamp` >= ? AND `timestamp` < ?', params: [uid, range.fromIso, range.toIso] };
+  if (!range) return { where: OWNER, params: [uid, uid] };
+  return { where: `${OWNER} AND \`timestamp\` >= ? AND \`timestamp\` < ?`, params: [uid, uid, range.fromIso, range.toIso] };
 }
 
 /** WHERE clause for one session of one person, by its UUID or the legacy `mysql-<id>` form. */
 function oneSession(uid: string, sessionId: string): { where: string; params: (string | number)[] } {
   const legacyId = legacyRowId(sessionId);
-  if (legacyId !== undefined) return { where: 'user_id = ? AND id = ? AND session_id IS NULL', params: [uid, legacyId] };
-  return { where: 'user_id = ? AND session_id = ?', params: [uid, sessionId] };
+  if (legacyId !== undefined) return { where: `${OWNER} AND id = ? AND session_id IS NULL`, params: [uid, uid, legacyId] };
+  return { where: `${OWNER} AND session_id = ?`, params: [uid, uid, sessionId] };
 }
 
 /** The time zone a new person takes from their mirror's session; one who set their own keeps it. */

@@ -1,6 +1,7 @@
 /**
  * `stored` acks derived from the stores, not from process state: every session a mirror sent is
- * owed a `stored` ack (kept in Redis by ingest) until it is published. When a mirror subscribes
+ * owed a `stored` ack (kept in Redis by ingest) until the mirror acknowledges it (its PUBACK):
+ * a publish alone only reaches the broker's memory, which a gateway killed a moment later loses. When a mirror subscribes
  * (again, e.g. after a gateway restart), and every 30 s for connected mirrors, the owed acks of
  * sessions both stores hold are (re)sent with feedback built from MySQL history.
  */
@@ -26,8 +27,8 @@ export function createOwedAcks(deps: {
 
   async function send(deviceId: string, owed: { sessionId: string; uid: string }, motivationalFeedback: string): Promise<void> {
     try {
+      // Cleared when the mirror's PUBACK arrives (below), not here.
       await broker.publish(topicFor('sessionsAck', deviceId), { sessionId: owed.sessionId, status: 'stored', motivationalFeedback });
-      await claims.ackSent(deviceId, owed.sessionId, owed.uid);
     } catch (err) {
       log.warn({ err: (err as Error).message, sessionId: owed.sessionId }, 'stored ack not published; it stays owed');
     }
@@ -59,6 +60,19 @@ export function createOwedAcks(deps: {
   broker.aedes.on('subscribe', (subscriptions, client) => {
     const deviceId = (client as { deviceId?: string } | null)?.deviceId;
     if (deviceId && subscriptions.some((s) => s.topic === topicFor('sessionsAck', deviceId) || s.topic.endsWith('#'))) safeDeliver(deviceId);
+  });
+  // The mirror has the `stored` ack: no longer owed.
+  broker.aedes.on('ack', (packet, client) => {
+    const deviceId = (client as { deviceId?: string } | null)?.deviceId;
+    if (!deviceId || !packet || !('topic' in packet) || packet.topic !== topicFor('sessionsAck', deviceId)) return;
+    let ack: { sessionId?: unknown; status?: unknown };
+    try {
+      ack = JSON.parse(Buffer.from(packet.payload).toString('utf8')) as typeof ack;
+    } catch {
+      return;
+    }
+    if (ack.status !== 'stored' || typeof ack.sessionId !== 'string') return;
+    void claims.ackDelivered(deviceId, ack.sessionId).catch((err: Error) => log.warn({ deviceId, err: err.message }, 'delivered stored ack not cleared; it may be sent again'));
   });
   // Acks whose event was lost (a worker that died between its write and its event).
   const sweep = setInterval(() => {

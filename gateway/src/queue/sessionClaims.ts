@@ -137,6 +137,13 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
       await ready();
       await redis.zrem(acksKey(deviceId), `${sessionId} ${uid}`);
     },
+    /** The mirror acknowledged (PUBACK) the `stored` ack of `sessionId`: whoever it was for, it is no longer owed. */
+    async ackDelivered(deviceId: string, sessionId: string): Promise<void> {
+      await ready();
+      const members = await redis.zrange(acksKey(deviceId), 0, -1);
+      const done = members.filter((m) => m.slice(0, m.indexOf(' ')) === sessionId);
+      if (done.length) await redis.zrem(acksKey(deviceId), ...done);
+    },
     async close(): Promise<void> {
       redis.disconnect();
     },

@@ -36,6 +36,8 @@ export async function startScheduledReconcile(
   // The first run one period after start, not at start: a gateway that starts (or restarts) is
   // busy enough, and a store it cannot reach yet would stall its shutdown behind a reconcile.
   const every = config.RECONCILE_EVERY_S * 1000;
+  // A forced worker close does not stop a run under way; this does (between two people).
+  const stopping = new AbortController();
   await queue.upsertJobScheduler('reconcile', { every, startDate: Date.now() + every }, {
     name: 'reconcile',
     opts: { removeOnComplete: 50, removeOnFail: 50 },
@@ -53,7 +55,7 @@ export async function startScheduledReconcile(
             // The emulator cannot list users/ (ListDocuments); there MySQL's uids are everyone.
             firestoreUids: deps.stores.emulatorHost ? undefined : () => listFirestoreUids(deps.stores.firestore),
           },
-          { since, repair: config.RECONCILE_REPAIR, settleMs: config.RECONCILE_SETTLE_S * 1000 },
+          { since, repair: config.RECONCILE_REPAIR, settleMs: config.RECONCILE_SETTLE_S * 1000, signal: stopping.signal },
         );
         recordReconcile(deps.metrics, report);
         deps.metrics.reconcileRuns.inc({ outcome: 'ok' });
@@ -71,5 +73,8 @@ export async function startScheduledReconcile(
   worker.on('failed', (_job, err) => deps.log.error({ err: err.message }, 'scheduled reconcile failed; it runs again next period'));
   worker.on('error', (err) => deps.log.error({ err: err.message }, 'reconcile worker error'));
   // Forced: a reconcile under way is not waited for (it is idempotent and runs again next period).
-  deps.scope.add(() => worker.close(true));
+  deps.scope.add(() => {
+    stopping.abort(new Error('gateway shutting down'));
+    return worker.close(true);
+  });
 }
