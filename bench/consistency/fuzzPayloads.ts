@@ -7,6 +7,7 @@
  * Seeded, so a run can be repeated case for case.
  */
 import { randomUUID } from 'node:crypto';
+import { seededRandom } from '@pose-coach/protocol';
 import { exampleSession } from '@pose-coach/protocol/testing';
 
 export type Expectation = 'accept' | 'reject';
@@ -29,17 +30,6 @@ export interface AckedSession {
   payload: string;
 }
 
-/** mulberry32: small, fast, good enough to pick cases reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -12,6 +12,7 @@ import { commandSchema, topicFor, type Command } from '@pose-coach/protocol';
 import { fleetAdmin } from './support/fleetAdmin.ts';
 import { testFleetKeys } from './support/fleetKeys.ts';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { connectRolloutMirror, type RolloutMirror } from './support/rolloutMirror.ts';
 
 const ADMIN = 'cluster-rollout-admin-token-0123';
 const keys = testFleetKeys();
@@ -27,14 +28,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 }
 
 /** A simulated mirror: records the updates it is sent; acks at once unless told to hold. */
-interface Sim {
-  deviceId: string;
-  secret: string;
-  client?: MqttClient;
-  updates: Command[];
-  hold: boolean;
-  held: Command[];
-}
+type Sim = RolloutMirror;
 
 describe('rollouts across gateways on one Redis', () => {
   let emulator: RunningFirestoreEmulator;
@@ -60,18 +54,7 @@ describe('rollouts across gateways on one Redis', () => {
   const apiOf = (g: TestGateway) => fleetAdmin(() => `http://127.0.0.1:${g.gateway.httpPort}`, ADMIN);
   const rolloutOn = async (g: TestGateway, id: string) => (await apiOf(g)('GET', `/fleet/api/rollouts/${id}`)).body.rollout;
 
-  async function connectSim(g: TestGateway, s: Sim) {
-    const c = await g.connect(s.deviceId, s.secret);
-    await c.subscribeAsync(topicFor('cmd', s.deviceId), { qos: 1 });
-    c.on('message', (topic, payload) => {
-      if (topic !== topicFor('cmd', s.deviceId)) return;
-      const cmd = commandSchema.parse(JSON.parse(payload.toString()));
-      if (cmd.name === 'update') s.updates.push(cmd);
-      if (s.hold) s.held.push(cmd);
-      else c.publish(topicFor('cmdAck', s.deviceId), JSON.stringify({ id: cmd.id, ok: true }), { qos: 1 });
-    });
-    s.client = c;
-  }
+  const connectSim = connectRolloutMirror;
   /** `on[i]` is the gateway mirror i connects to; every gateway must see them all online. */
   async function sims(group: string, on: TestGateway[], seenBy: TestGateway[]): Promise<Sim[]> {
     const out: Sim[] = [];

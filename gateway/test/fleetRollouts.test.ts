@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { commandSchema, topicFor, type Command } from '@pose-coach/protocol';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { connectRolloutMirror, type RolloutMirror } from './support/rolloutMirror.ts';
 import { fleetAdmin } from './support/fleetAdmin.ts';
 import { testFleetKeys } from './support/fleetKeys.ts';
 
@@ -30,26 +31,8 @@ describe('staged rollouts', () => {
   const api = fleetAdmin(() => `http://127.0.0.1:${tg.gateway.httpPort}`, ADMIN);
 
   /** A simulated mirror: records the updates it is sent; acks at once unless told to hold. */
-  interface Sim {
-    deviceId: string;
-    secret: string;
-    client?: MqttClient;
-    updates: Command[];
-    hold: boolean;
-    held: Command[];
-  }
-  async function connectSim(s: Sim) {
-    const c = await tg.connect(s.deviceId, s.secret);
-    await c.subscribeAsync(topicFor('cmd', s.deviceId), { qos: 1 });
-    c.on('message', (topic, payload) => {
-      if (topic !== topicFor('cmd', s.deviceId)) return;
-      const cmd = commandSchema.parse(JSON.parse(payload.toString()));
-      if (cmd.name === 'update') s.updates.push(cmd);
-      if (s.hold) s.held.push(cmd);
-      else c.publish(topicFor('cmdAck', s.deviceId), JSON.stringify({ id: cmd.id, ok: true }), { qos: 1 });
-    });
-    s.client = c;
-  }
+  type Sim = RolloutMirror;
+  const connectSim = (s: Sim) => connectRolloutMirror(tg, s);
   async function sims(group: string, n: number): Promise<Sim[]> {
     const out: Sim[] = [];
     for (let i = 0; i < n; i++) {

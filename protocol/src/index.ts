@@ -15,3 +15,4 @@ export * from './time/periods.ts';
 export * from './history.ts';
 export * from './stats.ts';
 export * from './devicePairing.ts';
+export * from './seededRandom.ts';

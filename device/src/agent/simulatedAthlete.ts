@@ -4,6 +4,7 @@
  * mirror (and the UI labels it as a simulation). Deterministic for a given seed.
  */
 import { KEYPOINT_NAMES, type Keypoint, type KeypointName } from '@pose-coach/inference';
+import { seededRandom } from '@pose-coach/protocol';
 import type { PoseFrame, PoseSource } from './ports.ts';
 
 export interface SimulatedAthleteOptions {
@@ -24,17 +25,6 @@ export interface SimulatedAthleteOptions {
 
 const DEG = Math.PI / 180;
 
-/** A tiny deterministic PRNG (mulberry32) for the keypoint jitter. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The body at squat depth d (0 standing, 1 deepest), side view facing right, in frame pixels. */
 export function squatPose(d: number, width = 640, height = 480): Record<KeypointName, [number, number]> {
@@ -107,7 +97,7 @@ export function createSimulatedAthlete(opts: SimulatedAthleteOptions = {}): Pose
     simulated: true,
     description: `simulated athlete (squats, ${repsPerSet} reps per set, ${fps} fps)`,
     async *poses(signal) {
-      const rand = prng(opts.seed ?? 7);
+      const rand = seededRandom(opts.seed ?? 7);
       const started = performance.now();
       for (let i = 0; !signal.aborted; i++) {
         const t = i / fps;
