@@ -72,40 +72,45 @@ describe.skipIf(chromiumMissing)(`mirror UI in Chromium, scripted input${chromiu
     return page;
   }
 
-  it('keeps the overlay’s frame pacing while poses arrive at 30 fps (recorded agent stream)', async () => {
+  // Retried: on 2 shared cores a burst from another test file can drop frames in one 12 s window
+  // (seen once in CI: 9.8 % where the file alone gives 0.4 %); a real regression fails every try.
+  it('keeps the overlay’s frame pacing while poses arrive at 30 fps (recorded agent stream)', { retry: 2 }, async () => {
     const events = recording();
     const end = events.findIndex((e) => e.event.type === 'session' && e.event.state === 'ended');
     const page = await open(PORTRAIT);
-    await waitForScreen(page, 'connecting', 5000);
-    const baseline = await baselineDropShare(page, 4000);
-    const baseShare = baseline.dropped / Math.max(1, baseline.frames);
-    const playing = agent.play(events.slice(0, end));
-    await waitForScreen(page, 'workout', 10_000);
-    // Poses of the recording after this point are the ones measured.
-    const workoutAt = events.find((e) => e.event.type === 'session' && e.event.state === 'active')!.t;
-    await page.evaluate(() => (window as unknown as { poseCoach: { frames: { reset(): void } } }).poseCoach.frames.reset());
-    const t0 = Date.now();
-    await playing;
-    const posesSent = events.slice(0, end).filter((e) => e.t >= workoutAt && e.event.type === "pose" && e.event.keypoints.length > 0).length;
-    const report = await page.evaluate(() => (window as unknown as { poseCoach: { frames: { report(): FrameReport } } }).poseCoach.frames.report());
-    const seconds = (Date.now() - t0) / 1000;
-    const bound = Math.max(MAX_DROPPED_SHARE, baseShare + MAX_DROPPED_ABOVE_BASELINE);
-    const rows = {
-      'animation frames': report.frames,
-      'refresh interval (ms, median)': report.refreshMs.toFixed(1),
-      'dropped frames': `${report.dropped} (${((report.dropped / Math.max(1, report.frames)) * 100).toFixed(2)}%, bound ${(bound * 100).toFixed(2)}%)`,
-      'empty page, same run': `${baseline.dropped} of ${baseline.frames} dropped (${(baseShare * 100).toFixed(2)}%)`,
-      'draw ms p95 / max': `${report.drawMsP95.toFixed(2)} / ${report.drawMsMax.toFixed(2)}`,
-      'camera frames received / drawn': `${report.posesReceived} / ${report.posesDrawn} in ${seconds.toFixed(1)} s (${(report.posesReceived / seconds).toFixed(1)}/s in)`,
-    };
-    console.log('overlay frame pacing at 30 fps input:\n' + Object.entries(rows).map(([k, v]) => `  ${k.padEnd(32)} ${v}`).join('\n'));
-    expect(report.frames).toBeGreaterThan(seconds * 20);
-    expect(report.dropped / report.frames).toBeLessThanOrEqual(bound);
-    // Nearly every camera frame reached the screen (two landing between the same two draws show as one).
-    expect(report.posesReceived).toBeGreaterThan(posesSent * 0.8);
-    expect(report.posesDrawn / report.posesReceived).toBeGreaterThan(MIN_DRAWN_SHARE);
-    await page.close();
-    await agent.close();
+    try {
+      await waitForScreen(page, 'connecting', 5000);
+      const baseline = await baselineDropShare(page, 4000);
+      const baseShare = baseline.dropped / Math.max(1, baseline.frames);
+      const playing = agent.play(events.slice(0, end));
+      await waitForScreen(page, 'workout', 10_000);
+      // Poses of the recording after this point are the ones measured.
+      const workoutAt = events.find((e) => e.event.type === 'session' && e.event.state === 'active')!.t;
+      await page.evaluate(() => (window as unknown as { poseCoach: { frames: { reset(): void } } }).poseCoach.frames.reset());
+      const t0 = Date.now();
+      await playing;
+      const posesSent = events.slice(0, end).filter((e) => e.t >= workoutAt && e.event.type === "pose" && e.event.keypoints.length > 0).length;
+      const report = await page.evaluate(() => (window as unknown as { poseCoach: { frames: { report(): FrameReport } } }).poseCoach.frames.report());
+      const seconds = (Date.now() - t0) / 1000;
+      const bound = Math.max(MAX_DROPPED_SHARE, baseShare + MAX_DROPPED_ABOVE_BASELINE);
+      const rows = {
+        'animation frames': report.frames,
+        'refresh interval (ms, median)': report.refreshMs.toFixed(1),
+        'dropped frames': `${report.dropped} (${((report.dropped / Math.max(1, report.frames)) * 100).toFixed(2)}%, bound ${(bound * 100).toFixed(2)}%)`,
+        'empty page, same run': `${baseline.dropped} of ${baseline.frames} dropped (${(baseShare * 100).toFixed(2)}%)`,
+        'draw ms p95 / max': `${report.drawMsP95.toFixed(2)} / ${report.drawMsMax.toFixed(2)}`,
+        'camera frames received / drawn': `${report.posesReceived} / ${report.posesDrawn} in ${seconds.toFixed(1)} s (${(report.posesReceived / seconds).toFixed(1)}/s in)`,
+      };
+      console.log('overlay frame pacing at 30 fps input:\n' + Object.entries(rows).map(([k, v]) => `  ${k.padEnd(32)} ${v}`).join('\n'));
+      expect(report.frames).toBeGreaterThan(seconds * 20);
+      expect(report.dropped / report.frames).toBeLessThanOrEqual(bound);
+      // Nearly every camera frame reached the screen (two landing between the same two draws show as one).
+      expect(report.posesReceived).toBeGreaterThan(posesSent * 0.8);
+      expect(report.posesDrawn / report.posesReceived).toBeGreaterThan(MIN_DRAWN_SHARE);
+    } finally {
+      await page.close();
+      await agent.close();
+    }
   });
 
   it('replays a recorded stream without an agent (development mode), labelled SIMULATION, with reduced motion respected', async () => {
