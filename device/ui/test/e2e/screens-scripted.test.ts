@@ -16,14 +16,21 @@ import { buildUi, chromiumMissing, launchChromium, LANDSCAPE, PORTRAIT, shoot, w
 import { startScriptedAgent, type ScriptedAgent } from './scriptedAgent.ts';
 
 /**
- * Dropped animation frames allowed while poses arrive at 30 fps: 5 % of all frames, or, on a
- * machine busy enough to drop frames of an empty page, 3 points above that page's share measured
- * in the same run just before (the overlay's own cost, not the machine's).
+ * What the overlay itself may cost the page's main thread while poses arrive at 30 fps: a draw
+ * well inside one 60 Hz refresh (16.7 ms) at the 95th percentile, and no long task (over 50 ms)
+ * taking more than 2 % of the time. Dropped animation frames are printed beside an empty page's
+ * share in the same run but not bounded: in headless Chromium on two shared cores they follow
+ * the machine's load (0-0.6 % alone, 9-13 % in one CI run whose empty page dropped none), which
+ * is what the guide means by timing-bound tests meaning nothing on a busy box.
  */
-const MAX_DROPPED_SHARE = 0.05;
-const MAX_DROPPED_ABOVE_BASELINE = 0.03;
-/** Camera frames that must reach the screen as a distinct drawing (two can land in one refresh). */
-const MIN_DRAWN_SHARE = 0.7;
+const MAX_DRAW_MS_P95 = 6;
+const MAX_LONG_TASK_SHARE = 0.02;
+/**
+ * Camera frames that must reach the screen as a distinct drawing. Two can land in one refresh, more
+ * often on a loaded machine (93 % drawn alone, 77 % with three busy loops beside it); an overlay that
+ * skipped every other pose would sit at 50 %.
+ */
+const MIN_DRAWN_SHARE = 0.5;
 
 /** Animation frames of the page as it is, with nothing drawn: the machine's own frame drops. */
 async function baselineDropShare(page: Page, ms: number): Promise<{ frames: number; dropped: number }> {
@@ -44,6 +51,17 @@ async function baselineDropShare(page: Page, ms: number): Promise<{ frames: numb
       }),
     ms,
   );
+}
+
+/** Starts summing the page's long tasks (main thread busy over 50 ms at a stretch). */
+async function watchLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { longTaskMs: number };
+    w.longTaskMs = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTaskMs += e.duration;
+    }).observe({ type: 'longtask' });
+  });
 }
 
 const HELLO = { type: 'hello', deviceId: 'mirror-e2e', appVersion: '0.1.0', source: 'camera', simulated: false, exercise: 'auto' } as const;
@@ -72,9 +90,7 @@ describe.skipIf(chromiumMissing)(`mirror UI in Chromium, scripted input${chromiu
     return page;
   }
 
-  // Retried: on 2 shared cores a burst from another test file can drop frames in one 12 s window
-  // (seen once in CI: 9.8 % where the file alone gives 0.4 %); a real regression fails every try.
-  it('keeps the overlay’s frame pacing while poses arrive at 30 fps (recorded agent stream)', { retry: 2 }, async () => {
+  it('draws every pose of a 30 fps stream within a fraction of a refresh, without long tasks (recorded agent stream)', async () => {
     const events = recording();
     const end = events.findIndex((e) => e.event.type === 'session' && e.event.state === 'ended');
     const page = await open(PORTRAIT);
@@ -87,23 +103,26 @@ describe.skipIf(chromiumMissing)(`mirror UI in Chromium, scripted input${chromiu
       // Poses of the recording after this point are the ones measured.
       const workoutAt = events.find((e) => e.event.type === 'session' && e.event.state === 'active')!.t;
       await page.evaluate(() => (window as unknown as { poseCoach: { frames: { reset(): void } } }).poseCoach.frames.reset());
+      await watchLongTasks(page);
       const t0 = Date.now();
       await playing;
       const posesSent = events.slice(0, end).filter((e) => e.t >= workoutAt && e.event.type === "pose" && e.event.keypoints.length > 0).length;
       const report = await page.evaluate(() => (window as unknown as { poseCoach: { frames: { report(): FrameReport } } }).poseCoach.frames.report());
+      const longTaskMs = await page.evaluate(() => (window as unknown as { longTaskMs: number }).longTaskMs);
       const seconds = (Date.now() - t0) / 1000;
-      const bound = Math.max(MAX_DROPPED_SHARE, baseShare + MAX_DROPPED_ABOVE_BASELINE);
       const rows = {
         'animation frames': report.frames,
         'refresh interval (ms, median)': report.refreshMs.toFixed(1),
-        'dropped frames': `${report.dropped} (${((report.dropped / Math.max(1, report.frames)) * 100).toFixed(2)}%, bound ${(bound * 100).toFixed(2)}%)`,
+        'dropped frames': `${report.dropped} (${((report.dropped / Math.max(1, report.frames)) * 100).toFixed(2)}%, not bounded: machine load)`,
         'empty page, same run': `${baseline.dropped} of ${baseline.frames} dropped (${(baseShare * 100).toFixed(2)}%)`,
-        'draw ms p95 / max': `${report.drawMsP95.toFixed(2)} / ${report.drawMsMax.toFixed(2)}`,
+        'draw ms p95 / max': `${report.drawMsP95.toFixed(2)} / ${report.drawMsMax.toFixed(2)} (bound ${MAX_DRAW_MS_P95} at p95)`,
+        'long tasks': `${longTaskMs.toFixed(0)} ms of ${(seconds * 1000).toFixed(0)} (${((longTaskMs / (seconds * 10))).toFixed(2)}%, bound ${MAX_LONG_TASK_SHARE * 100}%)`,
         'camera frames received / drawn': `${report.posesReceived} / ${report.posesDrawn} in ${seconds.toFixed(1)} s (${(report.posesReceived / seconds).toFixed(1)}/s in)`,
       };
-      console.log('overlay frame pacing at 30 fps input:\n' + Object.entries(rows).map(([k, v]) => `  ${k.padEnd(32)} ${v}`).join('\n'));
+      console.log('overlay at 30 fps input:\n' + Object.entries(rows).map(([k, v]) => `  ${k.padEnd(32)} ${v}`).join('\n'));
       expect(report.frames).toBeGreaterThan(seconds * 20);
-      expect(report.dropped / report.frames).toBeLessThanOrEqual(bound);
+      expect(report.drawMsP95).toBeLessThanOrEqual(MAX_DRAW_MS_P95);
+      expect(longTaskMs / (seconds * 1000)).toBeLessThanOrEqual(MAX_LONG_TASK_SHARE);
       // Nearly every camera frame reached the screen (two landing between the same two draws show as one).
       expect(report.posesReceived).toBeGreaterThan(posesSent * 0.8);
       expect(report.posesDrawn / report.posesReceived).toBeGreaterThan(MIN_DRAWN_SHARE);
