@@ -15,7 +15,7 @@ export { toSessionDocument, fromSessionDocument } from './firestore/sessionDocum
 
 export { createMysqlPool, isMysqlError, type Queryable } from './mysql/pool.ts';
 export { runMigrations, loadMigrations, splitStatements, MIGRATIONS_DIR, type Migration, type RunMigrationsOptions } from './mysql/migrations.ts';
-export { ensureProfile, ensureProfileRow, getProfile, type HealthProfile, type ProfileFields } from './mysql/profiles.ts';
+export { assertUidStorable, ensureProfile, ensureProfileRow, getProfile, UnstorableUidError, type HealthProfile, type ProfileFields } from './mysql/profiles.ts';
 export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
 
 // Periods and time zones live in protocol (the mirror's history uses the same rule); re-exported for the gateway.

@@ -291,3 +291,50 @@ describe('a pairing code that runs out', () => {
     expect(await t.gateway.registry.bindingOf(deviceId)).toBeUndefined();
   });
 });
+
+describe("pairing beside the original backend's profiles table (VARCHAR(36), latin1, case-insensitive)", () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, {
+      // The seed's table exists before the gateway's migrations run, in an older server's defaults.
+      beforeMigrations: async (db) => {
+        await db.pool.query('CREATE TABLE user_health_profiles (userId VARCHAR(36) NOT NULL PRIMARY KEY, age INT NULL) DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci');
+      },
+    });
+  });
+  afterAll(async () => t?.stop());
+
+  it('refuses, storing nothing, an account id the table cannot hold as itself (too long, not latin1, differing only in case), and the code still pairs an account it can', async () => {
+    const { deviceId, secret } = await t.gateway.registry.create({ room: 'Hall' });
+    const grant = (await mirrorHttp(t, deviceId, secret).authorize()).body as { user_code: string };
+    const claimAs = async (who: string) => {
+      const token = await t.tokens.sign(who, { name: 'Someone' });
+      const res = await t.gateway.api.inject({ method: 'POST', url: '/api/pairing/claim', headers: { authorization: `Bearer ${token}` }, payload: { user_code: grant.user_code } });
+      return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+    };
+    const rowsLike = async (who: string) =>
+      (await t.db.pool.query<RowDataPacket[]>('SELECT userId FROM user_health_profiles WHERE userId LIKE ?', [`${who.slice(0, 8)}%`]))[0].length;
+
+    await t.db.pool.query("INSERT INTO user_health_profiles (userId) VALUES ('CaseOnlyUid')");
+    const refused = [
+      ['too long', 'u'.repeat(40), /40 characters.*at most 36/],
+      ['not latin1', 'użytkownik-ł', /characters .*latin1/],
+      ['differing only in case', 'caseonlyuid', /differs only in letter case/],
+    ] as const;
+    for (const [why, who, says] of refused) {
+      const res = await claimAs(who);
+      expect(res, why).toMatchObject({ status: 422, body: { error: 'ACCOUNT_NOT_STORABLE', message: expect.stringMatching(says) } });
+      expect(await t.gateway.registry.bindingOf(deviceId), why).toBeUndefined();
+    }
+    // Nothing half-written: no truncated or '?'-mangled profile rows, the other person's row untouched.
+    expect(await rowsLike('uuuuuuuu')).toBe(0);
+    expect(await rowsLike('u?ytkown')).toBe(0);
+    const [[caseRow]] = await t.db.pool.query<RowDataPacket[]>("SELECT CONVERT(userId USING utf8mb4) AS uid FROM user_health_profiles WHERE userId = 'caseonlyuid'");
+    expect(caseRow?.uid).toBe('CaseOnlyUid');
+
+    // The code was given back each time: an account the table can hold pairs with it.
+    const ok = await claimAs('FirebaseUid28charsAbCdEfGhIj');
+    expect(ok.status).toBe(200);
+    expect(await t.gateway.registry.bindingOf(deviceId)).toMatchObject({ uid: 'FirebaseUid28charsAbCdEfGhIj' });
+  });
+});

@@ -23,6 +23,39 @@ export function assertUid(uid: string): void {
   }
 }
 
+/**
+ * A uid the profiles table cannot hold as itself. The table may be the original backend's, made in
+ * its server's default character set and collation: a longer uid is truncated by INSERT IGNORE, a
+ * character outside latin1 becomes '?', and under a case-insensitive collation two people whose
+ * uids differ only in case would share one row, its settings and pairings, and deleting either
+ * account would cascade to both. Refused when the person pairs, before anything of theirs is stored.
+ */
+export class UnstorableUidError extends Error {
+  override name = 'UnstorableUidError';
+}
+
+/** Throws UnstorableUidError unless user_health_profiles.userId can hold `uid` exactly, as its own row. */
+export async function assertUidStorable(db: Queryable, uid: string): Promise<void> {
+  assertUid(uid);
+  const [cols] = await db.query<RowDataPacket[]>(
+    `SELECT character_maximum_length AS max, character_set_name AS charset FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = 'user_health_profiles' AND column_name = 'userId'`,
+  );
+  const col = cols[0];
+  if (col?.max != null && [...uid].length > Number(col.max)) {
+    throw new UnstorableUidError(`this account's id is ${[...uid].length} characters; this gateway's database holds at most ${col.max}`);
+  }
+  // The server's own charset name, checked anyway since it is pasted into the statement.
+  if (col?.charset != null && /^\w+$/.test(String(col.charset))) {
+    const [[back]] = await db.query<RowDataPacket[]>(`SELECT CONVERT(CONVERT(? USING ${String(col.charset)}) USING utf8mb4) AS uid`, [uid]);
+    if (String(back?.uid) !== uid) throw new UnstorableUidError(`this account's id has characters this gateway's database (${col.charset}) cannot store`);
+  }
+  const [held] = await db.query<RowDataPacket[]>('SELECT CONVERT(userId USING utf8mb4) AS uid FROM user_health_profiles WHERE userId = ?', [uid]);
+  if (held.some((r) => String(r.uid) !== uid) && !held.some((r) => String(r.uid) === uid)) {
+    throw new UnstorableUidError("this account's id differs only in letter case from another account's, which this gateway's database cannot tell apart");
+  }
+}
+
 /** The statements of ensureProfileRow(s), for `values`: one row's placeholders, or `?` for query()'s nested rows. */
 const insertProfilesSql = (values: string) => `INSERT IGNORE INTO user_health_profiles (userId) VALUES ${values}`;
 // A new person takes the given time zone; one who set their own keeps it.
@@ -54,10 +87,11 @@ export async function ensureProfileRows(db: Queryable, people: { uid: string; ti
 /**
  * Creates the person's profile if missing; updates only the fields given (an absent field keeps
  * its stored value). `db` may be a pool or a connection inside a transaction. The settings live
- * in the gateway's own table user_settings (008).
+ * in the gateway's own table user_settings (008). A uid the table cannot hold as itself is refused
+ * (UnstorableUidError) before anything is written.
  */
 export async function ensureProfile(db: Queryable, uid: string, fields: ProfileFields = {}): Promise<void> {
-  assertUid(uid);
+  await assertUidStorable(db, uid);
   if (fields.timeZone !== undefined) assertTimeZone(fields.timeZone);
   if (fields.displayName !== undefined && fields.displayName.length > 255) {
     throw new Error('displayName must be at most 255 characters');

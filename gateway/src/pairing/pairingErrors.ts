@@ -15,6 +15,7 @@ export const PAIRING_ERRORS = {
   NOT_YOUR_MIRROR: { status: 403 },
   UNKNOWN_DEVICE: { status: 404 },
   DEVICE_AUTH_REQUIRED: { status: 401 },
+  ACCOUNT_NOT_STORABLE: { status: 422 },
 } as const;
 
 export type PairingErrorCode = keyof typeof PAIRING_ERRORS;

@@ -6,6 +6,7 @@
  * updates Firestore and the mirror's retained message (pairingState.ts).
  */
 import type { DeviceAuthorization } from '@pose-coach/protocol';
+import { UnstorableUidError } from '@pose-coach/cloud-sync';
 import type { DeviceBinding, DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { VerifiedUser } from '../api/firebaseAuth.ts';
 import type { Logger } from '../log.ts';
@@ -139,6 +140,10 @@ export function createPairingService(deps: PairingServiceDeps) {
         binding = await deps.registry.bind(outcome.deviceId, user.uid, { displayName });
       } catch (err) {
         await deps.codes.finish(code, 'pending'); // nothing was paired: the code may be tried again
+        if (err instanceof UnstorableUidError) {
+          log.warn({ deviceId: outcome.deviceId, reason: err.message }, 'pairing refused: the account id cannot be stored');
+          throw new PairingError('ACCOUNT_NOT_STORABLE', `This account cannot be paired with this mirror: ${err.message}. Nothing was stored.`);
+        }
         throw err;
       }
       await deps.codes.finish(code, 'used', { displayName, pairingId: binding.pairingId });

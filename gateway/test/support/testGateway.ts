@@ -40,12 +40,15 @@ export async function startTestGateway(
   overrides: Partial<GatewayConfig> = {},
   opts: {
     mysqlUrl?: (dbUrl: string) => Promise<string> | string;
+    /** Runs on the new database before the gateway migrates it (an older schema already there, say). */
+    beforeMigrations?: (db: TestDatabase) => Promise<void>;
     /** Another gateway of the same cluster: its database, Redis prefix, Firestore, TLS certificate and token issuer; stopping this one leaves them. */
     joining?: TestGateway;
   } = {},
 ): Promise<TestGateway> {
   const shared = opts.joining;
-  const db = shared?.db ?? (await createTestDatabase());
+  const db = shared?.db ?? (await createTestDatabase({ migrate: !opts.beforeMigrations }));
+  if (!shared && opts.beforeMigrations) await opts.beforeMigrations(db);
   const tokens = shared?.tokens ?? (await startTokenIssuer());
   const prefix = shared?.prefix ?? `pc-test-${randomBytes(4).toString('hex')}`;
   const dataDir = shared ? shared.gateway.config.GATEWAY_DATA_DIR : mkdtempSync(join(tmpdir(), 'pc-gateway-'));

@@ -39,7 +39,7 @@ export async function phonePairingRoutes(app: FastifyInstance, deps: PairingRout
 
   app.post(
     '/claim',
-    { schema: { summary: "Phone: pair the code's mirror with the token's person", body: userCodeBody, response: { 200: z.object({ ...mirror, pairingId: z.string() }).describe('{deviceId, name, room, displayName, pairingId}'), ...codeRefusals } } },
+    { schema: { summary: "Phone: pair the code's mirror with the token's person", body: userCodeBody, response: { 200: z.object({ ...mirror, pairingId: z.string() }).describe('{deviceId, name, room, displayName, pairingId}'), ...codeRefusals, 422: refusal("ACCOUNT_NOT_STORABLE: the account's id does not fit this gateway's database (too long, characters it cannot store, or another id differing only in case)") } } },
     async (req: CodeRequest) => {
       const paired = await deps.service.claim(req.user!, req.body.user_code, req.ip);
       return { success: true, deviceId: paired.deviceId, name: paired.name, room: paired.room, displayName: paired.displayName, pairingId: paired.pairingId };
