@@ -16,7 +16,7 @@ export { toSessionDocument, fromSessionDocument } from './firestore/sessionDocum
 export { createMysqlPool, isMysqlError, type Queryable } from './mysql/pool.ts';
 export { runMigrations, loadMigrations, splitStatements, MIGRATIONS_DIR, type Migration, type RunMigrationsOptions } from './mysql/migrations.ts';
 export { assertUidStorable, ensureProfile, ensureProfileRow, getProfile, UnstorableUidError, type HealthProfile, type ProfileFields } from './mysql/profiles.ts';
-export { createMysqlSessionRepository } from './mysql/sessionRepository.ts';
+export { createMysqlSessionRepository, setMysqlMovement } from './mysql/sessionRepository.ts';
 
 // Periods and time zones live in protocol (the mirror's history uses the same rule); re-exported for the gateway.
 export { periodRange, PERIODS, type Period, assertTimeZone, isTimeZone, localDateAt, addDays, startOfLocalDay, type LocalDate } from '@pose-coach/protocol';

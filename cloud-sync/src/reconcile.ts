@@ -7,7 +7,7 @@
  * - only in Firestore → copied to MySQL;
  * - only in MySQL → copied to Firestore (data recovery: Firestore lost it);
  * - in both with a field that differs (exercise, reps, accuracy to 6 decimals, timestamp,
- *   duration, feedbackPoints, deviceId) → the MySQL row is rewritten from Firestore, every
+ *   duration, feedbackPoints, deviceId, simulated, movement) → the MySQL row is rewritten from Firestore, every
  *   field, whichever side looks "better";
  * - a session with a tombstone (deleted by its owner) → deleted from whichever store still
  *   holds it, never copied back.
@@ -85,6 +85,8 @@ export function differingFields(a: WorkoutSessionRecord, b: WorkoutSessionRecord
   if (a.duration !== b.duration) out.push('duration');
   if (JSON.stringify(a.feedbackPoints) !== JSON.stringify(b.feedbackPoints)) out.push('feedbackPoints');
   if ((a.deviceId ?? null) !== (b.deviceId ?? null)) out.push('deviceId');
+  if (Boolean(a.simulated) !== Boolean(b.simulated)) out.push('simulated');
+  if ((a.movement ?? null) !== (b.movement ?? null)) out.push('movement');
   return out;
 }
 

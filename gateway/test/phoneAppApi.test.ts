@@ -129,6 +129,8 @@ describe('the phone app API', () => {
     const named = await api().inject({ method: 'PATCH', url: `/api/users/${uid}/history/${other.sessionId}`, headers: await auth(uid), payload: { movement: 'Jumping jacks' } });
     expect(named.json()).toMatchObject({ success: true, session: { exercise: 'other', movement: 'Jumping jacks' } });
     expect((await t.gateway.firestore.doc(`users/${uid}/workoutSessions/${other.sessionId}`).get()).data()).toMatchObject({ exercise: 'other', movement: 'Jumping jacks' });
+    const [[row]] = await t.db.pool.query<RowDataPacket[]>('SELECT exercise, movement FROM workout_sessions WHERE session_id = ?', [other.sessionId]);
+    expect(row).toMatchObject({ exercise: 'other', movement: 'Jumping jacks' });
     expect((await get(uid, `/api/users/${uid}/progress?tz=UTC`)).json().accuracy.map((a: { activity: string }) => a.activity).sort()).toEqual(['Jumping jacks', 'squat']);
 
     const refused = await api().inject({ method: 'PATCH', url: `/api/users/${uid}/history/${squat.sessionId}`, headers: await auth(uid), payload: { movement: 'Lunges' } });

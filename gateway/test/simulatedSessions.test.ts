@@ -2,6 +2,8 @@
  * Sessions of the simulated athlete: stored, and shown as simulated, by a gateway on the embedded
  * or emulated stores; refused (naming `simulated`) by one writing a production Firestore.
  */
+import type { RowDataPacket } from 'mysql2/promise';
+import { createMysqlSessionRepository } from '@pose-coach/cloud-sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storesAreForDevelopment } from '../src/ingest/ingestSession.ts';
 import { makeSession, startTestGateway, type TestGateway } from './support/testGateway.ts';
@@ -19,7 +21,7 @@ describe('simulated sessions', () => {
     beforeAll(async () => (t = await startTestGateway()), 60_000);
     afterAll(() => t?.stop());
 
-    it('are stored, carry simulated: true in both the document and the API, and real ones carry nothing', async () => {
+    it('are stored, carry simulated: true in both stores and the API, and real ones carry nothing', async () => {
       const { deviceId, secret, uid } = await t.provision();
       const client = await t.connect(deviceId, secret);
       const simulated = makeSession({ sessionId: crypto.randomUUID(), simulated: true });
@@ -27,6 +29,10 @@ describe('simulated sessions', () => {
       expect((await t.publishSession(client, deviceId, simulated)).map((a) => a.status)).toEqual(['queued', 'stored']);
       expect((await t.publishSession(client, deviceId, real)).map((a) => a.status)).toEqual(['queued', 'stored']);
       expect((await t.gateway.firestore.doc(`users/${uid}/workoutSessions/${simulated.sessionId}`).get()).get('simulated')).toBe(true);
+      const [rows] = await t.db.pool.query<RowDataPacket[]>('SELECT session_id, simulated FROM workout_sessions WHERE session_id IN (?, ?)', [simulated.sessionId, real.sessionId]);
+      expect(Object.fromEntries(rows.map((r) => [r.session_id, r.simulated]))).toEqual({ [simulated.sessionId]: 1, [real.sessionId]: 0 });
+      // Read back through MySQL alone (the fallback when Firestore is down), it is still marked.
+      expect((await createMysqlSessionRepository(t.db.pool).get(uid, simulated.sessionId))?.simulated).toBe(true);
       const res = await t.gateway.api.inject({ method: 'GET', url: `/api/users/${uid}/workout-sessions`, headers: { authorization: `Bearer ${await t.tokens.sign(uid)}` } });
       const list = res.json().sessions as { sessionId: string; simulated?: boolean }[];
       expect(list.find((s) => s.sessionId === simulated.sessionId)?.simulated).toBe(true);

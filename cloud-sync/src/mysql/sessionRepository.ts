@@ -165,3 +165,13 @@ export function createMysqlSessionRepository(pool: Pool): SessionRepository {
     },
   };
 }
+
+/**
+ * Names the movement of one of the person's sessions in MySQL (the phone's PATCH writes Firestore
+ * first). False when MySQL has no such row yet: its copy arrives from Firestore with the name.
+ */
+export async function setMysqlMovement(pool: Pool, uid: string, sessionId: string, movement: string): Promise<boolean> {
+  const { where, params } = oneSession(uid, sessionId);
+  const [result] = await pool.execute<ResultSetHeader>(`UPDATE workout_sessions SET movement = ? WHERE ${where}`, [movement, ...params]);
+  return result.affectedRows > 0;
+}

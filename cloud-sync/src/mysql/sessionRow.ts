@@ -1,11 +1,11 @@
-/** Session ⇄ workout_sessions row (the original columns plus session_id and device_id). */
+/** Session ⇄ workout_sessions row (the original columns plus session_id, device_id, simulated and movement). */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { StoredSession } from '@pose-coach/protocol';
 import { roundAccuracy, type WorkoutSessionRecord } from '../sessionRepository.ts';
 import { epochToIso } from './profiles.ts';
 
 export const SESSION_COLUMNS = `id, session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration,
-  feedback_points, UNIX_TIMESTAMP(created_at) AS created_epoch`;
+  feedback_points, simulated, movement, UNIX_TIMESTAMP(created_at) AS created_epoch`;
 
 /**
  * Rows the original backend wrote have no session_id; they are addressed as `mysql-<id>` so
@@ -31,23 +31,26 @@ export function toInsertValues(session: StoredSession): (string | number | null)
     // (protocol normaliseStoredNumbers), so this keeps the value Firestore has.
     Math.round(session.duration),
     JSON.stringify(session.feedbackPoints),
+    session.simulated ? 1 : 0,
+    session.movement ?? null,
   ];
 }
 
 export const INSERT_SESSION_SQL = `INSERT INTO workout_sessions
-  (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points, simulated, movement)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** Several rows in one statement, for query() with [[...toInsertValues(session)], ...]. */
 export const INSERT_SESSIONS_SQL = `INSERT INTO workout_sessions
-  (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points)
+  (session_id, user_id, device_id, exercise, reps, accuracy, \`timestamp\`, duration, feedback_points, simulated, movement)
   VALUES ?`;
 
 /** Reconcile's repair: the row becomes exactly the session (created_at kept). */
 export const UPSERT_SESSION_SQL = `${INSERT_SESSION_SQL}
   ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), device_id = VALUES(device_id), exercise = VALUES(exercise),
     reps = VALUES(reps), accuracy = VALUES(accuracy), \`timestamp\` = VALUES(\`timestamp\`),
-    duration = VALUES(duration), feedback_points = VALUES(feedback_points)`;
+    duration = VALUES(duration), feedback_points = VALUES(feedback_points), simulated = VALUES(simulated),
+    movement = VALUES(movement)`;
 
 /** A row's session id in the order pages use: its UUID, or mysql-<id> for the original backend's rows. */
 export const SESSION_KEY_SQL = `COALESCE(session_id, CONCAT('${LEGACY_PREFIX}', id))`;
@@ -79,5 +82,7 @@ export function fromSessionRow(row: RowDataPacket): WorkoutSessionRecord {
     createdAt: epochToIso(row.created_epoch),
   };
   if (row.device_id !== null) record.deviceId = String(row.device_id);
+  if (Number(row.simulated) === 1) record.simulated = true;
+  if (row.movement !== null && row.movement !== undefined) record.movement = String(row.movement);
   return record;
 }

@@ -17,6 +17,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Firestore } from 'firebase-admin/firestore';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
+import { setMysqlMovement } from '@pose-coach/cloud-sync';
 import { pathSafeId, sessionDocPath, sessionPayloadSchema, storedSessionSchema } from '@pose-coach/protocol';
 import type { ApiDeps } from '../buildApi.ts';
 import type { PhonePageSettings } from '../../pairing/phonePage.ts';
@@ -183,7 +184,7 @@ export function phoneAppUserRoutes(app: FastifyInstance, deps: ApiDeps, phone: P
     '/history/:sessionId',
     {
       schema: {
-        summary: 'Name the movement of a session recorded as `other` (kept in Firestore)',
+        summary: 'Name the movement of a session recorded as `other` (kept in both stores)',
         params: sessionParams,
         body: movementBody,
         response: { 200: z.object({ success: z.literal(true), session: storedSessionSchema }).describe('{success, session}'), ...refusals, 404: notFound, 409: refusal('NOT_OTHER: the session has a known exercise') },
@@ -195,8 +196,12 @@ export function phoneAppUserRoutes(app: FastifyInstance, deps: ApiDeps, phone: P
       const session = await reads.get(uid, sessionId);
       if (!session) throw new PhoneAppError('NOT_FOUND', `no session ${sessionId} for this person`);
       if (session.exercise !== 'other') throw new PhoneAppError('NOT_OTHER', `this session is a ${session.exercise}: only a session recorded as "other" can be given a movement name`);
-      // Firestore only: the MySQL table keeps the original backend's columns, and `exercise` stays "other" in both.
+      // `exercise` stays "other" in both stores. Firestore (the primary record) first; a MySQL write
+      // that fails is logged and put right by reconcile, which compares `movement` too.
       await phone.firestore.doc(sessionDocPath(uid, session.sessionId)).update({ movement });
+      await setMysqlMovement(deps.pool, uid, session.sessionId, movement).catch((err: Error) =>
+        deps.log.warn({ sessionId: session.sessionId, err: err.message }, 'movement name not written to MySQL: reconcile copies it from Firestore'),
+      );
       live.updated(uid, { ...session, movement });
       return { success: true, session: { ...session, movement } };
     },
