@@ -179,7 +179,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       },
       phoneApp: {
         dir: phoneAppDir(config),
-        settings: phonePageSettings(config),
+        settings: phonePageSettings(config, { localAuth: Boolean(localAuth) }),
         firestore,
         unpair: (deviceId, uid) => pairing.service.unpair(deviceId, { kind: 'user', uid }).then(() => undefined),
       },

@@ -3,7 +3,7 @@
  * gateway's own port: accounts made and signed in with the Auth emulator's REST calls, tokens
  * the API accepts, refresh, refusals in the SDK's own words; the key and the accounts kept under
  * the data dir across a restart; `pose-coach dev token` signing with that key, and refusing when
- * a real Firebase project is configured.
+ * a real Firebase project is configured; the phone app in Chromium signing up against it.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import { chromiumMissing, launchHeadlessPhone } from './support/headlessChromium.ts';
+import { buildPhoneApp } from './support/phoneAppBuild.ts';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -96,4 +98,37 @@ describe('the local sign-in (Firebase Auth emulator protocol on the gateway)', (
       await t.stop();
     }
   });
+});
+
+describe.skipIf(chromiumMissing)('the phone app on the local sign-in (what `npm start` serves)', () => {
+  it('is configured without a Firebase project: makes an account on the gateway, signs in and opens the workouts', async () => {
+    const app = await buildPhoneApp();
+    const t = await startTestGateway({ AUTH_MODE: 'local', GATEWAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'pc-local-app-')), PHONE_APP_DIR: app.dir });
+    const phone = await launchHeadlessPhone();
+    try {
+      const settings = await (await fetch(`http://127.0.0.1:${t.gateway.httpPort}/app/config.json`)).json();
+      expect(settings).toMatchObject({ apiKey: expect.any(String), localAuth: true });
+      const page = await phone.open(`http://127.0.0.1:${t.gateway.httpPort}/app/`);
+      await page.waitForSelector('#signup-button');
+      await page.fill('#email', 'ada@example.com');
+      await page.fill('#password', 'analytical1843');
+      await page.click('#signup-button');
+      await page.waitForSelector('#stats', { timeout: 20_000 });
+      // The account lives on the gateway: the REST sign-in knows it.
+      expect((await call(t, 'signInWithPassword', { email: 'ada@example.com', password: 'analytical1843' })).body.localId).toEqual(expect.any(String));
+      // A second account with the same email is refused in the person's words.
+      await page.goto(`http://127.0.0.1:${t.gateway.httpPort}/app/#/data`);
+      await page.click('#sign-out');
+      await page.waitForSelector('#signup-button');
+      await page.fill('#email', 'ada@example.com');
+      await page.fill('#password', 'another-one');
+      await page.click('#signup-button');
+      await page.waitForFunction(() => /exists: sign in instead/.test(document.getElementById('signin-message')?.textContent ?? ''));
+      expect(phone.outside).toEqual([]);
+    } finally {
+      await phone.close();
+      await t.stop();
+      app.cleanup();
+    }
+  }, 120_000);
 });

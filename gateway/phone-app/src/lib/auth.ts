@@ -4,7 +4,7 @@
  * connectAuthEmulator). The settings are kept so the app still opens offline.
  */
 import { initializeApp } from 'firebase/app';
-import { connectAuthEmulator, getAuth, onAuthStateChanged, signInWithEmailAndPassword, signOut, type Auth } from 'firebase/auth';
+import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, onAuthStateChanged, signInWithEmailAndPassword, signOut, type Auth } from 'firebase/auth';
 import type { SignedInUser } from '../state/phone.svelte.ts';
 import type { FirebaseSettings } from './types.ts';
 
@@ -28,17 +28,22 @@ export async function loadSettings(): Promise<FirebaseSettings | undefined> {
 export interface AppAuth {
   watch(onChange: (user: SignedInUser | null) => void): void;
   signIn(email: string, password: string): Promise<void>;
+  /** Only with the gateway's embedded sign-in (a real Firebase project makes accounts its own way). */
+  signUp?(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
 }
 
 export function startAuth(settings: FirebaseSettings & { apiKey: string }): AppAuth {
   const auth: Auth = getAuth(initializeApp({ apiKey: settings.apiKey, authDomain: settings.authDomain, projectId: settings.projectId }));
-  if (settings.authEmulatorUrl) connectAuthEmulator(auth, settings.authEmulatorUrl, { disableWarnings: true });
+  // The embedded sign-in answers on the origin the app came from (whatever address the phone used).
+  if (settings.localAuth) connectAuthEmulator(auth, location.origin, { disableWarnings: true });
+  else if (settings.authEmulatorUrl) connectAuthEmulator(auth, settings.authEmulatorUrl, { disableWarnings: true });
   return {
     watch(onChange) {
       onAuthStateChanged(auth, (u) => onChange(u ? { uid: u.uid, email: u.email, name: u.displayName, getIdToken: () => u.getIdToken() } : null));
     },
     signIn: (email, password) => signInWithEmailAndPassword(auth, email, password).then(() => undefined),
     signOut: () => signOut(auth),
+    ...(settings.localAuth ? { signUp: (email: string, password: string) => createUserWithEmailAndPassword(auth, email, password).then(() => undefined) } : {}),
   };
 }

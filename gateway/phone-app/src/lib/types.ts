@@ -71,4 +71,6 @@ export interface FirebaseSettings {
   authDomain: string;
   projectId: string;
   authEmulatorUrl?: string;
+  /** The gateway's embedded sign-in: the SDK talks to the origin the app came from, and accounts can be made here. */
+  localAuth?: boolean;
 }
