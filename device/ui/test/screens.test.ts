@@ -124,10 +124,20 @@ describe('screens', () => {
     s.feedback = 'Three workouts this week: keep it up!';
     render(Summary, { summary: s, linkState: 'online', paired: true });
     expect(screen.getByTestId('summary-reps').textContent).toBe('12');
+    expect(screen.queryByTestId('summary-partial')).toBeNull();
     expect(screen.getByTestId('summary-accuracy').textContent).toBe('83%');
     expect(screen.getByTestId('motivation').textContent).toBe('Three workouts this week: keep it up!');
     expect(screen.getByText('Great depth')).toBeTruthy();
     expect(screen.getByTestId('sync').textContent).toBe('Saved to your account');
+  });
+
+  it('Summary says how many reps were started but not counted (too shallow, half range)', () => {
+    const s = new SummaryState(quiet);
+    s.payload = { ...session(), reps: 6, partialReps: 2 };
+    s.shownAt = Date.now();
+    render(Summary, { summary: s, linkState: 'online', paired: true });
+    expect(screen.getByTestId('summary-reps').textContent).toBe('6');
+    expect(screen.getByTestId('summary-partial').textContent).toBe('+2 partial reps, not counted');
   });
 
   it('Summary says the workout waits to sync while the cloud is unreachable', () => {

@@ -212,7 +212,7 @@ describe.skipIf(chromiumMissing)(`mirror UI in Chromium, scripted input${chromiu
       expect(await page.textContent('[data-testid="rep-count"]')).toBe('7');
       await check('workout');
 
-      const s = session({ reps: 7, accuracy: 0.81, duration: 52 });
+      const s = session({ reps: 7, partialReps: 1, accuracy: 0.81, duration: 52 });
       agent.history = { today: { range: 'today', since: '', sessions: [{ session: s, sync: 'synced', motivationalFeedback: 'Seven clean squats: your best morning this week!', finishedAt: Date.now() }], stats: { totalSessions: 1, totalReps: 7, averageAccuracy: 0.81, totalDuration: 52 } } };
       agent.send({ type: 'session', state: 'ended', sessionId: s.sessionId, reps: 7, summary: s });
       agent.send({ type: 'session', state: 'idle' });
