@@ -3,7 +3,7 @@
  * whole gateway and the Auth emulator stand-in: sign in; a workout the mirror publishes over MQTT
  * appears live; open it, delete it (gone from Firestore and MySQL); name an "other" movement;
  * page; read offline from the saved copy; export JSON and CSV; unpair; delete everything (asked
- * twice). axe finds no serious violation on any screen; screenshots go to test-artifacts/phone-app/.
+ * twice), the sign-in account last. axe finds no serious violation on any screen; screenshots go to test-artifacts/phone-app/.
  */
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -204,8 +204,15 @@ describe.skipIf(chromiumMissing)('the phone app in headless Chromium at 390×844
     await shoot('08-delete-everything-confirm');
     await noSeriousViolations('delete confirmation');
     await page.click('#delete-everything-confirm');
-    await page.waitForSelector('#deleted-message');
+    // The sign-in account goes last, which signs the person out: the sign-in screen says what went.
+    await page.waitForSelector('#signed-out-notice');
+    expect(await page.textContent('#signed-out-notice')).toMatch(/^Everything is deleted: \d+ workouts, \d+ mirror pairing\(s\), and your sign-in account\.$/);
     await shoot('09-deleted');
+    expect(emulator.requests).toContain('/identitytoolkit.googleapis.com/v1/accounts:delete');
+    await page.fill('#email', 'grace@example.com');
+    await page.fill('#password', 'correct horse');
+    await page.click('#signin-button');
+    await page.waitForFunction(() => document.getElementById('signin-message')?.textContent === 'Wrong email or password.');
     expect((await t.gateway.firestore.collection(`users/${UID}/workoutSessions`).get()).size).toBe(0);
     const [[row]] = await t.db.pool.query<RowDataPacket[]>(
       'SELECT (SELECT COUNT(*) FROM workout_sessions WHERE user_id = ?) AS sessions, (SELECT COUNT(*) FROM user_health_profiles WHERE userId = ?) AS profiles, (SELECT COUNT(*) FROM device_pairings WHERE user_id = ?) AS pairings',

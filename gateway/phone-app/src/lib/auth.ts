@@ -4,7 +4,7 @@
  * connectAuthEmulator). The settings are kept so the app still opens offline.
  */
 import { initializeApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, onAuthStateChanged, signInWithEmailAndPassword, signOut, type Auth } from 'firebase/auth';
+import { connectAuthEmulator, createUserWithEmailAndPassword, deleteUser, getAuth, onAuthStateChanged, signInWithEmailAndPassword, signOut, type Auth } from 'firebase/auth';
 import type { SignedInUser } from '../state/phone.svelte.ts';
 import type { FirebaseSettings } from './types.ts';
 
@@ -31,6 +31,8 @@ export interface AppAuth {
   /** Only with the gateway's embedded sign-in (a real Firebase project makes accounts its own way). */
   signUp?(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
+  /** Deletes the signed-in person's sign-in account itself (after their data); signs them out. */
+  deleteSignIn(): Promise<void>;
 }
 
 export function startAuth(settings: FirebaseSettings & { apiKey: string }): AppAuth {
@@ -44,6 +46,7 @@ export function startAuth(settings: FirebaseSettings & { apiKey: string }): AppA
     },
     signIn: (email, password) => signInWithEmailAndPassword(auth, email, password).then(() => undefined),
     signOut: () => signOut(auth),
+    deleteSignIn: () => (auth.currentUser ? deleteUser(auth.currentUser) : Promise.resolve()),
     ...(settings.localAuth ? { signUp: (email: string, password: string) => createUserWithEmailAndPassword(auth, email, password).then(() => undefined) } : {}),
   };
 }

@@ -289,21 +289,39 @@ export class PhoneState {
     }
   }
 
-  /** Deletes everything of the person in every store; the caller has asked twice. */
-  async deleteEverything(): Promise<boolean> {
+  /**
+   * The caller has asked twice. Deletes the person's data in every store, then their sign-in account (`deleteSignIn`), which
+   * signs them out. Firebase refuses the second step when the last sign-in is old
+   * (auth/requires-recent-login): the data is gone either way, and the person is told how to finish.
+   */
+  async deleteEverything(deleteSignIn: () => Promise<void>): Promise<boolean> {
     if (!this.api || !this.user) return false;
+    let deleted: { mysqlSessions: number; mirrorsUnpaired: number };
     try {
-      const { deleted } = await this.api.deleteEverything();
-      forgetSnapshot(this.user.uid);
-      this.liveStop?.abort();
-      this.summary = this.progress = this.detail = null;
-      this.sessions = this.mirrors = [];
-      this.details = {};
-      this.say(`Everything is deleted: ${deleted.mysqlSessions} workouts, ${deleted.mirrorsUnpaired} mirror pairing(s). You can sign out now.`);
-      return true;
+      ({ deleted } = await this.api.deleteEverything());
     } catch (err) {
       this.failed(err);
       return false;
     }
+    forgetSnapshot(this.user.uid);
+    this.liveStop?.abort();
+    this.summary = this.progress = this.detail = null;
+    this.sessions = this.mirrors = [];
+    this.details = {};
+    const data = `Everything is deleted: ${deleted.mysqlSessions} workouts, ${deleted.mirrorsUnpaired} mirror pairing(s)`;
+    try {
+      await deleteSignIn();
+      this.say(`${data}, and your sign-in account.`);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      this.say(
+        code === 'auth/requires-recent-login'
+          ? `${data}. Your sign-in account is kept until you sign in again and choose Delete everything once more.`
+          : `${data}. Your sign-in account could not be deleted (${code ?? (err as Error).message}): try again later.`,
+        true,
+      );
+    }
+    return true;
   }
+
 }
