@@ -65,7 +65,8 @@ describe.skipIf(chromiumMissing)('the phone app in headless Chromium at 390×844
     // Earlier workouts: eleven days of squats and an "other" one, so there are charts and more than one page.
     const day = 86_400_000;
     const older: StoredSession[] = [];
-    for (let i = 1; i <= 11; i++) older.push(await store({ timestamp: new Date(Date.now() - i * day + 3_600_000).toISOString(), reps: 8 + (i % 5), accuracy: 0.6 + i / 40, exercise: i % 3 === 0 ? 'lunge' : 'squat' }));
+    // Yesterday's was the simulated athlete's (a demo): labelled so in the list.
+    for (let i = 1; i <= 11; i++) older.push(await store({ timestamp: new Date(Date.now() - i * day + 3_600_000).toISOString(), reps: 8 + (i % 5), accuracy: 0.6 + i / 40, exercise: i % 3 === 0 ? 'lunge' : 'squat', ...(i === 1 ? { simulated: true as const } : {}) }));
     const other = await store({ exercise: 'other', reps: 20, accuracy: 0.75, timestamp: new Date(Date.now() - 2 * 3_600_000).toISOString(), feedbackPoints: [] });
     const { deviceId, secret } = await t.gateway.registry.create({ name: 'Hall mirror', room: 'Living room' });
     await t.gateway.registry.bind(deviceId, UID, { displayName: 'Grace Hopper' });
@@ -97,6 +98,8 @@ describe.skipIf(chromiumMissing)('the phone app in headless Chromium at 390×844
     expect(Number(await page.textContent('#stats [data-stat="totalReps"]'))).toBe(older.reduce((n, s) => n + s.reps, 0) + 20);
     await page.click('button[data-period="today"]');
     expect(await page.locator('.uplot canvas').count()).toBe(2);
+    expect(await page.textContent(`#sessions li[data-session-id="${older[0]!.sessionId}"] .simulated`)).toBe('Simulation');
+    expect(await page.locator('#sessions .simulated').count()).toBe(1);
     await shoot('02-home');
     await noSeriousViolations('home');
 

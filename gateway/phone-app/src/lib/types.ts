@@ -31,6 +31,8 @@ export interface Session {
   userId: string;
   exercise: string;
   movement?: string;
+  /** Made by the mirror's simulated athlete (a demo, no camera): labelled as such. */
+  simulated?: true;
   reps: number;
   accuracy: number;
   timestamp: string;
