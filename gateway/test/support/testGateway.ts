@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { Redis } from 'ioredis';
+import { startFirestoreEmulator } from '@pose-coach/cloud-sync';
 import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync/testing';
 import type { SessionAck } from '@pose-coach/protocol';
 import { topicFor } from '@pose-coach/protocol';
@@ -151,4 +152,44 @@ export async function startTestGateway(
     },
   };
   return tg;
+}
+
+/** Two gateways of one cluster: A, and B joining it. */
+export interface TestGatewayPair {
+  a: TestGateway;
+  b: TestGateway;
+  /** Starts another gateway of the cluster, with the pair's settings; the caller stops it. */
+  join(): Promise<TestGateway>;
+  /** Stops B, then A, then their Firestore emulator. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Two gateways on one Redis (MQTT_CLUSTER=redis) sharing MariaDB, the Redis prefix, a Firestore
+ * emulator of their own and the TLS certificate; `overrides` apply to both.
+ */
+export async function startGatewayPair(overrides: Partial<GatewayConfig> = {}): Promise<TestGatewayPair> {
+  const emulator = await startFirestoreEmulator({ port: 0 });
+  let a: TestGateway | undefined;
+  try {
+    const cluster = { ...overrides, MQTT_CLUSTER: 'redis' as const, FIRESTORE_EMULATOR_HOST: emulator.host };
+    a = await startTestGateway(cluster);
+    const b = await startTestGateway(cluster, { joining: a });
+    const first = a;
+    return {
+      a,
+      b,
+      join: () => startTestGateway(cluster, { joining: first }),
+      async stop() {
+        await b.stop();
+        await first.stop();
+        await emulator.stop();
+      },
+    };
+  } catch (err) {
+    // Half started: leave nothing running behind the failure.
+    await a?.stop().catch(() => undefined);
+    await emulator.stop().catch(() => undefined);
+    throw err;
+  }
 }
