@@ -18,8 +18,21 @@ import { startTokenIssuer, type TokenIssuer } from './firebaseTokens.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Real time plus what a test skipped: the gateway's pairing codes read it (createGateway's `clock`). */
+export interface TestClock {
+  now(): number;
+  /** Moves the clock on by `ms` at once, instead of waiting (a poll interval, a code's life). */
+  advance(ms: number): void;
+}
+
+function testClock(): TestClock {
+  let skippedMs = 0;
+  return { now: () => Date.now() + skippedMs, advance: (ms) => void (skippedMs += ms) };
+}
+
 export interface TestGateway {
   gateway: Gateway;
+  clock: TestClock;
   db: TestDatabase;
   tokens: TokenIssuer;
   prefix: string;
@@ -50,6 +63,7 @@ export async function startTestGateway(
   const tokens = shared?.tokens ?? (await startTokenIssuer());
   const prefix = shared?.prefix ?? `pc-test-${randomBytes(4).toString('hex')}`;
   const dataDir = shared ? shared.gateway.config.GATEWAY_DATA_DIR : mkdtempSync(join(tmpdir(), 'pc-gateway-'));
+  const clock = shared?.clock ?? testClock();
   const mysqlUrl = opts.mysqlUrl ? await opts.mysqlUrl(db.url) : db.url;
   const config = loadGatewayConfig(
     {},
@@ -70,11 +84,12 @@ export async function startTestGateway(
       ...overrides,
     },
   );
-  const gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), clock: clock.now });
   const clients = new Set<MqttClient>();
 
   const tg: TestGateway = {
     gateway,
+    clock,
     db,
     tokens,
     prefix,
@@ -85,7 +100,7 @@ export async function startTestGateway(
     },
     async restart() {
       await tg.gateway.close();
-      tg.gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+      tg.gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), clock: clock.now });
     },
     async connect(deviceId, secret, o = {}) {
       const client = mqtt.connect(`mqtt://127.0.0.1:${tg.gateway.mqttPort}`, {
