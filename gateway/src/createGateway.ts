@@ -43,7 +43,7 @@ export async function createGateway(
   config: GatewayConfig,
   opts: {
     log?: Logger;
-    /** The pairing codes' clock (ms since the epoch; default Date.now). */
+    /** The clock of pairing codes and the per-address connect budget (ms since the epoch; default Date.now). */
     clock?: () => number;
   } = {},
 ) {
@@ -106,7 +106,7 @@ export async function createGateway(
       metrics,
       log,
       fleet: fleet.inbox,
-      connectRate: createConnectRate({ ratePerS: config.MQTT_CONNECT_RATE_PER_ADDRESS, burst: config.MQTT_CONNECT_BURST_PER_ADDRESS }),
+      connectRate: createConnectRate({ ratePerS: config.MQTT_CONNECT_RATE_PER_ADDRESS, burst: config.MQTT_CONNECT_BURST_PER_ADDRESS, ...(opts.clock ? { now: opts.clock } : {}) }),
       cluster,
     });
     scope.add(() => broker.close());

@@ -18,10 +18,10 @@ import { startTokenIssuer, type TokenIssuer } from './firebaseTokens.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Real time plus what a test skipped: the gateway's pairing codes read it (createGateway's `clock`). */
+/** Real time plus what a test skipped: the gateway's pairing codes and connect budget read it (createGateway's `clock`). */
 export interface TestClock {
   now(): number;
-  /** Moves the clock on by `ms` at once, instead of waiting (a poll interval, a code's life). */
+  /** Moves the clock on by `ms` at once, instead of waiting (a poll interval, a code's life, a bucket's refill). */
   advance(ms: number): void;
 }
 
