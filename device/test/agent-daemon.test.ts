@@ -17,7 +17,7 @@ import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { loadConfig } from '../src/agent/config.ts';
 import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
 import { openSqliteOutbox } from '../src/outbox/index.ts';
-import { realCoach } from '../src/agent/coachAdapter.ts';
+import { realCoach } from '../src/agent/sessionTracker.ts';
 import { SHARED_BROKER } from './link-mosquitto.ts';
 import { randomDeviceId, tempDir, waitUntil } from './outbox-fixtures.ts';
 

@@ -17,7 +17,7 @@ import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
 import { openSqliteOutbox } from '../src/outbox/index.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { startTcpProxy, type TcpProxy } from '../../gateway/test/support/tcpProxy.ts';
-import { realCoach } from '../src/agent/coachAdapter.ts';
+import { realCoach } from '../src/agent/sessionTracker.ts';
 import { makeSession, tempDir, waitUntil } from './outbox-fixtures.ts';
 
 const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<true> => waitUntil(what, () => cond() as true | false | Promise<true | false>, ms);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveEventSchema, topicFor, type LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
-import { realCoach } from '../src/agent/coachAdapter.ts';
+import { realCoach } from '../src/agent/sessionTracker.ts';
 import { loadConfig } from '../src/agent/config.ts';
 import { applyDesired, reportedConfig } from '../src/agent/liveConfig.ts';
 import type { CameraSettings, PoseSource } from '../src/agent/ports.ts';

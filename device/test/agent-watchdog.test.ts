@@ -3,9 +3,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startWatchdog } from '../src/agent/watchdog.ts';
-import { tempDir } from './outbox-fixtures.ts';
+import { tempDir, waitUntil } from './outbox-fixtures.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -16,22 +16,33 @@ describe('systemd watchdog', () => {
   const bin = join(t.dir, 'systemd-notify');
   writeFileSync(bin, `#!/bin/sh\necho "$@" >> ${calls}\n`);
   chmodSync(bin, 0o755);
-  const lines = () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : []);
+  // Finished lines only: the shell creates the file before it writes a line.
+  const lines = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').slice(0, -1) : []);
 
   it('says READY, then WATCHDOG=1 every half WatchdogSec while healthy, and withholds it when not', async () => {
-    let healthy = true;
-    const env = { NOTIFY_SOCKET: '/run/systemd/notify', WATCHDOG_USEC: '1000000' };
-    const wd = startWatchdog({ env, healthy: () => healthy, log, notifyBin: bin });
-    expect(wd.intervalMs).toBe(500);
-    wd.ready('serving');
-    await new Promise((r) => setTimeout(r, 1300));
-    const before = lines().filter((l) => l.includes('WATCHDOG=1')).length;
-    expect(lines()[0]).toBe(`--pid=${process.pid} --ready --status=serving`);
-    expect(before).toBeGreaterThanOrEqual(2);
-    healthy = false;
-    await new Promise((r) => setTimeout(r, 1200));
-    expect(lines().filter((l) => l.includes('WATCHDOG=1')).length).toBeLessThanOrEqual(before + 1);
-    wd.stop();
+    // The interval runs on a fake clock, so a busy machine cannot skip or bunch keep-alives.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      let healthy = true;
+      const env = { NOTIFY_SOCKET: '/run/systemd/notify', WATCHDOG_USEC: '1000000' };
+      const wd = startWatchdog({ env, healthy: () => healthy, log, notifyBin: bin });
+      expect(wd.intervalMs).toBe(500);
+      wd.ready('serving');
+      await waitUntil('READY', () => lines().length === 1, 10_000);
+      expect(lines()[0]).toBe(`--pid=${process.pid} --ready --status=serving`);
+      vi.advanceTimersByTime(1000);
+      const keepAlives = () => lines().filter((l) => l.includes('WATCHDOG=1')).length;
+      await waitUntil('two keep-alives', () => keepAlives() === 2, 10_000);
+      healthy = false;
+      vi.advanceTimersByTime(1000);
+      // STOPPING goes out after the unhealthy intervals: by the time it lands, no keep-alive was sent.
+      wd.stopping();
+      await waitUntil('STOPPING', () => lines().some((l) => l.includes('STOPPING=1')), 10_000);
+      expect(keepAlives()).toBe(2);
+      wd.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does nothing outside systemd', async () => {

@@ -17,7 +17,7 @@ import { loadConfig } from '../src/agent/config.ts';
 import { applyDesired } from '../src/agent/liveConfig.ts';
 import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
 import type { PoseFrame, PoseSource } from '../src/agent/ports.ts';
-import { realCoach } from '../src/agent/coachAdapter.ts';
+import { realCoach } from '../src/agent/sessionTracker.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
 import { credentialsByClaim } from '../src/fleet/claimCredentials.ts';

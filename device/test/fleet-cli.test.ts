@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor, type Command } from '@pose-coach/protocol';
 import { fleetCommand } from '../src/fleet/fleetCommand.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
+import { waitUntil } from './outbox-fixtures.ts';
 
 const ADMIN = 'fleet-admin-token-for-cli-tests-012345';
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -53,9 +54,12 @@ describe('pose-coach fleet', () => {
       const cmd = JSON.parse(payload.toString()) as Command;
       mirror.publish(topicFor('cmdAck', deviceId), JSON.stringify({ id: cmd.id, ok: true, result: { args: cmd.args } }), { qos: 1 });
     });
-    await new Promise((r) => setTimeout(r, 300));
-
-    const list = await run('list', '--group', 'gym-north');
+    // The table shows the mirror once the gateway has taken its telemetry.
+    const list = await waitUntil('the mirror listed with its telemetry', async () => {
+      const l = await run('list', '--group', 'gym-north');
+      const r = l.text.split('\n').find((line) => line.startsWith(deviceId));
+      return r?.includes(' online ') && r.includes('movenet-thunder') ? l : undefined;
+    }, 15_000);
     expect(list.code).toBe(0);
     const row = list.text.split('\n').find((l) => l.startsWith(deviceId))!;
     expect(row).toMatch(/North-1\s+gym-north\s+online\s+\d+s ago\s+movenet-thunder\s+0\.3\.1\s+2/);

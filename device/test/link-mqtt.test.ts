@@ -190,12 +190,16 @@ describe('MQTT link against the machine Mosquitto', () => {
 
   it('keeps a persistent session: an ack sent while the mirror was away arrives when it returns', async () => {
     const deviceId = randomDeviceId();
-    const first = linkUntilOnline(url, deviceId);
-    await first.online;
-    await new Promise((r) => setTimeout(r, 200)); // subscriptions settled
-    await first.link.close();
     const gw = await mqtt.connectAsync(url, { clientId: `gw-${deviceId}` });
     clients.push(gw);
+    // A retained config reaches the link only once the broker holds its subscriptions (sessionsAck with them).
+    await gw.publishAsync(topicFor('configDesired', deviceId), JSON.stringify({ version: 1, config: {} }), { qos: 1, retain: true });
+    let subscribed: () => void = () => {};
+    const settled = new Promise<void>((r) => (subscribed = r));
+    const first = linkUntilOnline(url, deviceId, { onConfigDesired: () => subscribed() });
+    await waitFor('subscriptions settled', (r) => settled.then(r));
+    await first.link.close();
+    await gw.publishAsync(topicFor('configDesired', deviceId), '', { qos: 1, retain: true });
     await gw.publishAsync(topicFor('sessionsAck', deviceId), JSON.stringify({ sessionId: 'x-1', status: 'queued' }), { qos: 1 });
     const acks: SessionAck[] = [];
     const ack = new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ import type { LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { agentConfigOnGateway } from './agentOnGateway.ts';
 import { createSimulatedAthlete } from '../src/agent/simulatedAthlete.ts';
-import { realCoach } from '../src/agent/coachAdapter.ts';
+import { realCoach } from '../src/agent/sessionTracker.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { startAuthEmulator, type AuthEmulator } from '../../gateway/test/support/authEmulator.ts';
 import { chromiumMissing, launchHeadlessPhone, signInOnPairingPage, type HeadlessPhone } from '../../gateway/test/support/headlessChromium.ts';

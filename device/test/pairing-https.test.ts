@@ -12,7 +12,7 @@ import type { LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { createPairingClient } from '../src/pairing/pairingClient.ts';
 import { agentConfigOnGateway, emptyRoom } from './agentOnGateway.ts';
-import { realCoach } from '../src/agent/coachAdapter.ts';
+import { realCoach } from '../src/agent/sessionTracker.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { loadOrCreateTlsCertificate } from '../../gateway/src/tlsCertificate.ts';
 import { tempDir, waitUntil } from './outbox-fixtures.ts';

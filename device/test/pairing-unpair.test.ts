@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveEventSchema, topicFor, type LinkEvent, type LiveEvent, type PairingMessage } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
-import { realCoach } from '../src/agent/coachAdapter.ts';
+import { realCoach } from '../src/agent/sessionTracker.ts';
 import { agentConfigOnGateway, emptyRoom } from './agentOnGateway.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir, waitUntil } from './outbox-fixtures.ts';

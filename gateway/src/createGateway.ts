@@ -39,7 +39,14 @@ import { createLocalAuth, resolveAuthMode } from './localAuth/index.ts';
 import { phonePageSettings } from './pairing/phonePage.ts';
 import { phoneAppDir } from './phoneApp/phoneAppDir.ts';
 
-export async function createGateway(config: GatewayConfig, opts: { log?: Logger } = {}) {
+export async function createGateway(
+  config: GatewayConfig,
+  opts: {
+    log?: Logger;
+    /** The clock of pairing codes and the per-address connect budget (ms since the epoch; default Date.now). */
+    clock?: () => number;
+  } = {},
+) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const scope = createScope(log);
   const close = () => scope.close();
@@ -99,7 +106,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
       metrics,
       log,
       fleet: fleet.inbox,
-      connectRate: createConnectRate({ ratePerS: config.MQTT_CONNECT_RATE_PER_ADDRESS, burst: config.MQTT_CONNECT_BURST_PER_ADDRESS }),
+      connectRate: createConnectRate({ ratePerS: config.MQTT_CONNECT_RATE_PER_ADDRESS, burst: config.MQTT_CONNECT_BURST_PER_ADDRESS, ...(opts.clock ? { now: opts.clock } : {}) }),
       cluster,
     });
     scope.add(() => broker.close());
@@ -131,7 +138,7 @@ export async function createGateway(config: GatewayConfig, opts: { log?: Logger 
     const localAuth = auth.mode === 'local' ? await createLocalAuth({ dataDir: config.GATEWAY_DATA_DIR, projectId: config.FIREBASE_PROJECT_ID }) : undefined;
     log.info({ authMode: auth.mode, why: auth.why }, auth.mode === 'local' ? 'sign-in: embedded local sign-in (Firebase Auth emulator protocol)' : 'sign-in: Firebase Authentication');
 
-    const pairing = await startPairing(config, { registry, firestore, broker, log, scope, bus, localAuth: Boolean(localAuth) });
+    const pairing = await startPairing(config, { registry, firestore, broker, log, scope, bus, localAuth: Boolean(localAuth), ...(opts.clock ? { clock: opts.clock } : {}) });
 
     const api = buildApi({
       verifyIdToken:

@@ -5,22 +5,6 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
  * session is acked `rejected` and never queued, so nothing retries it.) Only STORE_UNAVAILABLE is
  * worth trying again.
  */
-export const ERRORS = {
-  MALFORMED_SESSION: { status: 400 },
-  MISSING_TOKEN: { status: 401 },
-  INVALID_TOKEN: { status: 401 },
-  FOREIGN_USER: { status: 403 },
-  NOT_FOUND: { status: 404 },
-  /** The sessionId is already stored for another person or mirror (DESIGN.md). */
-  SESSION_CONFLICT: { status: 409 },
-  /** The owner deleted this session; a re-post does not store it again. */
-  SESSION_DELETED: { status: 410 },
-  BAD_REQUEST: { status: 400 },
-  STORE_UNAVAILABLE: { status: 503 },
-} as const;
-
-export type ErrorCode = keyof typeof ERRORS;
-
 /** A refusal with a stable code and its HTTP status; each part keeps its own catalogue of codes. */
 export class CodedError<C extends string = string> extends Error {
   constructor(
@@ -34,12 +18,34 @@ export class CodedError<C extends string = string> extends Error {
   }
 }
 
-export class GatewayError extends CodedError<ErrorCode> {
-  override name = 'GatewayError';
-  constructor(code: ErrorCode, message: string) {
-    super(code, ERRORS[code].status, message);
-  }
+/**
+ * A part's catalogue of refusals: each code with its HTTP status, as the error class that throws
+ * them (`throw new FleetError('NOT_FOUND', 'no such mirror')`), named `name` in logs.
+ */
+export function errorCatalogue<const S extends Record<string, number>>(name: string, statuses: S) {
+  type Code = Extract<keyof S, string>;
+  return class extends CodedError<Code> {
+    override name = name;
+    constructor(code: Code, message: string, retryAfterS?: number) {
+      super(code, statuses[code]!, message, retryAfterS);
+    }
+  };
 }
+
+export const GatewayError = errorCatalogue('GatewayError', {
+  MALFORMED_SESSION: 400,
+  MISSING_TOKEN: 401,
+  INVALID_TOKEN: 401,
+  FOREIGN_USER: 403,
+  NOT_FOUND: 404,
+  /** The sessionId is already stored for another person or mirror (DESIGN.md). */
+  SESSION_CONFLICT: 409,
+  /** The owner deleted this session; a re-post does not store it again. */
+  SESSION_DELETED: 410,
+  BAD_REQUEST: 400,
+  STORE_UNAVAILABLE: 503,
+});
+export type GatewayError = InstanceType<typeof GatewayError>;
 
 /**
  * The one way a refusal is answered: a CodedError (any part's catalogue, a route's schema check

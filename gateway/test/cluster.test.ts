@@ -10,11 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { MqttClient } from 'mqtt';
-import { startFirestoreEmulator, type RunningFirestoreEmulator } from '@pose-coach/cloud-sync';
 import { topicFor, type Command, type SessionAck } from '@pose-coach/protocol';
 import { createLink, type Link } from '../../device/src/link/index.ts';
 import { fleetAdmin } from './support/fleetAdmin.ts';
-import { makeSession, startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { makeSession, startGatewayPair, type TestGateway, type TestGatewayPair } from './support/testGateway.ts';
 
 const ADMIN = 'cluster-admin-token-0123456789';
 
@@ -40,20 +39,14 @@ function answerCommands(client: MqttClient, deviceId: string, seen: Command[] = 
 }
 
 describe('several gateways on one Redis', () => {
-  let emulator: RunningFirestoreEmulator;
+  let pair: TestGatewayPair;
   let a: TestGateway;
   let b: TestGateway;
-  const overrides = () => ({ MQTT_CLUSTER: 'redis' as const, FIRESTORE_EMULATOR_HOST: emulator.host, FLEET_ADMIN_TOKEN: ADMIN, FLEET_FLUSH_S: 0.2 });
   beforeAll(async () => {
-    emulator = await startFirestoreEmulator({ port: 0 });
-    a = await startTestGateway(overrides());
-    b = await startTestGateway(overrides(), { joining: a });
+    pair = await startGatewayPair({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_FLUSH_S: 0.2 });
+    ({ a, b } = pair);
   }, 60_000);
-  afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-    await emulator?.stop();
-  });
+  afterAll(() => pair?.stop());
   const apiOf = (g: () => TestGateway) => fleetAdmin(() => `http://127.0.0.1:${g().gateway.httpPort}`, ADMIN);
 
   it('delivers a fleet command sent through gateway A to a mirror on gateway B, and A hears its ack', async () => {
@@ -92,13 +85,13 @@ describe('several gateways on one Redis', () => {
   });
 
   it('serves a retained pairing outcome from a gateway restarted after it was published', async () => {
-    const c = await startTestGateway(overrides(), { joining: a });
+    const c = await pair.join();
     const { deviceId } = await c.gateway.registry.create({ name: 'Hall' });
     const uid = `u-${randomBytes(4).toString('hex')}`;
     await c.gateway.registry.bind(deviceId, uid, { displayName: 'Grace' });
     await c.gateway.pairing.state.reflect({ deviceId }); // the retained `pairing` message, published on C
     await c.stop();
-    const restarted = await startTestGateway(overrides(), { joining: a });
+    const restarted = await pair.join();
     try {
       // Read through the restarted broker's persistence, before any mirror connects (no re-send yet).
       const retained = await new Promise<{ payload: Buffer }[]>((resolve, reject) => {
@@ -116,7 +109,7 @@ describe('several gateways on one Redis', () => {
   });
 
   it('fails a mirror over to the other gateway when its own goes away, and a command queued meanwhile reaches it there', async () => {
-    const c = await startTestGateway(overrides(), { joining: a });
+    const c = await pair.join();
     const m = await a.provision();
     const acks: SessionAck[] = [];
     const commands: Command[] = [];

@@ -7,11 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { startFirestoreEmulator, type RunningFirestoreEmulator } from '@pose-coach/cloud-sync';
 import { commandSchema, topicFor, type Command } from '@pose-coach/protocol';
 import { fleetAdmin } from './support/fleetAdmin.ts';
 import { testFleetKeys } from './support/fleetKeys.ts';
-import { startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { startGatewayPair, type TestGateway, type TestGatewayPair } from './support/testGateway.ts';
 import { connectRolloutMirror, type RolloutMirror } from './support/rolloutMirror.ts';
 
 const ADMIN = 'cluster-rollout-admin-token-0123';
@@ -31,26 +30,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 type Sim = RolloutMirror;
 
 describe('rollouts across gateways on one Redis', () => {
-  let emulator: RunningFirestoreEmulator;
+  let pair: TestGatewayPair;
   let a: TestGateway;
   let b: TestGateway;
-  const overrides = () => ({
-    MQTT_CLUSTER: 'redis' as const,
-    FIRESTORE_EMULATOR_HOST: emulator.host,
-    FLEET_ADMIN_TOKEN: ADMIN,
-    FLEET_RELEASE_KEY_FILE: keys.keyFile,
-    FLEET_UPDATE_TIMEOUT_MS: 60_000,
-  });
   beforeAll(async () => {
-    emulator = await startFirestoreEmulator({ port: 0 });
-    a = await startTestGateway(overrides());
-    b = await startTestGateway(overrides(), { joining: a });
+    pair = await startGatewayPair({ FLEET_ADMIN_TOKEN: ADMIN, FLEET_RELEASE_KEY_FILE: keys.keyFile, FLEET_UPDATE_TIMEOUT_MS: 60_000 });
+    ({ a, b } = pair);
   }, 60_000);
-  afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-    await emulator?.stop();
-  }, 30_000);
+  afterAll(() => pair?.stop(), 30_000);
   const apiOf = (g: TestGateway) => fleetAdmin(() => `http://127.0.0.1:${g.gateway.httpPort}`, ADMIN);
   const rolloutOn = async (g: TestGateway, id: string) => (await apiOf(g)('GET', `/fleet/api/rollouts/${id}`)).body.rollout;
 
@@ -104,7 +91,7 @@ describe('rollouts across gateways on one Redis', () => {
   }, 60_000);
 
   it('another gateway takes over when the driver goes away, and judges the mirror mid-update by telemetry it reports to a gateway not driving', async () => {
-    const c = await startTestGateway(overrides(), { joining: a });
+    const c = await pair.join();
     try {
       const all = [a, b, c];
       const driverOf = () => all.find((g) => g.gateway.fleet.rollouts.drives());

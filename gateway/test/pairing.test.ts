@@ -118,7 +118,7 @@ describe('pairing a mirror by code', () => {
     expect(profile?.displayName).toBe('Ada Lovelace');
     expect(await deviceDoc(ada, m.deviceId)).toMatchObject({ deviceId: m.deviceId, room: 'Living room', pairingId, displayName: 'Ada Lovelace' });
 
-    await new Promise((r) => setTimeout(r, 1000)); // one interval, so this poll is not a slow_down
+    t.clock.advance(1000); // one interval, so this poll is not a slow_down
     expect(await m.http.poll(m.grant.device_code)).toEqual({ status: 200, body: { paired: true, display_name: 'Ada Lovelace', pairing_id: pairingId } });
   });
 
@@ -282,7 +282,7 @@ describe('a pairing code that runs out', () => {
     const http = mirrorHttp(t, deviceId, secret);
     const grant = (await http.authorize()).body as { device_code: string; user_code: string; expires_in: number };
     expect(grant.expires_in).toBe(1);
-    await new Promise((r) => setTimeout(r, 1200));
+    t.clock.advance(1200); // past the code's one-second life
     const token = await t.tokens.sign('late-person');
     const res = await t.gateway.api.inject({ method: 'POST', url: '/api/pairing/claim', headers: { authorization: `Bearer ${token}` }, payload: { user_code: grant.user_code } });
     expect(res.statusCode).toBe(410);

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OneEuroFilter } from '../src/index.ts';
-import { KeypointSmoother } from '../src/smoothing/keypoint-smoother.ts';
+import { KeypointSmoother, SteadyKeypointSmoother } from '../src/smoothing/keypoint-smoother.ts';
 import { keypointsFromVideo } from '../../src/frames/index.ts';
+import { formSequences, HAVE_KEYPOINTS, NO_KEYPOINTS, readFormSequence } from '../../test/coach-datasets.ts';
 import { HAVE_DATA, NO_DATA_REASON, video } from './shared-data.ts';
 
 // A deterministic pseudo-random jitter so the test cannot flake.
@@ -80,5 +83,37 @@ describe.skipIf(!HAVE_DATA)(`smoothing on a real video ${HAVE_DATA ? '' : NO_DAT
     const range = (v: number[]) => Math.max(...v) - Math.min(...v);
     expect(jitter(runs.smooth)).toBeLessThan(0.7 * jitter(runs.raw));
     expect(range(hipY(runs.smooth))).toBeGreaterThan(0.9 * range(hipY(runs.raw)));
+  });
+});
+
+/**
+ * The estimator's and the coach's smoothers were two modules; these digests are what each former
+ * module gave on recorded keypoint streams (OpenPose form sequences at 15 fps, every tenth frame
+ * sent twice so time also stands still), so the one module is shown to smooth exactly as they did.
+ */
+const FORMER_OUTPUT: Record<string, { steady: string; oneEuro: string }> = {
+  'bicep_bad_1.npy': { steady: '2cec0801bf72fcc1f751a946f578ea2ad633a2d0683553172440f73b8b878aed', oneEuro: '7725a497b248565134a80a96bf3634ff62e4f99131709907b379f2b0d6ac79c6' },
+  'bicep_bad_10.npy': { steady: '934c962071a727a0e1721763a01b20852b1059b37a487681ffa628d58fa5828e', oneEuro: 'be1b8e7ad7dd042f2b963222da738b40ff57f069926b2294df5622e2a7ab149e' },
+  'shoulderpressbad1.npy': { steady: '0e11d7d32178e99273fee11a93139346d72407a5450bab5be327e131176b4fb1', oneEuro: '05e75e92a9c95b8fda305393943f62b1e30bd51d22ec605c63b3cba3d0fffc07' },
+  'shoulderpressbad10.npy': { steady: '98e1e778f036c7c762ec2f75ce5fb43fa7ff8eb4f7cae9ed02a0265a36467a42', oneEuro: 'd83804df34629d206cec92dc01924983297b1e4263e32ff2feb4f60a9d3f2904' },
+};
+
+describe.skipIf(!HAVE_KEYPOINTS)(`one smoothing module for estimator and coach ${HAVE_KEYPOINTS ? '' : NO_KEYPOINTS}`, () => {
+  it('gives what the former two smoothers gave on recorded keypoint streams, parameter for parameter', () => {
+    const files = ['bicep', 'shoulderpress'].flatMap((d) => formSequences(d).slice(0, 2).map((s) => s.file));
+    const got: typeof FORMER_OUTPUT = {};
+    for (const file of files) {
+      const frames = readFormSequence(file, 15).flatMap((f, i) => (i % 10 === 9 ? [f, f] : [f]));
+      const steady = new SteadyKeypointSmoother({ tau: 0.05, holdSeconds: 0.7, cutJump: 0.8 });
+      const oneEuro = new KeypointSmoother({ minCutoff: 0.05, beta: 80, dCutoff: 1 });
+      const s = createHash('sha256');
+      const e = createHash('sha256');
+      for (const f of frames) {
+        s.update(JSON.stringify(steady.push(f)));
+        e.update(JSON.stringify(oneEuro.apply(f.keypoints, f.t, Math.max(f.width, f.height))));
+      }
+      got[path.basename(file)] = { steady: s.digest('hex'), oneEuro: e.digest('hex') };
+    }
+    expect(got).toEqual(FORMER_OUTPUT);
   });
 });

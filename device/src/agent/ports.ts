@@ -4,8 +4,8 @@
  * agent tested without a camera or a model.
  */
 import type { Keypoint } from '@pose-coach/inference';
-import type { FrameSourceKind, SessionPayload } from '@pose-coach/protocol';
-import type { PoseFrame as CoachFrame } from '../coach/types.ts';
+import type { FrameSourceKind } from '@pose-coach/protocol';
+import type { Coach, PoseFrame as CoachFrame } from '../coach/index.ts';
 
 /**
  * One analysed frame: the coach's frame (stream time `t`, keypoints in the pixels of a
@@ -40,27 +40,11 @@ export interface PoseSourceHooks {
 }
 
 /**
- * What the coach reports, in stream time `t` (seconds). The coach owns the session life cycle:
- * it says when a workout starts (somebody ready in view) and ends (gone, resting too long, or
- * stopped), with the summary; `summary: null` means nothing worth keeping was recognised.
+ * The coach (device/src/coach), as the agent drives it: frames in, events in stream time `t`
+ * out. The coach owns the session life cycle: it says when a workout starts (somebody ready in
+ * view) and ends (gone, resting too long, or stopped), with the summary.
  */
-export type CoachEvent =
-  | { type: 'session-start'; t: number }
-  | { type: 'session-end'; t: number; reason: string; summary: CoachSummary | null }
-  | { type: 'rep'; t: number; exercise: string; count: number; score: number; cues: string[] }
-  | { type: 'cue'; t: number; text: string; positive: boolean };
-
-/** What a coach makes of a whole session; the agent adds id, start time and its own fields. */
-export type CoachSummary = Pick<SessionPayload, 'exercise' | 'reps' | 'accuracy' | 'duration' | 'feedbackPoints'> &
-  Partial<Pick<SessionPayload, 'repDetails' | 'partialReps' | 'holdSeconds'>>;
-
-export interface Coach {
-  push(frame: PoseFrame): CoachEvent[];
-  /** Ends the open session now (end-session command, shutdown, camera restart). */
-  stop(): CoachEvent[];
-  /** Switches the exercise (`auto` to recognise), ending the open session. */
-  setExercise(exercise: string): CoachEvent[];
-}
+export type { Coach, CoachEvent } from '../coach/index.ts';
 
 export interface CoachSettings {
   exercise: string;

@@ -6,7 +6,33 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SessionPayload } from '@pose-coach/protocol';
+import { createCoach, type CueLanguage, type ExerciseName, type SessionSummary, type ThresholdOverrides } from '../coach/index.ts';
 import type { Coach, CoachEvent, CoachFactory, CoachSettings, PoseFrame } from './ports.ts';
+
+/** The coach of device/src/coach with the agent's settings (already validated by the config). */
+export const realCoach: CoachFactory = ({ exercise, idleEndS, exercises, thresholds, cueLanguage }) =>
+  createCoach({
+    exercise: exercise as ExerciseName | 'auto',
+    ...(exercises ? { exercises: exercises as ExerciseName[] } : {}),
+    ...(thresholds ? { thresholds: thresholds as ThresholdOverrides } : {}),
+    ...(cueLanguage ? { language: cueLanguage as CueLanguage } : {}),
+    session: { absenceSeconds: idleEndS, restSeconds: Math.max(60, 3 * idleEndS) },
+  });
+
+/** What a session payload takes from the coach's summary; undefined when nothing was recognised (somebody walked past). */
+function payloadFields(s: SessionSummary): (Pick<SessionPayload, 'exercise' | 'reps' | 'accuracy' | 'duration' | 'feedbackPoints' | 'repDetails' | 'partialReps'> & Pick<Partial<SessionPayload>, 'holdSeconds'>) | undefined {
+  if (!s.exercise) return undefined;
+  return {
+    exercise: s.exercise,
+    reps: s.reps,
+    accuracy: s.accuracy,
+    duration: s.duration,
+    feedbackPoints: s.feedbackPoints,
+    repDetails: s.repDetails,
+    partialReps: s.partialReps,
+    ...(s.holdSeconds !== undefined ? { holdSeconds: s.holdSeconds } : {}),
+  };
+}
 
 export interface SessionTrackerOptions {
   createCoach: CoachFactory;
@@ -96,13 +122,14 @@ export class SessionTracker {
         out.push({ type: 'session-start', sessionId: this.active.sessionId, startedAt: new Date(this.active.startedAtMs).toISOString() });
       } else if (e.type === 'rep') {
         if (this.active) this.active.reps = e.count;
-        out.push({ type: 'rep', sessionId: this.active?.sessionId ?? '', exercise: e.exercise, count: e.count, score: e.score, cues: e.cues });
+        out.push({ type: 'rep', sessionId: this.active?.sessionId ?? '', exercise: e.exercise, count: e.count, score: e.rep.score, cues: e.rep.cues });
       } else if (e.type === 'cue') out.push({ type: 'cue', text: e.text, positive: e.positive });
-      else if (this.active) {
+      // exercise-recognised, view, partial (its cue comes as a cue), hold, visibility: not shown live yet.
+      else if (e.type === 'session-end' && this.active) {
         const { sessionId, startedAtMs } = this.active;
         this.active = undefined;
-        const s = e.summary;
-        const keep = s !== null && (s.reps >= this.opts.minReps() || (s.holdSeconds ?? 0) > 0);
+        const s = payloadFields(e.summary);
+        const keep = s !== undefined && (s.reps >= this.opts.minReps() || (s.holdSeconds ?? 0) > 0);
         const payload: SessionPayload | undefined = keep
           ? { ...this.opts.extra(), ...s, sessionId, timestamp: new Date(startedAtMs).toISOString() }
           : undefined;

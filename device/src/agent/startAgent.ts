@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createEstimator } from '@pose-coach/inference';
 import { createAgent, type Agent } from './agent.ts';
-import { realCoach } from './coachAdapter.ts';
+import { realCoach } from './sessionTracker.ts';
 import { loadConfig, type AgentConfig } from './config.ts';
 import { createAgentLogger } from './logger.ts';
 import { choosePoseSource } from './poseSources.ts';

@@ -15,7 +15,7 @@ import { computeFeatures, ThighGauge, type Features } from './features.ts';
 import { mean } from './geometry.ts';
 import { DEFAULT_RECOGNITION, recognise, type RecognitionOptions } from './recogniser.ts';
 import { DEFAULT_SESSION, SessionClock, type SessionOptions } from './sessionClock.ts';
-import { DEFAULT_SMOOTHING, KeypointSmoother, type SmoothingOptions } from './smoothing.ts';
+import { DEFAULT_STEADY_SMOOTHING, SteadyKeypointSmoother, type SteadySmoothingOptions } from '@pose-coach/inference/smoothing';
 import { resolveThresholds, type AnyThresholds, type HoldThresholds, type RepThresholds, type ThresholdOverrides } from './thresholds.ts';
 import { HoldTracker, RepTracker, type ExerciseTracker, type ScoredRep } from './tracker.ts';
 import { DEFAULT_PERIODIC, PeriodicCounter, type PeriodicOptions } from './periodic.ts';
@@ -35,7 +35,7 @@ export interface CoachOptions {
   session?: Partial<SessionOptions>;
   cues?: Partial<CueOptions>;
   recognition?: Partial<RecognitionOptions>;
-  smoothing?: Partial<SmoothingOptions>;
+  smoothing?: Partial<SteadySmoothingOptions>;
   view?: Partial<ViewOptions>;
   /** Counting a movement no exercise rule knows (auto only); `false` turns it off. */
   periodic?: Partial<PeriodicOptions> | false;
@@ -118,7 +118,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
   const sessionOpts: SessionOptions = { ...DEFAULT_SESSION, ...options.session };
   const cueOpts: CueOptions = { ...DEFAULT_CUES, ...options.cues };
   const recOpts: RecognitionOptions = { ...DEFAULT_RECOGNITION, ...options.recognition };
-  const smoother = new KeypointSmoother({ ...DEFAULT_SMOOTHING, ...options.smoothing });
+  const smoother = new SteadyKeypointSmoother<PoseFrame>({ ...DEFAULT_STEADY_SMOOTHING, ...options.smoothing });
   const views = new ViewTracker({ ...DEFAULT_VIEW, ...options.view });
   const clock = new SessionClock(sessionOpts);
   const thighs = new ThighGauge();

@@ -13,7 +13,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { liveEventSchema, type LiveEvent } from '@pose-coach/protocol';
 import { createAgent } from '../../src/agent/agent.ts';
-import { realCoach } from '../../src/agent/coachAdapter.ts';
+import { realCoach } from '../../src/agent/sessionTracker.ts';
 import { loadConfig } from '../../src/agent/config.ts';
 import { createSimulatedAthlete } from '../../src/agent/simulatedAthlete.ts';
 

@@ -1,7 +1,7 @@
 /** The fleet's refusals, each with its HTTP status; answered as `{error, message}`. */
-import { CodedError } from '../errors.ts';
+import { errorCatalogue } from '../errors.ts';
 
-export const FLEET_ERRORS = {
+export const FleetError = errorCatalogue('FleetError', {
   FLEET_DISABLED: 503,
   ADMIN_REQUIRED: 401,
   BAD_REQUEST: 400,
@@ -18,13 +18,5 @@ export const FLEET_ERRORS = {
   claim_exhausted: 403,
   /** Too many claims at once (a fleet's first boot); the mirror tries again after Retry-After. */
   CLAIMS_BUSY: 503,
-} as const;
-
-export type FleetErrorCode = keyof typeof FLEET_ERRORS;
-
-export class FleetError extends CodedError<FleetErrorCode> {
-  override name = 'FleetError';
-  constructor(code: FleetErrorCode, message: string, retryAfterS?: number) {
-    super(code, FLEET_ERRORS[code], message, retryAfterS);
-  }
-}
+});
+export type FleetError = InstanceType<typeof FleetError>;

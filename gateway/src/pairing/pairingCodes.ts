@@ -84,6 +84,8 @@ export interface PairingCodesOptions {
   maxAttemptsPerCode: number;
   /** How long a finished or expired code is remembered, to answer it clearly. */
   graceS?: number;
+  /** Milliseconds since the epoch (default Date.now): tests move it on instead of waiting out an interval or a code's life. */
+  now?: () => number;
 }
 
 export interface NewPairing {
@@ -104,6 +106,7 @@ export function createPairingCodes(redis: Redis, opts: PairingCodesOptions) {
   r.defineCommand('pairingPoll', { numberOfKeys: 1, lua: POLL_LUA });
   r.defineCommand('pairingFinish', { numberOfKeys: 2, lua: FINISH_LUA });
   const grace = opts.graceS ?? 3600;
+  const now = opts.now ?? Date.now;
   const codeKey = (userCode: string) => `${opts.prefix}code:${userCode}`;
   const pollKey = (hash: string) => `${opts.prefix}poll:${hash}`;
   const openKey = (deviceId: string) => `${opts.prefix}open:${deviceId}`;
@@ -113,7 +116,7 @@ export function createPairingCodes(redis: Redis, opts: PairingCodesOptions) {
     async create(deviceId: string): Promise<NewPairing> {
       const deviceCode = newDeviceCode();
       const hash = hashDeviceCode(deviceCode);
-      const expiresAt = Date.now() + opts.ttlS * 1000;
+      const expiresAt = now() + opts.ttlS * 1000;
       const keyTtl = opts.ttlS + grace;
       let userCode = newUserCode();
       // A collision with a live code is ~1 in 10^6 even with thousands pending; draw again if so.
@@ -135,13 +138,13 @@ export function createPairingCodes(redis: Redis, opts: PairingCodesOptions) {
       if (!deviceId) return { kind: 'unknown' };
       if (state === 'used' || state === 'claiming') return { kind: 'used' };
       if (state === 'denied') return { kind: 'denied' };
-      if (Number(expiresAt) <= Date.now()) return { kind: 'expired' };
+      if (Number(expiresAt) <= now()) return { kind: 'expired' };
       if ((await redis.hincrby(codeKey(userCode), 'attempts', 1)) > opts.maxAttemptsPerCode) return { kind: 'locked' };
       return { kind: 'ok', deviceId };
     },
 
     async claim(userCode: string): Promise<ClaimOutcome> {
-      const [kind, deviceId] = await r.pairingClaim(codeKey(userCode), Date.now(), opts.maxAttemptsPerCode);
+      const [kind, deviceId] = await r.pairingClaim(codeKey(userCode), now(), opts.maxAttemptsPerCode);
       return kind === 'ok' ? { kind: 'ok', deviceId: deviceId! } : { kind: kind as Exclude<ClaimOutcome['kind'], 'ok'> };
     },
 
@@ -156,7 +159,7 @@ export function createPairingCodes(redis: Redis, opts: PairingCodesOptions) {
     },
 
     async poll(deviceId: string, deviceCode: string, slowDownStepS = 5): Promise<PollOutcome> {
-      const [kind, a, b] = await r.pairingPoll(pollKey(hashDeviceCode(deviceCode)), Date.now(), deviceId, slowDownStepS);
+      const [kind, a, b] = await r.pairingPoll(pollKey(hashDeviceCode(deviceCode)), now(), deviceId, slowDownStepS);
       if (kind === 'pending' || kind === 'slow_down') return { kind, interval: Number(a) };
       if (kind === 'approved') return { kind, displayName: a ?? '', pairingId: b ?? '' };
       return { kind: kind as 'denied' | 'expired' | 'invalid' };

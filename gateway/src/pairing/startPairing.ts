@@ -22,7 +22,7 @@ type Firestore = Parameters<typeof createPairingState>[0]['firestore'];
 
 export async function startPairing(
   config: GatewayConfig,
-  deps: { registry: DeviceRegistry; firestore: Firestore; broker: { aedes: Aedes; publish: RetainedPublish }; log: Logger; scope: Scope; bus?: ClusterBus; localAuth?: boolean },
+  deps: { registry: DeviceRegistry; firestore: Firestore; broker: { aedes: Aedes; publish: RetainedPublish }; log: Logger; scope: Scope; bus?: ClusterBus; localAuth?: boolean; clock?: () => number },
 ) {
   const log = deps.log.child({ part: 'pairing' });
   const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 }, log);
@@ -37,7 +37,7 @@ export async function startPairing(
 
   const service = createPairingService({
     registry: deps.registry,
-    codes: createPairingCodes(redis, { prefix, ttlS: config.PAIRING_CODE_TTL_S, intervalS: config.PAIRING_POLL_INTERVAL_S, maxAttemptsPerCode: config.PAIRING_CODE_ATTEMPTS }),
+    codes: createPairingCodes(redis, { prefix, ttlS: config.PAIRING_CODE_TTL_S, intervalS: config.PAIRING_POLL_INTERVAL_S, maxAttemptsPerCode: config.PAIRING_CODE_ATTEMPTS, ...(deps.clock ? { now: deps.clock } : {}) }),
     limits: createAttemptLimits(redis, { prefix, maxFailures: config.PAIRING_MAX_FAILURES, windowS: config.PAIRING_FAILURE_WINDOW_S }),
     announce,
     log,

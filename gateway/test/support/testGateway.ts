@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { Redis } from 'ioredis';
+import { startFirestoreEmulator } from '@pose-coach/cloud-sync';
 import { createTestDatabase, type TestDatabase } from '@pose-coach/cloud-sync/testing';
 import type { SessionAck } from '@pose-coach/protocol';
 import { topicFor } from '@pose-coach/protocol';
@@ -17,8 +18,21 @@ import { startTokenIssuer, type TokenIssuer } from './firebaseTokens.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Real time plus what a test skipped: the gateway's pairing codes and connect budget read it (createGateway's `clock`). */
+export interface TestClock {
+  now(): number;
+  /** Moves the clock on by `ms` at once, instead of waiting (a poll interval, a code's life, a bucket's refill). */
+  advance(ms: number): void;
+}
+
+function testClock(): TestClock {
+  let skippedMs = 0;
+  return { now: () => Date.now() + skippedMs, advance: (ms) => void (skippedMs += ms) };
+}
+
 export interface TestGateway {
   gateway: Gateway;
+  clock: TestClock;
   db: TestDatabase;
   tokens: TokenIssuer;
   prefix: string;
@@ -52,6 +66,7 @@ export async function startTestGateway(
   const tokens = shared?.tokens ?? (await startTokenIssuer());
   const prefix = shared?.prefix ?? `pc-test-${randomBytes(4).toString('hex')}`;
   const dataDir = shared ? shared.gateway.config.GATEWAY_DATA_DIR : mkdtempSync(join(tmpdir(), 'pc-gateway-'));
+  const clock = shared?.clock ?? testClock();
   const mysqlUrl = opts.mysqlUrl ? await opts.mysqlUrl(db.url) : db.url;
   const config = loadGatewayConfig(
     {},
@@ -72,11 +87,12 @@ export async function startTestGateway(
       ...overrides,
     },
   );
-  const gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), clock: clock.now });
   const clients = new Set<MqttClient>();
 
   const tg: TestGateway = {
     gateway,
+    clock,
     db,
     tokens,
     prefix,
@@ -87,7 +103,7 @@ export async function startTestGateway(
     },
     async restart() {
       await tg.gateway.close();
-      tg.gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+      tg.gateway = await createGateway(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), clock: clock.now });
     },
     async connect(deviceId, secret, o = {}) {
       const client = mqtt.connect(`mqtt://127.0.0.1:${tg.gateway.mqttPort}`, {
@@ -154,4 +170,44 @@ export async function startTestGateway(
     },
   };
   return tg;
+}
+
+/** Two gateways of one cluster: A, and B joining it. */
+export interface TestGatewayPair {
+  a: TestGateway;
+  b: TestGateway;
+  /** Starts another gateway of the cluster, with the pair's settings; the caller stops it. */
+  join(): Promise<TestGateway>;
+  /** Stops B, then A, then their Firestore emulator. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Two gateways on one Redis (MQTT_CLUSTER=redis) sharing MariaDB, the Redis prefix, a Firestore
+ * emulator of their own and the TLS certificate; `overrides` apply to both.
+ */
+export async function startGatewayPair(overrides: Partial<GatewayConfig> = {}): Promise<TestGatewayPair> {
+  const emulator = await startFirestoreEmulator({ port: 0 });
+  let a: TestGateway | undefined;
+  try {
+    const cluster = { ...overrides, MQTT_CLUSTER: 'redis' as const, FIRESTORE_EMULATOR_HOST: emulator.host };
+    a = await startTestGateway(cluster);
+    const b = await startTestGateway(cluster, { joining: a });
+    const first = a;
+    return {
+      a,
+      b,
+      join: () => startTestGateway(cluster, { joining: first }),
+      async stop() {
+        await b.stop();
+        await first.stop();
+        await emulator.stop();
+      },
+    };
+  } catch (err) {
+    // Half started: leave nothing running behind the failure.
+    await a?.stop().catch(() => undefined);
+    await emulator.stop().catch(() => undefined);
+    throw err;
+  }
 }

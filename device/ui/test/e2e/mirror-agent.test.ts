@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { liveEventSchema, type LiveEvent, type SessionPayload } from '@pose-coach/protocol';
 import { createEstimator } from '@pose-coach/inference';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
-import { realCoach } from '../../../src/agent/coachAdapter.ts';
+import { realCoach } from '../../../src/agent/sessionTracker.ts';
 import { agentConfigOnGateway } from '../../../test/agentOnGateway.ts';
 import { choosePoseSource } from '../../../src/agent/poseSources.ts';
 import type { TestGateway } from '../../../../gateway/test/support/testGateway.ts';

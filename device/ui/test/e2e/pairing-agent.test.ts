@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveEventSchema, type LiveEvent } from '@pose-coach/protocol';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
-import { realCoach } from '../../../src/agent/coachAdapter.ts';
+import { realCoach } from '../../../src/agent/sessionTracker.ts';
 import { agentConfigOnGateway, emptyRoom } from '../../../test/agentOnGateway.ts';
 import type { TestGateway } from '../../../../gateway/test/support/testGateway.ts';
 import { closeAgentStage, openAgentStage, type AgentStage } from './agentStage.ts';

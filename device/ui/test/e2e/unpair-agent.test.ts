@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../../src/agent/agent.ts';
-import { realCoach } from '../../../src/agent/coachAdapter.ts';
+import { realCoach } from '../../../src/agent/sessionTracker.ts';
 import { agentConfigOnGateway, emptyRoom } from '../../../test/agentOnGateway.ts';
 import type { TestGateway } from '../../../../gateway/test/support/testGateway.ts';
 import { closeAgentStage, openAgentStage, type AgentStage } from './agentStage.ts';
