@@ -192,6 +192,17 @@ function detrend(x: Float64Array): Float64Array {
   return out;
 }
 
+/** The side of its local mean (over one period) `x` is on at sample `i`; undefined outside the series. */
+function sideAt(x: Float64Array, i: number, lag: number): Side | undefined {
+  if (!(i >= 0 && i < x.length)) return undefined;
+  const half = Math.max(1, Math.round(lag / 2));
+  let sum = 0;
+  let n = 0;
+  for (let k = Math.max(0, i - half); k < Math.min(x.length, i + half + 1); k++, n++) sum += x[k]!;
+  const d = x[i]! - sum / n;
+  return d > 0 ? 'high' : d < 0 ? 'low' : undefined;
+}
+
 /** `x` less its centred moving mean over `width` samples: what moves faster than that. */
 function highPass(x: Float64Array, width: number): Float64Array {
   const n = x.length;
@@ -381,7 +392,10 @@ export class PeriodicCounter {
     const x = filled(this.grid[best.k]!, 0, n, true)!;
     const lastBanked = this.banked[this.banked.length - 1]?.end ?? -Infinity;
     const signal = this.defs[best.k]!.name;
-    const rest = this.bankedRest?.signal === signal ? this.bankedRest.rest : undefined;
+    // The banked count's rest side; for another signal than it was counted on, the side this one
+    // was on as the last banked rep ended, back at rest (guessing from where the kept grid starts,
+    // mid-rep, shifted the count by half a cycle and lost one at the cut).
+    const rest = this.bankedRest?.signal === signal ? this.bankedRest.rest : sideAt(x, Math.round((lastBanked - this.t0) * rate), best.lag);
     const fresh = countCycles(x, best.lag, this.t0, rate, MIN_SWING[this.defs[best.k]!.kind], rest);
     this.lastRest = fresh.rest ? { signal, rest: fresh.rest } : undefined;
     // A cycle ending at (or within half a period of) the last banked one is that one, counted again.
