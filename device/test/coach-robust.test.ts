@@ -124,12 +124,16 @@ describe.skipIf(!labels.length)(`held-out camera situations on every labelled cl
     expect(misses).toEqual([]);
   });
 
-  it('times a plank with the feet out of the picture from the shoulder–hip–knee line', { timeout: 180_000 }, async () => {
-    const l = firstOf('plank');
-    expect(l).toBeDefined();
-    const r = analyse(transform('feet-cropped').apply(await framesOf(l!)), 'auto').result;
-    expect(r.exercise).toBe('plank');
-    expect(Math.abs(r.holdSeconds! - l!.holdSeconds!)).toBeLessThanOrEqual(1.5);
+  it('times every plank with the feet out of the picture from the shoulder–hip–knee line, lying on the mat before and after not counted', { timeout: 180_000 }, async () => {
+    // Before: the forearm plank read 37.8 s of 32 (the 2.4 s lying down before it and the 3 s after counted).
+    const planks = labels.filter((l) => l.exercise === 'plank');
+    expect(planks.length).toBeGreaterThan(0);
+    const misses: string[] = [];
+    for (const l of planks) {
+      const r = analyse(transform('feet-cropped').apply(await framesOf(l)), 'auto').result;
+      if (r.exercise !== 'plank' || Math.abs(r.holdSeconds! - l.holdSeconds!) > 1.5) misses.push(`${l.file}: ${r.exercise} ${r.holdSeconds} s of ${l.holdSeconds}`);
+    }
+    expect(misses).toEqual([]);
   });
 
   it('counts a plank already held at the first frame from that frame', { timeout: 180_000 }, async () => {

@@ -24,7 +24,7 @@ export interface RepThresholds {
 }
 
 export interface HoldThresholds {
-  hold: { minBodyLine: number; minKnee: number; maxArmChange: number; settleSeconds: number; graceSeconds: number };
+  hold: { minBodyLine: number; minKneeLine: number; minKnee: number; maxArmChange: number; settleSeconds: number; graceSeconds: number };
   form: Record<string, number>;
 }
 
