@@ -83,12 +83,57 @@ describe.skipIf(!labels.length)(`held-out camera situations on every labelled cl
     }
   });
 
-  it('times a plank with the feet out of the picture from the shoulder–hip–knee line', { timeout: 180_000 }, async () => {
-    const l = firstOf('plank');
-    expect(l).toBeDefined();
-    const r = analyse(transform('feet-cropped').apply(await framesOf(l!)), 'auto').result;
-    expect(r.exercise).toBe('plank');
-    expect(Math.abs(r.holdSeconds! - l!.holdSeconds!)).toBeLessThanOrEqual(1.5);
+  it('counts every movement it has no rule for on a panning camera from the body\'s own signals', { timeout: 180_000 }, async () => {
+    // Before: a jump rope clip under the pan counted 15 of 63, the body's height in the picture
+    // following the camera's 4.3 s vertical sweep instead of the hops.
+    const misses: string[] = [];
+    const others = labels.filter((l) => l.exercise === 'other' && l.reps !== undefined);
+    expect(others.length).toBeGreaterThan(0);
+    for (const l of others) {
+      const r = analyse(transform('pan').apply(await framesOf(l)), 'auto').result;
+      if (r.exercise !== 'other' || Math.abs(r.reps - l.reps!) > 1) misses.push(`${l.file}: ${r.exercise} ×${r.reps} of ${l.reps}`);
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('does not take arms straightening at shoulder height for a press when the camera shakes or the picture is noisy: a press ends overhead', { timeout: 180_000 }, async () => {
+    // Before: a bar lift (hands at the shoulders, elbows straightening) was called a shoulder press under shake and keypoint noise.
+    const misses: string[] = [];
+    const others = labels.filter((l) => l.exercise === 'other' && l.reps !== undefined);
+    expect(others.length).toBeGreaterThan(0);
+    for (const l of others) {
+      const frames = await framesOf(l);
+      for (const name of ['shake', 'lowres-noise']) {
+        const r = analyse(transform(name).apply(frames), 'auto').result;
+        if (r.exercise !== 'other' || Math.abs(r.reps - l.reps!) > 1) misses.push(`${l.file} ${name}: ${r.exercise} ×${r.reps} of ${l.reps}`);
+      }
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('times the reps of a movement it has no rule for from the whole movement, not from the first guesses', { timeout: 180_000 }, async () => {
+    // Before: the bar lift's first three reps kept the times of an early analysis (0.7, 1.0 and 0.8 s against ~1.9 s).
+    const misses: string[] = [];
+    for (const l of labels.filter((x) => x.exercise === 'other' && x.reps! > 0)) {
+      const r = analyse(await framesOf(l), 'auto').result;
+      const lengths = r.repDetails.map((d) => d.end - d.start).sort((a, b) => a - b);
+      const median = lengths[Math.floor(lengths.length / 2)]!;
+      const short = r.repDetails.filter((d) => d.end - d.start < 0.5 * median);
+      if (short.length) misses.push(`${l.file}: ${JSON.stringify(short)} against a median rep of ${median.toFixed(2)} s`);
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('times every plank with the feet out of the picture from the shoulder–hip–knee line, lying on the mat before and after not counted', { timeout: 180_000 }, async () => {
+    // Before: the forearm plank read 37.8 s of 32 (the 2.4 s lying down before it and the 3 s after counted).
+    const planks = labels.filter((l) => l.exercise === 'plank');
+    expect(planks.length).toBeGreaterThan(0);
+    const misses: string[] = [];
+    for (const l of planks) {
+      const r = analyse(transform('feet-cropped').apply(await framesOf(l)), 'auto').result;
+      if (r.exercise !== 'plank' || Math.abs(r.holdSeconds! - l.holdSeconds!) > 1.5) misses.push(`${l.file}: ${r.exercise} ${r.holdSeconds} s of ${l.holdSeconds}`);
+    }
+    expect(misses).toEqual([]);
   });
 
   it('counts a plank already held at the first frame from that frame', { timeout: 180_000 }, async () => {
@@ -147,6 +192,19 @@ describe.skipIf(!labels.length)(`counting from the joints that are visible, and 
     for (const l of labels.filter((x) => x.exercise === 'squat')) {
       const r = analyse(transform('feet-cropped').apply(await framesOf(l)), 'auto').result;
       if (r.exercise !== 'squat' || Math.abs(r.reps - l.reps!) > 1) misses.push(`${l.file}: ${r.exercise} ×${r.reps} of ${l.reps}`);
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('recognises lunges and jumping jacks with the feet out of the picture: the hips tell a split stance, the knees an open jump', { timeout: 180_000 }, async () => {
+    // Before: alternating lunges read only the front knee's depth (the back knee cannot be read from
+    // an upright thigh) and came out as `other`; a jack seen from the side made the wrist's x count double.
+    const misses: string[] = [];
+    const clips = labels.filter((x) => x.exercise === 'lunge' || x.exercise === 'jumping_jack');
+    expect(clips.map((l) => l.exercise)).toEqual(expect.arrayContaining(['lunge', 'jumping_jack']));
+    for (const l of clips) {
+      const r = analyse(transform('feet-cropped').apply(await framesOf(l)), 'auto').result;
+      if (r.exercise !== l.exercise || Math.abs(r.reps - l.reps!) > 1) misses.push(`${l.file}: ${r.exercise} ×${r.reps} of ${l.reps}`);
     }
     expect(misses).toEqual([]);
   });

@@ -211,7 +211,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
   }
 
   /** The session becomes `other` (or stays it): reps are the periodic counter's cycles. */
-  function countOther(s: OpenSession, t: number, events: CoachEvent[]): void {
+  function countOther(s: OpenSession, t: number, events: CoachEvent[], closing = false): void {
     const st = s.periodic?.current;
     if (!st || st.count === 0) return;
     if (s.exercise !== 'other') {
@@ -226,6 +226,9 @@ export function createCoach(options: CoachOptions = {}): Coach {
       const c = st.cycles[i] ?? { start: t, end: t };
       addRep(s, { start: c.start, end: c.end, score: 0, checks: [], signature: true }, events);
     }
+    // At the end the whole movement is known: its cycles replace the times guessed live from the
+    // first few (an early analysis may place the first reps at a shorter period).
+    if (closing && st.cycles.length === s.reps.length) s.reps = st.cycles.map((c) => ({ start: c.start, end: c.end, score: 0, checks: [], signature: true }));
   }
 
   /**
@@ -239,7 +242,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
     const known = s.active && s.exercise !== 'other' && s.exercise !== 'plank' ? s.reps.length : undefined;
     if (known !== undefined && periodic >= MIN_OTHER_DOUBT && known <= periodic / 2 && (closing || periodic - known >= MIN_OTHER_DOUBT)) {
       s.doubted.add(s.exercise as ExerciseName);
-      countOther(s, t, events);
+      countOther(s, t, events, closing);
       return;
     }
     if (!s.active) {
@@ -249,7 +252,7 @@ export function createCoach(options: CoachOptions = {}): Coach {
         adopt(s, name, t, events);
         return;
       }
-      countOther(s, t, events);
+      countOther(s, t, events, closing);
     }
   }
 

@@ -10,7 +10,7 @@
  * (joint angles; joint positions relative to the hips in torso lengths), so a camera that zooms,
  * pans or shakes does not make a movement. The one camera-relative signal, the body's height in
  * the picture (jumps), is measured in torso lengths and high-passed, so a slow pan or zoom
- * drops out. A movement is periodic when its dominant signal's autocorrelation at one period is
+ * drops out, and counts only when no body-relative signal repeats. A movement is periodic when its dominant signal's autocorrelation at one period is
  * strong; dancing, walking about and fidgeting repeat too loosely to pass, and count 0.
  */
 import { angleAt, distance, type Point } from './geometry.ts';
@@ -55,7 +55,16 @@ interface SignalDef {
   kind: SignalKind;
   /** The value in this frame, or undefined when its joints were not seen. */
   read(s: Skeleton, body: Body | undefined): number | undefined;
+  /**
+   * Picture-relative (it moves when the camera pans): only repetitions quicker than this many
+   * seconds are looked for, on the signal less its moving mean over that long, since a camera
+   * pans and tilts over several seconds while a jump takes under one.
+   */
+  fastOnly?: number;
 }
+
+/** Longest period, seconds, of a jump read from the body's height in the picture. */
+const JUMP_PERIOD = 1.5;
 
 interface Body {
   hip: Point;
@@ -108,7 +117,7 @@ const SIGNALS: readonly SignalDef[] = [
   { name: 'shoulders.y', kind: 'position', read: (_s, body) => body && (body.shoulder.y - body.hip.y) / body.scale },
   // Measured from the picture's centre: a zoom scales the picture about it, and so scales this
   // offset and the torso alike (from the top edge, zooming in and out made a movement of its own).
-  { name: 'body.height', kind: 'position', read: (_s, body) => body && (body.hip.y - body.centreY) / body.scale },
+  { name: 'body.height', kind: 'position', read: (_s, body) => body && (body.hip.y - body.centreY) / body.scale, fastOnly: JUMP_PERIOD },
 ];
 
 function bodyOf(s: Skeleton, frame: PoseFrame): Body | undefined {
@@ -180,6 +189,32 @@ function detrend(x: Float64Array): Float64Array {
   const icpt = (sy - slope * sx) / n;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i]! - (icpt + slope * i);
+  return out;
+}
+
+/** The side of its local mean (over one period) `x` is on at sample `i`; undefined outside the series. */
+function sideAt(x: Float64Array, i: number, lag: number): Side | undefined {
+  if (!(i >= 0 && i < x.length)) return undefined;
+  const half = Math.max(1, Math.round(lag / 2));
+  let sum = 0;
+  let n = 0;
+  for (let k = Math.max(0, i - half); k < Math.min(x.length, i + half + 1); k++, n++) sum += x[k]!;
+  const d = x[i]! - sum / n;
+  return d > 0 ? 'high' : d < 0 ? 'low' : undefined;
+}
+
+/** `x` less its centred moving mean over `width` samples: what moves faster than that. */
+function highPass(x: Float64Array, width: number): Float64Array {
+  const n = x.length;
+  const half = Math.max(1, Math.round(width / 2));
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i]! + x[i]!;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = Math.max(0, i - half);
+    const b = Math.min(n, i + half + 1);
+    out[i] = x[i]! - (prefix[b]! - prefix[a]!) / (b - a);
+  }
   return out;
 }
 
@@ -336,16 +371,19 @@ export class PeriodicCounter {
     const { rate, window, minPeriod, maxPeriod, minStrength } = this.opts;
     const n = this.grid[0]!.length;
     const from = Math.max(0, n - Math.round(window * rate));
-    let best: { k: number; lag: number; strength: number } | undefined;
+    const found: Candidate[] = [];
     for (let k = 0; k < this.defs.length; k++) {
-      const x = filled(this.grid[k]!, from, n);
-      if (!x) continue;
+      const raw = filled(this.grid[k]!, from, n);
+      if (!raw) continue;
+      const fast = this.defs[k]!.fastOnly;
+      const x = fast ? highPass(raw, Math.round(fast * rate)) : raw;
       const swing = quantile(x, 0.9) - quantile(x, 0.1);
       if (swing < MIN_SWING[this.defs[k]!.kind]) continue;
-      const p = dominantPeriod(detrend(x), Math.round(minPeriod * rate), Math.round(maxPeriod * rate));
+      const p = dominantPeriod(detrend(x), Math.round(minPeriod * rate), Math.round(Math.min(maxPeriod, fast ?? maxPeriod) * rate));
       if (!p || p.strength < minStrength) continue;
-      if (!best || p.strength > best.strength) best = { k, ...p };
+      found.push({ k, name: this.defs[k]!.name, kind: this.defs[k]!.kind, fast: fast !== undefined, ...p });
     }
+    const best = fundamental(found);
     if (!best) {
       // Not periodic now: the count stays where the movement left it.
       this.state = { ...this.state, period: undefined, strength: undefined };
@@ -354,7 +392,10 @@ export class PeriodicCounter {
     const x = filled(this.grid[best.k]!, 0, n, true)!;
     const lastBanked = this.banked[this.banked.length - 1]?.end ?? -Infinity;
     const signal = this.defs[best.k]!.name;
-    const rest = this.bankedRest?.signal === signal ? this.bankedRest.rest : undefined;
+    // The banked count's rest side; for another signal than it was counted on, the side this one
+    // was on as the last banked rep ended, back at rest (guessing from where the kept grid starts,
+    // mid-rep, shifted the count by half a cycle and lost one at the cut).
+    const rest = this.bankedRest?.signal === signal ? this.bankedRest.rest : sideAt(x, Math.round((lastBanked - this.t0) * rate), best.lag);
     const fresh = countCycles(x, best.lag, this.t0, rate, MIN_SWING[this.defs[best.k]!.kind], rest);
     this.lastRest = fresh.rest ? { signal, rest: fresh.rest } : undefined;
     // A cycle ending at (or within half a period of) the last banked one is that one, counted again.
@@ -363,6 +404,41 @@ export class PeriodicCounter {
     const count = cycles.length >= MIN_CYCLES ? cycles.length : 0;
     this.state = { count: Math.max(count, this.state.count), period: best.lag / rate, strength: best.strength, signal, cycles };
   }
+}
+
+interface Candidate {
+  k: number;
+  name: string;
+  kind: SignalKind;
+  fast: boolean;
+  lag: number;
+  strength: number;
+}
+
+/** The other coordinate of the same joint (`left_wrist.x` → `left_wrist.y`), for a position signal. */
+const otherAxis = (c: Candidate) => (c.kind === 'position' ? c.name.replace(/\.(x|y)$/, (_m, a: string) => (a === 'x' ? '.y' : '.x')) : undefined);
+
+/**
+ * The signal to count from: the most periodic one, unless it is one coordinate of a joint
+ * swinging through an arc. A hand raised sideways over the head and lowered again goes out and
+ * back in across the picture on the way up and again on the way down, so its x repeats twice
+ * per rep while its y repeats once (a jumping jack's wrist, seen from an angle, counted double).
+ * When the same joint's other coordinate repeats at twice the period, that is the repetition,
+ * and the most periodic signal at it is counted. A different limb at twice the period (arms
+ * swinging once every two jumps) is not the same movement, and the strongest signal stands.
+ */
+function fundamental(all: readonly Candidate[]): Candidate | undefined {
+  // The body's own signals first: the picture-relative one only when none of them repeats (the
+  // camera moves it too, and a jumping jack's two hops per rep make it repeat at half a rep).
+  const own = all.filter((c) => !c.fast);
+  const found = own.length ? own : all;
+  let best: Candidate | undefined;
+  for (const c of found) if (!best || c.strength > best.strength) best = c;
+  if (!best) return undefined;
+  const twice = found.filter((c) => Math.abs(c.lag - 2 * best.lag) <= Math.max(1, 0.15 * 2 * best.lag));
+  const arc = otherAxis(best);
+  if (!arc || !twice.some((c) => c.name === arc)) return best;
+  return twice.reduce((a, c) => (c.strength > a.strength ? c : a));
 }
 
 /**

@@ -17,12 +17,14 @@ export interface RepThresholds {
   counting: CountingThresholds;
   /** Per-view overrides of any key of `counting` or `form`. */
   views: Partial<Record<View, Record<string, number>>>;
+  /** Overrides of `counting` or `form` while the feet are out of the picture (the knee read from the thigh), over the view's. */
+  feetUnseen?: Record<string, number>;
   posture?: Record<string, number>;
   form: Record<string, number>;
 }
 
 export interface HoldThresholds {
-  hold: { minBodyLine: number; minKnee: number; maxArmChange: number; settleSeconds: number; graceSeconds: number };
+  hold: { minBodyLine: number; minKneeLine: number; minKnee: number; maxArmChange: number; settleSeconds: number; graceSeconds: number };
   form: Record<string, number>;
 }
 
@@ -84,15 +86,18 @@ export function resolveThresholds(overrides: ThresholdOverrides = {}): Record<Ex
   return out;
 }
 
-/** Counting and form thresholds of a rep exercise as seen from `view`. */
-export function forView(th: RepThresholds, view: View): { counting: CountingThresholds; form: Record<string, number>; posture: Record<string, number> } {
-  const o = th.views[view] ?? {};
+/** Counting and form thresholds of a rep exercise as seen from `view` (and with the feet out of the picture). */
+export function forView(th: RepThresholds, view: View, feetUnseen = false): { counting: CountingThresholds; form: Record<string, number>; posture: Record<string, number> } {
   const counting = { ...th.counting };
   const form = { ...th.form };
-  for (const [k, v] of Object.entries(o)) {
-    if (k in counting) (counting as unknown as Record<string, number>)[k] = v;
-    else if (k in form) form[k] = v;
-    else throw new ThresholdError(`unknown threshold views.${view}.${k}`);
-  }
+  const apply = (o: Record<string, number>, where: string) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (k in counting) (counting as unknown as Record<string, number>)[k] = v;
+      else if (k in form) form[k] = v;
+      else throw new ThresholdError(`unknown threshold ${where}.${k}`);
+    }
+  };
+  apply(th.views[view] ?? {}, `views.${view}`);
+  if (feetUnseen) apply(th.feetUnseen ?? {}, 'feetUnseen');
   return { counting, form, posture: th.posture ?? {} };
 }

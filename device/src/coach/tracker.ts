@@ -60,6 +60,7 @@ export class RepTracker implements ExerciseTracker {
   readonly holdSeconds = 0;
   private readonly counter: RepCounter;
   private view: View | undefined;
+  private feetUnseen = false;
 
   constructor(private readonly ex: RepExercise, private readonly th: RepThresholds) {
     this.counter = new RepCounter(forView(th, 'front').counting);
@@ -70,10 +71,13 @@ export class RepTracker implements ExerciseTracker {
   }
 
   push(f: Features, view: View): TrackerResult | undefined {
-    const t = forView(this.th, view);
-    if (view !== this.view) {
+    // The legs seen only to the knees: the knee is read from the thigh, some exercises count it on their own scale.
+    const feetUnseen = f.present && !f.legsVisible && (f.knee.left !== undefined || f.knee.right !== undefined);
+    const t = forView(this.th, view, feetUnseen);
+    if (view !== this.view || feetUnseen !== this.feetUnseen) {
       this.counter.setThresholds(t.counting);
       this.view = view;
+      this.feetUnseen = feetUnseen;
     }
     const posture = f.present && this.ex.posture(f, view, t.posture);
     const out = this.counter.push(f, posture ? this.ex.signal(f, view, t.posture) : undefined, posture);

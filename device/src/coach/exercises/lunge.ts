@@ -1,6 +1,6 @@
 import { grade } from '../geometry.ts';
 import type { Features } from '../features.ts';
-import { extremeFrame, standing, type Check, type RepExercise } from './types.ts';
+import { extremeFrame, hipSplit, standing, type Check, type RepExercise } from './types.ts';
 
 const frontKnee = (f: Features): number | undefined => {
   const { left, right } = f.knee;
@@ -37,6 +37,8 @@ export const lunge: RepExercise = {
     if (view === 'side') return (f.ankleSpread ?? 0) >= form.minFootSplitSide!;
     const k = f.knee;
     const asymmetric = k.left !== undefined && k.right !== undefined && Math.abs(k.left - k.right) >= form.minAsymmetry!;
-    return (f.ankleDrop ?? 0) >= form.minFootSplit! || asymmetric;
+    if ((f.ankleDrop ?? 0) >= form.minFootSplit! || asymmetric) return true;
+    // The feet out of the picture (a knee read from the thigh cannot see the back leg bend): the hips.
+    return f.ankleDrop === undefined && (hipSplit(trace, frontKnee) ?? 0) >= form.minHipSplit!;
   },
 };

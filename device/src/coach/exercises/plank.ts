@@ -10,7 +10,10 @@ export const plank: HoldExercise = {
     if (!f.present || !f.horizontal) return false;
     const line = pick(f.bodyLine, 'side', f.nearSide);
     const knee = pick(f.knee, 'side', f.nearLeg);
-    return line !== undefined && line >= hold.minBodyLine! && (knee === undefined || knee >= hold.minKnee!);
+    // The feet out of the picture: the line ends at the knee and no knee angle rules out lying on
+    // the floor, so the shorter line must be straighter (hips down on the mat bend it at the hip).
+    const minLine = f.legsVisible ? hold.minBodyLine! : hold.minKneeLine!;
+    return line !== undefined && line >= minLine && (knee === undefined || knee >= hold.minKnee!);
   },
   still: (f) => pick(f.elbow, 'side', f.nearArm),
   checks(segment, form) {

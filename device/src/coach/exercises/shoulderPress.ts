@@ -28,6 +28,11 @@ export const shoulderPress: RepExercise = {
     const first = trace[0];
     const rise = first ? pick(first.wristRise, 'front', first.nearSide, 'mean') : undefined;
     if (rise === undefined || rise <= -0.4 || rise > posture.startMaxWristRise!) return false;
+    // …and ends with them over the head: straightening the elbows with the hands at shoulder
+    // height (a bar pushed forward) is not a press. Above the shoulders in torso lengths, so a
+    // shaking or noisy picture cannot fake it.
+    const top = extremeFrame(trace, (f) => pick(f.wristRise, 'front', f.nearSide, 'mean'), 'max');
+    if (!top || top.v < posture.minTopWristRise!) return false;
     // The hands move, the body stands still: shoulders that travel up and down with the arms
     // are a pull-up or a jump, not a press. Travel that follows the elbows, weighed against the
     // hands' own (a camera panning at the rep's tempo moves both alike; a press moves the hands

@@ -1,6 +1,6 @@
 import { grade } from '../geometry.ts';
 import { pick } from '../features.ts';
-import { extremeFrame, standing, type Check, type RepExercise } from './types.ts';
+import { extremeFrame, hipSplit, standing, type Check, type RepExercise } from './types.ts';
 
 /** Squat: knee angle; depth, knees over the feet (front view), torso lean (side view). */
 export const squat: RepExercise = {
@@ -33,6 +33,10 @@ export const squat: RepExercise = {
     if (view === 'side') return f.ankleSpread === undefined || f.ankleSpread < form.maxFootSplitSide!;
     const k = f.knee;
     const symmetric = k.left === undefined || k.right === undefined || Math.abs(k.left - k.right) <= form.maxAsymmetry!;
-    return symmetric && (f.ankleDrop === undefined || f.ankleDrop < form.maxFootSplit!);
+    if (!symmetric) return false;
+    if (f.ankleDrop !== undefined) return f.ankleDrop < form.maxFootSplit!;
+    // The feet out of the picture: one hip bent and the other open is a split stance.
+    const knee = (g: typeof f) => pick(g.knee, view, g.nearLeg, 'mean');
+    return (hipSplit(trace, knee) ?? 0) < form.maxHipSplit!;
   },
 };

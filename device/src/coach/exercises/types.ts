@@ -92,3 +92,23 @@ export function travelWithArms(trace: readonly Features[], arm: (f: Features) =>
   const angles = pts.map((p) => p.a);
   return Math.abs(sxy / sxx) * (Math.max(...angles) - Math.min(...angles));
 }
+
+/**
+ * The largest difference between the two hip angles (torso–thigh) over the deep part of a rep,
+ * the frames within `near` degrees of its lowest `knee`: a split stance (lunge) bends the front
+ * hip and leaves the back one open; a squat bends both alike. It needs only the shoulders, hips
+ * and knees, so it still tells the two apart with the feet out of the picture (it looks over the
+ * deep frames, not the single lowest one, as the back leg often hides behind the front one there).
+ */
+export function hipSplit(trace: readonly Features[], knee: (f: Features) => number | undefined, near = 15): number | undefined {
+  const bottom = extremeFrame(trace, knee, 'min');
+  if (!bottom) return undefined;
+  let split: number | undefined;
+  for (const f of trace) {
+    const k = knee(f);
+    const { left, right } = f.hip;
+    if (k === undefined || k > bottom.v + near || left === undefined || right === undefined) continue;
+    split = Math.max(split ?? 0, Math.abs(left - right));
+  }
+  return split;
+}
