@@ -36,19 +36,30 @@ export interface TestGateway {
 
 export { exampleSession as makeSession } from '@pose-coach/protocol/testing';
 
+/** What the gateways of one test cluster share (a gateway in its own process joins with these too). */
+export interface ClusterShare {
+  db: TestDatabase;
+  tokens: TokenIssuer;
+  prefix: string;
+  dataDir: string;
+  emulatorHost: string | undefined;
+}
+
 export async function startTestGateway(
   overrides: Partial<GatewayConfig> = {},
   opts: {
     mysqlUrl?: (dbUrl: string) => Promise<string> | string;
-    /** Another gateway of the same cluster: its database, Redis prefix, Firestore, TLS certificate and token issuer; stopping this one leaves them. */
-    joining?: TestGateway;
+    /** Another gateway of the same cluster (or what it shares): its database, Redis prefix, Firestore, TLS certificate and token issuer; stopping this one leaves them. */
+    joining?: TestGateway | ClusterShare;
   } = {},
 ): Promise<TestGateway> {
-  const shared = opts.joining;
+  const j = opts.joining;
+  const shared: ClusterShare | undefined =
+    j && 'gateway' in j ? { db: j.db, tokens: j.tokens, prefix: j.prefix, dataDir: j.gateway.config.GATEWAY_DATA_DIR, emulatorHost: j.gateway.emulatorHost } : j;
   const db = shared?.db ?? (await createTestDatabase());
   const tokens = shared?.tokens ?? (await startTokenIssuer());
   const prefix = shared?.prefix ?? `pc-test-${randomBytes(4).toString('hex')}`;
-  const dataDir = shared ? shared.gateway.config.GATEWAY_DATA_DIR : mkdtempSync(join(tmpdir(), 'pc-gateway-'));
+  const dataDir = shared ? shared.dataDir : mkdtempSync(join(tmpdir(), 'pc-gateway-'));
   const mysqlUrl = opts.mysqlUrl ? await opts.mysqlUrl(db.url) : db.url;
   const config = loadGatewayConfig(
     {},
@@ -65,7 +76,7 @@ export async function startTestGateway(
       FIREBASE_JWKS_URL: tokens.jwksUrl,
       STORE_BACKOFF_MS: 200,
       LOG_LEVEL: 'silent',
-      ...(shared ? { FIRESTORE_EMULATOR_HOST: shared.gateway.emulatorHost, MQTT_CLUSTER: 'redis' as const } : {}),
+      ...(shared ? { FIRESTORE_EMULATOR_HOST: shared.emulatorHost, MQTT_CLUSTER: 'redis' as const } : {}),
       ...overrides,
     },
   );
