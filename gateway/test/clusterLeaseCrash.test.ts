@@ -5,11 +5,10 @@
  * from MySQL and finishes it: the mirror that had acked its update is not sent it again, and the
  * one mid-update is judged by the telemetry it reports.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { startFirestoreEmulator, type RunningFirestoreEmulator } from '@pose-coach/cloud-sync';
@@ -18,10 +17,10 @@ import { topicFor } from '@pose-coach/protocol';
 import { startTokenIssuer } from './support/firebaseTokens.ts';
 import { fleetAdmin } from './support/fleetAdmin.ts';
 import { testFleetKeys } from './support/fleetKeys.ts';
+import { startGatewayProcess, type GatewayProcess } from './support/gatewayProcess.ts';
 import { connectRolloutMirror, type RolloutMirror } from './support/rolloutMirror.ts';
 import { REDIS_URL, startTestGateway, type ClusterShare, type TestGateway } from './support/testGateway.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ADMIN = 'lease-crash-admin-token-0123';
 /** Short, so the test waits seconds; renewed every fifth of it. */
 const LEASE_MS = 1500;
@@ -34,7 +33,7 @@ const waitUntil = <T>(what: string, probe: () => T | Promise<T>, timeout = 20_00
 describe('the rollout driver killed with SIGKILL', () => {
   let emulator: RunningFirestoreEmulator;
   let share: ClusterShare;
-  let driver: ChildProcess | undefined;
+  let driver: GatewayProcess | undefined;
   let b: TestGateway | undefined;
   const redis = new Redis(REDIS_URL);
   const overrides = () => ({
@@ -57,7 +56,7 @@ describe('the rollout driver killed with SIGKILL', () => {
     };
   }, 60_000);
   afterAll(async () => {
-    if (driver && driver.exitCode === null && driver.signalCode === null) driver.kill('SIGKILL');
+    await driver?.kill();
     await b?.stop();
     const left = await redis.keys(`${share.prefix}:*`);
     if (left.length) await redis.del(...left);
@@ -70,22 +69,11 @@ describe('the rollout driver killed with SIGKILL', () => {
 
   it('another gateway takes the lease once it runs out and finishes the rollout; a mirror that acked is not sent it again', async () => {
     // The first gateway, in its own process: it starts first, so it takes the lease.
-    const env = {
-      ...process.env,
-      GATEWAY_HOST: '127.0.0.1', GATEWAY_MQTT_PORT: '0', GATEWAY_MQTTS_PORT: '0', GATEWAY_HTTP_PORT: '0',
-      GATEWAY_DATA_DIR: share.dataDir, REDIS_URL, QUEUE_PREFIX: share.prefix, MYSQL_URL: share.db.url,
-      FIRESTORE_EMULATOR_HOST: share.emulatorHost, FIREBASE_PROJECT_ID: share.tokens.projectId, FIREBASE_JWKS_URL: share.tokens.jwksUrl,
-      MQTT_CLUSTER: 'redis', FLEET_ADMIN_TOKEN: ADMIN, FLEET_RELEASE_KEY_FILE: keys.keyFile, FLEET_UPDATE_TIMEOUT_MS: '60000',
-      FLEET_ROLLOUT_LEASE_MS: String(LEASE_MS), FLEET_FLUSH_S: '0.2', RECONCILE_EVERY_S: '0', LOG_LEVEL: 'silent',
-    };
-    driver = spawn(process.execPath, ['--import', 'tsx', 'gateway/test/support/gatewayChild.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    const driverPort = await new Promise<number>((ready, fail) => {
-      driver!.stdout!.on('data', (d: Buffer) => {
-        const m = /ready (\d+)/.exec(d.toString());
-        if (m) ready(Number(m[1]));
-      });
-      driver!.once('exit', (code) => fail(new Error(`gateway child exited with ${code}`)));
+    driver = await startGatewayProcess(share, {
+      FLEET_ADMIN_TOKEN: ADMIN, FLEET_RELEASE_KEY_FILE: keys.keyFile, FLEET_UPDATE_TIMEOUT_MS: '60000',
+      FLEET_ROLLOUT_LEASE_MS: String(LEASE_MS), FLEET_FLUSH_S: '0.2',
     });
+    const driverPort = driver.httpPort;
     const leaseKey = `${share.prefix}:fleet:rollout-driver`;
     const driverHolder = await waitUntil('the first gateway to hold the lease', () => redis.get(leaseKey));
 
@@ -117,8 +105,7 @@ describe('the rollout driver killed with SIGKILL', () => {
     expect(await rollout()).toMatchObject({ state: 'running', succeeded: 1 });
     expect(b.gateway.fleet.rollouts.drives()).toBe(false); // the process that sent it drives, not this one
 
-    driver.kill('SIGKILL');
-    await new Promise((r) => driver!.once('exit', r));
+    await driver.kill();
     // Nobody gave the lease back: this gateway drives only once it has run out, under a new holder.
     await waitUntil('the surviving gateway to drive', () => b!.gateway.fleet.rollouts.drives(), 30_000);
     const holder = await redis.get(leaseKey);
