@@ -2,12 +2,14 @@
  * bench/cluster: several gateway processes on one Redis (MQTT_CLUSTER=redis), one killed with
  * SIGKILL while sessions stream in; its mirrors fail over to the others.
  *
- *   npm run bench:cluster [-- --quick] [--gateways 3] [--mirrors 300] [--sessions 3000] [--rate 150] [--no-baseline]
+ *   npm run bench:cluster [-- --quick] [--gateways 3] [--mirrors 300] [--sessions 3000] [--rate 150] [--no-baseline] [--old-failover] [--split-workers]
  *
  * Each mirror is the agent's own MQTT link (device/src/link, several gateway addresses, each
  * mirror's list starting at a different gateway so they spread) with the outbox's rule on top:
  * a session is kept until the gateway acks it `queued` or `stored`, and sent again after every
- * reconnect. At 40 % of the stream one gateway is SIGKILLed. At the end both stores are counted
+ * reconnect. At 40 % of the stream one gateway is SIGKILLed. The link's own failover order is used
+ * (--old-failover: every mirror of a gateway fails over to the address listed after it, as before;
+ * --split-workers: the gateways run no store workers, one `gateway:workers` process does). At the end both stores are counted
  * session by session: lost = published but missing from a store, doubled = a session in a store
  * more than once. Baseline in the same run (unless --no-baseline): the same stream through one
  * gateway process with its broker in memory, nothing killed.
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     sessions: { type: 'string' },
     rate: { type: 'string' },
     'no-baseline': { type: 'boolean', default: false },
+    'old-failover': { type: 'boolean', default: false },
+    'split-workers': { type: 'boolean', default: false },
   },
 });
 const QUICK = args.quick;
@@ -68,6 +72,10 @@ interface RunResult {
   sessionsPerS: number;
   latency: number[];
   reconnects: number[];
+  /** Connection attempts of the killed gateway's mirrors that failed after the kill, by error. */
+  failedAttempts: Map<string, number>;
+  /** Where the killed gateway's mirrors came back: gateway port → mirrors. */
+  landedOn: Map<string, number>;
   stillDown: number;
   storedAcksDoubled: number;
   gatewayCpuS: number;
@@ -78,6 +86,7 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
   const prefix = `pc-bench-cl-${randomBytes(3).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'pc-bench-cluster-'));
   const gateways: Array<{ port: number; child: Awaited<ReturnType<typeof startChild>>['child'] }> = [];
+  let workers: Awaited<ReturnType<typeof startChild>>['child'] | undefined;
   for (let g = 0; g < opts.gateways; g++) {
     const port = await freePort();
     const env = {
@@ -94,10 +103,12 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
       MQTT_CLUSTER: opts.cluster ? 'redis' : 'off',
       MQTT_CONNECT_RATE_PER_ADDRESS: '0', // every simulated mirror shares 127.0.0.1
       LOG_LEVEL: 'warn',
+      ...(args['split-workers'] ? { RUN_WORKERS: 'false' } : {}),
     };
     // The first gateway runs the migrations before the others start.
     const started = await startChild('gateway/src/main.ts', { ...env, LOG_LEVEL: 'info' }, /HTTP API listening/);
     gateways.push({ port, child: started.child });
+    if (g === 0 && args['split-workers']) workers = (await startChild('gateway/src/workerMain.ts', { ...env, LOG_LEVEL: 'info' }, /store workers running/)).child;
   }
   console.log(`[${opts.label}] ${opts.gateways} gateway process(es) up`);
 
@@ -114,16 +125,29 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
   const storedAcks = new Map<string, number>();
   const sentAt = new Map<string, number>();
   const log = pino({ level: 'silent' });
+  const failedAttempts = new Map<string, number>();
+  const landedOn = new Map<string, number>();
+  const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  let killedAt: number | undefined;
   const mirrors: Mirror[] = creds.map(({ deviceId, secret }, i) => {
     // Each mirror's list starts at a different gateway: they spread, and fail over to the next.
     const order = Array.from({ length: opts.gateways }, (_, k) => gateways[(i + k) % opts.gateways]!.port);
     const m: Mirror = { deviceId, unacked: new Map(), link: undefined as unknown as Link };
+    // Which gateway a mirror that lost its own came back on (the link logs it with 'MQTT link up').
+    const linkLog = pino({ level: 'info' }, {
+      write(line: string) {
+        if (killedAt === undefined || m.downSince === undefined) return;
+        const o = JSON.parse(line) as { msg?: string; gateway?: string };
+        if (o.msg === 'MQTT link up' && o.gateway) count(landedOn, o.gateway.split(':').pop()!);
+      },
+    });
     m.link = createLink({
       url: order.map((p) => `mqtt://127.0.0.1:${p}`).join(','),
       deviceId,
       password: secret,
       backoff: { minMs: 500, maxMs: 2000 },
-      log,
+      ...(args['old-failover'] ? { random: () => 0.999999 } : {}),
+      log: opts.kill ? linkLog : log,
       handlers: {
         onAck(ack: SessionAck) {
           // The outbox's rule: queued (in Redis) or stored lets the mirror forget the session.
@@ -134,7 +158,8 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
           const at = sentAt.get(ack.sessionId);
           if (n === 1 && at !== undefined) latency.push(performance.now() - at);
         },
-        onState(state) {
+        onState(state, error) {
+          if (error && state !== 'online' && killedAt !== undefined && m.downSince !== undefined && m.downSince >= killedAt - 100) count(failedAttempts, error);
           if (state !== 'online') {
             m.downSince ??= performance.now();
             return;
@@ -148,7 +173,6 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
     });
     return m;
   });
-  let killedAt: number | undefined;
   const deadline = Date.now() + 60_000;
   while (mirrors.some((m) => m.link.state() !== 'online')) {
     if (Date.now() > deadline) throw new Error('mirrors did not all connect within 60 s');
@@ -210,6 +234,8 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
     sessionsPerS: ids.length / seconds,
     latency: latency.sort((a, b) => a - b),
     reconnects: reconnects.sort((a, b) => a - b),
+    failedAttempts,
+    landedOn,
     stillDown: mirrors.filter((m) => m.link.state() !== 'online').length,
     storedAcksDoubled: [...storedAcks.values()].filter((n) => n > 1).length,
     gatewayCpuS,
@@ -221,6 +247,10 @@ async function run(opts: { label: string; gateways: number; cluster: boolean; ki
     if (g.child.exitCode !== null || g.child.signalCode !== null) continue;
     g.child.kill('SIGTERM');
     await once(g.child, 'exit');
+  }
+  if (workers && workers.exitCode === null) {
+    workers.kill('SIGTERM');
+    await once(workers, 'exit');
   }
   const redis = new Redis(REDIS_URL);
   const keys = await redis.keys(`${prefix}:*`);
@@ -243,7 +273,8 @@ bench/cluster: ${MIRRORS} mirrors (the agent's MQTT link), ${SESSIONS} sessions 
 | run | sessions | lost (Firestore / MySQL) | doubled in a store | stored acks sent twice | sessions/s into both stores | publish → stored p50 / p99 ms | gateway CPU ms / session |
 |---|---|---|---|---|---|---|---|
 ${baseline ? `${row('baseline: 1 gateway, broker in memory', baseline)}\n` : ''}${row(`${GATEWAYS} gateways on Redis, one SIGKILLed at 40 %`, cluster)}
-Mirrors of the killed gateway reconnected: ${cluster.reconnects.length}, after p50 ${percentile(cluster.reconnects, 50).toFixed(0)} ms, max ${(cluster.reconnects.at(-1) ?? NaN).toFixed(0)} ms (goal < 10 s); not connected at the end: ${cluster.stillDown}
+Failover (${args['old-failover'] ? 'old: the listed order' : "the link's failover order"}): mirrors of the killed gateway reconnected: ${cluster.reconnects.length}, after p50 ${percentile(cluster.reconnects, 50).toFixed(0)} ms, p99 ${percentile(cluster.reconnects, 99).toFixed(0)} ms, max ${(cluster.reconnects.at(-1) ?? NaN).toFixed(0)} ms (goal < 10 s); not connected at the end: ${cluster.stillDown}
+  came back on (gateway port: mirrors): ${[...cluster.landedOn].map(([p, n]) => `${p}: ${n}`).join(', ') || '-'}; failed attempts after the kill: ${[...cluster.failedAttempts].map(([e, n]) => `${e} ×${n}`).join(', ') || 'none'}
 Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}
 cluster: ${GATEWAYS} gateways, ${MIRRORS} mirrors, ${cluster.published} sessions, lost ${Math.max(cluster.lost.firestore, cluster.lost.mysql)}, doubled ${cluster.doubled}, ${cluster.sessionsPerS.toFixed(0)} sessions/s`);
   } finally {

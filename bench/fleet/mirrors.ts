@@ -5,7 +5,7 @@
  * answered on `config/reported` at once. Driven by its parent over IPC.
  *   in:  {type:'silence', count}   stop the telemetry of `count` mirrors (their sockets stay open)
  *        {type:'configStats', version, since}
- *   out: {type:'connected', n, seconds, failed}, {type:'silenced', ids, lastTelemetryAt},
+ *   out: {type:'connected', n, seconds, failed, retries, connack: {p50Ms, p99Ms, maxMs, overTimeout}}, {type:'silenced', ids, lastTelemetryAt},
  *        {type:'configStats', received, maxMs, p50Ms, p99Ms}
  */
 import { connect, type Socket } from 'node:net';
@@ -33,8 +33,12 @@ let connected = 0;
 let failed = 0;
 /** Connections closed before their CONNACK (the gateway busy checking secrets), retried like a real mirror would. */
 let retries = 0;
+/** From a mirror's first attempt to its CONNACK, ms (retries included). */
+const connackMs: number[] = [];
+/** The agent's link gives up an attempt after this long without CONNACK (device/src/link CONNECT_TIMEOUT_MS). */
+const AGENT_CONNECT_TIMEOUT_MS = Number(process.env.BENCH_CONNECT_TIMEOUT_MS ?? 15_000);
 
-function start(id: string, m: Mirror = { id, socket: undefined as unknown as Socket, silent: false, lastTelemetryAt: 0, nextMessageId: 1, configAt: new Map() }): Mirror {
+function start(id: string, m: Mirror = { id, socket: undefined as unknown as Socket, silent: false, lastTelemetryAt: 0, nextMessageId: 1, configAt: new Map() }, firstAt = Date.now()): Mirror {
   const socket = connect(PORT, '127.0.0.1');
   socket.setNoDelay(true);
   m.socket = socket;
@@ -42,7 +46,7 @@ function start(id: string, m: Mirror = { id, socket: undefined as unknown as Soc
   socket.on('close', () => {
     if (acked || stopping) return;
     retries++;
-    setTimeout(() => start(id, m), 1000 + Math.random() * 4000);
+    setTimeout(() => start(id, m, firstAt), 1000 + Math.random() * 4000);
   });
   const write = (p: mqttPacket.Packet) => socket.write(mqttPacket.generate(p));
   const mid = () => (m.nextMessageId = (m.nextMessageId % 65535) + 1);
@@ -58,6 +62,7 @@ function start(id: string, m: Mirror = { id, socket: undefined as unknown as Soc
   parser.on('packet', (p) => {
     if (p.cmd === 'connack') {
       acked = true;
+      connackMs.push(Date.now() - firstAt);
       if (p.returnCode !== 0) {
         failed++;
         return;
@@ -115,4 +120,13 @@ for (let i = 0; i < N; i++) {
   if (i % 50 === 49) await new Promise((r) => setTimeout(r, (50 * 1000) / CONNECTS_PER_S));
 }
 while (connected + failed < N && Date.now() - t0 < 600_000) await new Promise((r) => setTimeout(r, 100));
-send({ type: 'connected', n: connected, failed, retries, seconds: (Date.now() - t0) / 1000 });
+connackMs.sort((a, b) => a - b);
+const pct = (p: number) => connackMs[Math.min(connackMs.length - 1, Math.floor((p / 100) * connackMs.length))] ?? NaN;
+send({
+  type: 'connected',
+  n: connected,
+  failed,
+  retries,
+  seconds: (Date.now() - t0) / 1000,
+  connack: { p50Ms: pct(50), p99Ms: pct(99), maxMs: connackMs.at(-1) ?? NaN, overTimeout: connackMs.filter((ms) => ms > AGENT_CONNECT_TIMEOUT_MS).length },
+});

@@ -165,6 +165,8 @@ async function main() {
     row('gateway RSS high-water mark, whole run (MiB)', c1.hwmMiB.toFixed(0));
     row('connect storm: mirrors connected per second', (conn.n / conn.seconds).toFixed(0));
     row('connect storm: connections retried (closed before CONNACK)', String(conn.retries));
+    row('connect storm: first attempt → CONNACK p50 / p99 / max (ms)', `${conn.connack.p50Ms} / ${conn.connack.p99Ms} / ${conn.connack.maxMs}`);
+    row("connect storm: CONNACK later than the agent's 15 s timeout", String(conn.connack.overTimeout));
     row('gateway CPU during connect storm (CPU s)', (connectedAt.cpuS - idle.cpuS).toFixed(1));
     row(`gateway CPU, steady telemetry (% of one core, ${steadyWall.toFixed(0)} s)`, (((s1.cpuS - s0.cpuS) / steadyWall) * 100).toFixed(1));
     row(`silent mirrors detected offline`, `${detectS.length}/${silentSince.size}`);

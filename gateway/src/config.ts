@@ -68,6 +68,7 @@ export const GATEWAY_ENV = {
   FLEET_RELEASE_KEY_FILE: [z.string().optional(), undefined, "PEM of the fleet's Ed25519 public key (`pose-coach fleet release keygen` <path>.pub): every uploaded release is checked against it; unset: uploads refused"],
   FLEET_HEALTH_TIMEOUT_S: [z.coerce.number().min(1), '900', 'how long a rollout waits for a mirror to report healthy from a new app release (the mirror rolls back by itself after its own fleet.healthDeadlineS)'],
   FLEET_RELEASE_MAX_MB: [z.coerce.number().int().min(1).max(2048), '200', 'largest release bundle accepted on upload'],
+  FLEET_ROLLOUT_LEASE_MS: [z.coerce.number().int().min(500), '10000', "with MQTT_CLUSTER=redis: how long the rollout driver's Redis lease lives unrenewed (renewed every fifth of it), so how soon another gateway drives after the driver crashed"],
   FLEET_FLUSH_S: [z.coerce.number().min(0.1), '10', 'how often last-seen times and versions are written to MySQL (in one batch)'],
   PHONE_APP_DIR: [z.string().optional(), undefined, 'the built phone app served at /app/ (`npm run app:build`, which `npm start` runs); default gateway/phone-app/dist'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { FLEET_CONFIG_KEYS, type FleetConfigKey } from '@pose-coach/protocol';
 import { DEFAULT_DISK_POLICY } from '../outbox/policy.ts';
+import { CONNECT_TIMEOUT_MS } from '../link/mqttLink.ts';
 import { EXERCISES, resolveThresholds, ThresholdError, type ThresholdOverrides } from '../coach/index.ts';
 
 const positiveInt = z.number().int().positive();
@@ -49,6 +50,8 @@ export const configSchema = z.strictObject({
         /** How long "Unpair from …?" on the glass waits for Confirm before it lapses. */
         unpairConfirmS: z.number().positive().default(30),
         keepaliveS: positiveInt.default(30),
+        /** How long one connection attempt waits for the gateway's CONNACK before the next address is tried. */
+        connectTimeoutMs: positiveInt.default(CONNECT_TIMEOUT_MS),
         reconnectMinMs: positiveInt.default(1000),
         reconnectMaxMs: positiveInt.default(60_000),
       })

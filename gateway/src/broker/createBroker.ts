@@ -12,6 +12,7 @@ import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { createAccessControl } from './accessControl.ts';
+import { indexRetained } from './retainedIndex.ts';
 import { dispatch, type HandlerContext } from './dispatch.ts';
 import type { FleetInbox } from '../fleet/fleetInbox.ts';
 import type { ConnectRate } from '../guards/connectRate.ts';
@@ -74,6 +75,7 @@ export async function createMqttBroker(opts: BrokerOptions) {
     authorizePublish: access.authorizePublish,
     authorizeSubscribe: access.authorizeSubscribe,
   });
+  if (!opts.cluster) indexRetained(aedes);
 
   const ctx: HandlerContext = {
     ingest: opts.ingest,

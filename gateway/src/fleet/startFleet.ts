@@ -26,9 +26,6 @@ import { replicatePresence } from '../cluster/replicatedPresence.ts';
 import { connectRedis } from '../redis.ts';
 import { createLeaderLease, type LeaderLease } from '../cluster/leaderLease.ts';
 
-/** The rollout driver's lease: a dead driver's rollouts are taken over within about this long. */
-const ROLLOUT_LEASE_TTL_MS = 10_000;
-const ROLLOUT_LEASE_EVERY_MS = 2_000;
 import type { FleetInbox } from './fleetInbox.ts';
 
 export async function startFleet(
@@ -92,8 +89,9 @@ export async function startFleet(
     lease = createLeaderLease({
       redis: leaseRedis,
       key: `${config.QUEUE_PREFIX}:fleet:rollout-driver`,
-      ttlMs: ROLLOUT_LEASE_TTL_MS,
-      everyMs: ROLLOUT_LEASE_EVERY_MS,
+      // A dead driver's rollouts are taken over within about ttl + everyMs.
+      ttlMs: config.FLEET_ROLLOUT_LEASE_MS,
+      everyMs: Math.round(config.FLEET_ROLLOUT_LEASE_MS / 5),
       log,
       onGained: () => void rollouts.lead().catch((err: Error) => log.error({ err: err.message }, 'rollouts not taken up')),
       onLost: () => rollouts.stepDown(),

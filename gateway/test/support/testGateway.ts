@@ -50,23 +50,35 @@ export interface TestGateway {
 
 export { exampleSession as makeSession } from '@pose-coach/protocol/testing';
 
+/** What the gateways of one test cluster share (a gateway in its own process joins with these too). */
+export interface ClusterShare {
+  db: TestDatabase;
+  tokens: TokenIssuer;
+  prefix: string;
+  dataDir: string;
+  emulatorHost: string | undefined;
+}
+
 export async function startTestGateway(
   overrides: Partial<GatewayConfig> = {},
   opts: {
     mysqlUrl?: (dbUrl: string) => Promise<string> | string;
     /** Runs on the new database before the gateway migrates it (an older schema already there, say). */
     beforeMigrations?: (db: TestDatabase) => Promise<void>;
-    /** Another gateway of the same cluster: its database, Redis prefix, Firestore, TLS certificate and token issuer; stopping this one leaves them. */
-    joining?: TestGateway;
+    /** Another gateway of the same cluster (or what it shares): its database, Redis prefix, Firestore, TLS certificate and token issuer; stopping this one leaves them. */
+    joining?: TestGateway | ClusterShare;
   } = {},
 ): Promise<TestGateway> {
-  const shared = opts.joining;
+  const j = opts.joining;
+  const shared: ClusterShare | undefined =
+    j && 'gateway' in j ? { db: j.db, tokens: j.tokens, prefix: j.prefix, dataDir: j.gateway.config.GATEWAY_DATA_DIR, emulatorHost: j.gateway.emulatorHost } : j;
   const db = shared?.db ?? (await createTestDatabase({ migrate: !opts.beforeMigrations }));
   if (!shared && opts.beforeMigrations) await opts.beforeMigrations(db);
   const tokens = shared?.tokens ?? (await startTokenIssuer());
   const prefix = shared?.prefix ?? `pc-test-${randomBytes(4).toString('hex')}`;
-  const dataDir = shared ? shared.gateway.config.GATEWAY_DATA_DIR : mkdtempSync(join(tmpdir(), 'pc-gateway-'));
-  const clock = shared?.clock ?? testClock();
+  const dataDir = shared ? shared.dataDir : mkdtempSync(join(tmpdir(), 'pc-gateway-'));
+  // A gateway joining another in this process reads the same test clock.
+  const clock = (j && 'gateway' in j ? j.clock : undefined) ?? testClock();
   const mysqlUrl = opts.mysqlUrl ? await opts.mysqlUrl(db.url) : db.url;
   const config = loadGatewayConfig(
     {},
@@ -83,7 +95,7 @@ export async function startTestGateway(
       FIREBASE_JWKS_URL: tokens.jwksUrl,
       STORE_BACKOFF_MS: 200,
       LOG_LEVEL: 'silent',
-      ...(shared ? { FIRESTORE_EMULATOR_HOST: shared.gateway.emulatorHost, MQTT_CLUSTER: 'redis' as const } : {}),
+      ...(shared ? { FIRESTORE_EMULATOR_HOST: shared.emulatorHost, MQTT_CLUSTER: 'redis' as const } : {}),
       ...overrides,
     },
   );

@@ -83,6 +83,7 @@ export function connectLink(i: LinkInputs): LinkPart {
         ...(creds ? { password: creds.secret } : {}),
         ...(identity.ca ? { ca: identity.ca } : {}),
         keepaliveS: mqtt.keepaliveS,
+        connectTimeoutMs: mqtt.connectTimeoutMs,
         backoff: { minMs: mqtt.reconnectMinMs, maxMs: mqtt.reconnectMaxMs },
         log: log.child({ part: 'link' }),
         handlers: {
