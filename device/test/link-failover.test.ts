@@ -5,24 +5,17 @@
  * process) is left for another at once. Which gateway the link is on is read from its log.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFirestoreEmulator, type RunningFirestoreEmulator } from '@pose-coach/cloud-sync';
-import { createTestDatabase } from '@pose-coach/cloud-sync/testing';
 import { createAgent, type Agent } from '../src/agent/agent.ts';
 import { realCoach } from '../src/agent/sessionTracker.ts';
 import { agentConfigOnGateway, emptyRoom } from './agentOnGateway.ts';
 import { freePort } from './link-mosquitto.ts';
 import { tempDir, waitUntil } from './outbox-fixtures.ts';
-import { startTokenIssuer } from '../../gateway/test/support/firebaseTokens.ts';
 import { startGatewayProcess, type GatewayProcess } from '../../gateway/test/support/gatewayProcess.ts';
-import { REDIS_URL, startTestGateway, type ClusterShare, type TestGateway } from '../../gateway/test/support/testGateway.ts';
+import { startClusterShare, startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 
 interface LinkLine {
   at: number;
@@ -54,8 +47,7 @@ async function agentOn(b: TestGateway, dir: string, url: string, extra: Record<s
 }
 
 describe('agent failover between gateways', () => {
-  let emulator: RunningFirestoreEmulator;
-  let share: ClusterShare;
+  let share: Awaited<ReturnType<typeof startClusterShare>>;
   let b: TestGateway;
   let doomed: GatewayProcess | undefined;
   let hole: Server;
@@ -64,14 +56,7 @@ describe('agent failover between gateways', () => {
   const t = tempDir('pc-failover-');
 
   beforeAll(async () => {
-    emulator = await startFirestoreEmulator({ port: 0 });
-    share = {
-      db: await createTestDatabase(),
-      tokens: await startTokenIssuer(),
-      prefix: `pc-test-${randomBytes(4).toString('hex')}`,
-      dataDir: mkdtempSync(join(tmpdir(), 'pc-gateway-')),
-      emulatorHost: emulator.host,
-    };
+    share = await startClusterShare();
     b = await startTestGateway({}, { joining: share });
     // A gateway too busy to answer: the connection is taken, nothing ever comes back.
     hole = createServer((s) => held.push(s.on('error', () => undefined)));
@@ -83,14 +68,7 @@ describe('agent failover between gateways', () => {
     for (const s of held) s.destroy();
     hole?.close();
     await b?.stop();
-    const redis = new Redis(REDIS_URL);
-    const left = await redis.keys(`${share.prefix}:*`);
-    if (left.length) await redis.del(...left);
-    redis.disconnect();
-    await share.db.drop();
-    await share.tokens.close();
-    rmSync(share.dataDir, { recursive: true, force: true });
-    await emulator?.stop();
+    await share?.close();
     t.cleanup();
   }, 30_000);
 

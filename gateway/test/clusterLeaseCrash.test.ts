@@ -5,21 +5,14 @@
  * from MySQL and finishes it: the mirror that had acked its update is not sent it again, and the
  * one mid-update is judged by the telemetry it reports.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
-import { startFirestoreEmulator, type RunningFirestoreEmulator } from '@pose-coach/cloud-sync';
-import { createTestDatabase } from '@pose-coach/cloud-sync/testing';
 import { topicFor } from '@pose-coach/protocol';
-import { startTokenIssuer } from './support/firebaseTokens.ts';
 import { fleetAdmin } from './support/fleetAdmin.ts';
 import { testFleetKeys } from './support/fleetKeys.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/gatewayProcess.ts';
 import { connectRolloutMirror, type RolloutMirror } from './support/rolloutMirror.ts';
-import { REDIS_URL, startTestGateway, type ClusterShare, type TestGateway } from './support/testGateway.ts';
+import { REDIS_URL, startClusterShare, startTestGateway, type TestGateway } from './support/testGateway.ts';
 
 const ADMIN = 'lease-crash-admin-token-0123';
 /** Short, so the test waits seconds; renewed every fifth of it. */
@@ -31,8 +24,7 @@ const waitUntil = <T>(what: string, probe: () => T | Promise<T>, timeout = 20_00
   });
 
 describe('the rollout driver killed with SIGKILL', () => {
-  let emulator: RunningFirestoreEmulator;
-  let share: ClusterShare;
+  let share: Awaited<ReturnType<typeof startClusterShare>>;
   let driver: GatewayProcess | undefined;
   let b: TestGateway | undefined;
   const redis = new Redis(REDIS_URL);
@@ -46,25 +38,13 @@ describe('the rollout driver killed with SIGKILL', () => {
   });
 
   beforeAll(async () => {
-    emulator = await startFirestoreEmulator({ port: 0 });
-    share = {
-      db: await createTestDatabase(),
-      tokens: await startTokenIssuer(),
-      prefix: `pc-test-${randomBytes(4).toString('hex')}`,
-      dataDir: mkdtempSync(join(tmpdir(), 'pc-gateway-')),
-      emulatorHost: emulator.host,
-    };
+    share = await startClusterShare();
   }, 60_000);
   afterAll(async () => {
     await driver?.kill();
     await b?.stop();
-    const left = await redis.keys(`${share.prefix}:*`);
-    if (left.length) await redis.del(...left);
     redis.disconnect();
-    await share.db.drop();
-    await share.tokens.close();
-    rmSync(share.dataDir, { recursive: true, force: true });
-    await emulator?.stop();
+    await share?.close();
   }, 30_000);
 
   it('another gateway takes the lease once it runs out and finishes the rollout; a mirror that acked is not sent it again', async () => {

@@ -59,6 +59,35 @@ export interface ClusterShare {
   emulatorHost: string | undefined;
 }
 
+/**
+ * What gateways of one cluster share, made for gateways started in their own processes or joined
+ * later (a Firestore emulator, a migrated database, a token issuer, a Redis prefix, a data dir);
+ * `close()` removes all of it, Redis keys included.
+ */
+export async function startClusterShare(): Promise<ClusterShare & { close(): Promise<void> }> {
+  const emulator = await startFirestoreEmulator({ port: 0 });
+  const share: ClusterShare = {
+    db: await createTestDatabase(),
+    tokens: await startTokenIssuer(),
+    prefix: `pc-test-${randomBytes(4).toString('hex')}`,
+    dataDir: mkdtempSync(join(tmpdir(), 'pc-gateway-')),
+    emulatorHost: emulator.host,
+  };
+  return {
+    ...share,
+    async close() {
+      const redis = new Redis(REDIS_URL);
+      const left = await redis.keys(`${share.prefix}:*`);
+      if (left.length) await redis.del(...left);
+      redis.disconnect();
+      await share.db.drop();
+      await share.tokens.close();
+      rmSync(share.dataDir, { recursive: true, force: true });
+      await emulator.stop();
+    },
+  };
+}
+
 export async function startTestGateway(
   overrides: Partial<GatewayConfig> = {},
   opts: {
