@@ -15,7 +15,7 @@ import { appSelfTest, APP_SELF_TEST_ENTRY } from '../src/fleet/appSelfTest.ts';
 import { bundleFolder, newFleetKeyPair, signRelease } from '../src/fleet/signRelease.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
-import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
+import { fleetAdmin, rolloutEnded } from '../../gateway/test/support/fleetAdmin.ts';
 import { testFleetKeys } from '../../gateway/test/support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-app-update-tests-1';
@@ -44,12 +44,7 @@ describe('app releases', () => {
   const rollout = async (release: string, group: string) => {
     const started = await api('POST', '/fleet/api/rollouts', { release, group, maxFailures: 0 });
     expect(started.status).toBe(202);
-    for (let i = 0; i < 600; i++) {
-      const r = (await api('GET', `/fleet/api/rollouts/${started.body.rollout.id}`)).body.rollout;
-      if (r.state !== 'running') return r;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error('rollout did not finish');
+    return rolloutEnded(api, started.body.rollout.id);
   };
 
   /** A mirror answering `cmd` with the real update command and the real app self-test runner. */

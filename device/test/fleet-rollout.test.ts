@@ -13,7 +13,7 @@ import { createUpdateCommand } from '../src/fleet/updateCommand.ts';
 import { signRelease } from '../src/fleet/signRelease.ts';
 import { startTestGateway, type TestGateway } from '../../gateway/test/support/testGateway.ts';
 import { tempDir } from './outbox-fixtures.ts';
-import { fleetAdmin } from '../../gateway/test/support/fleetAdmin.ts';
+import { fleetAdmin, rolloutEnded } from '../../gateway/test/support/fleetAdmin.ts';
 import { testFleetKeys } from '../../gateway/test/support/fleetKeys.ts';
 
 const ADMIN = 'fleet-admin-token-for-rollout-tests-01';
@@ -33,14 +33,7 @@ describe('rollouts', () => {
     const manifest = signRelease({ kind: 'model', version, bundle, privateKeyPem: keys.privateKeyPem });
     return api('POST', '/fleet/api/releases', { manifest, bundle: bundle.toString('base64') });
   };
-  const finished = async (id: string) => {
-    for (let i = 0; i < 200; i++) {
-      const r = (await api('GET', `/fleet/api/rollouts/${id}`)).body.rollout;
-      if (r.state !== 'running') return r;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error('rollout did not finish');
-  };
+  const finished = (id: string) => rolloutEnded(api, id);
 
   /** A mirror answering `cmd` with the device's real update command; its self-test refuses a model marked broken. */
   async function mirror(group: string) {

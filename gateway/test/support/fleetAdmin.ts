@@ -12,3 +12,16 @@ export function fleetAdmin(baseUrl: () => string, adminToken: string) {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 }
+
+export type FleetAdmin = ReturnType<typeof fleetAdmin>;
+
+/** The rollout once it is no longer running (done, stopped or aborted), polled every 50 ms. */
+export async function rolloutEnded(api: FleetAdmin, rolloutId: string, timeoutMs = 30_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = (await api('GET', `/fleet/api/rollouts/${rolloutId}`)).body.rollout;
+    if (r.state !== 'running') return r;
+    if (Date.now() > deadline) throw new Error(`rollout ${rolloutId} still running after ${timeoutMs} ms (stage ${r.stage}, sent ${r.sent})`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
