@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
+import { userIdColumn } from './profiles.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const FILE_PATTERN = /^\d{3}_[a-z0-9_]+\.sql$/;
@@ -73,18 +74,9 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
  * makes it).
  */
 export async function userIdColumnType(db: Pick<Pool, 'query'>): Promise<string> {
-  const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT column_type AS type, character_set_name AS charset, collation_name AS collation FROM information_schema.columns
-      WHERE table_schema = DATABASE() AND table_name = 'user_health_profiles' AND column_name = 'userId'`,
-  );
-  const row = rows[0];
-  if (!row) return OWN_USER_ID_TYPE;
-  const type = String(row.type);
-  // Names from the server's own catalogue; checked anyway, since they are pasted into DDL.
-  if (!/^[a-z]+(\(\d+\))?( unsigned)?$/i.test(type) || (row.charset !== null && !/^\w+$/.test(`${row.charset}${row.collation}`))) {
-    throw new Error(`user_health_profiles.userId has a definition the migrations cannot reference: ${type} ${row.charset ?? ''} ${row.collation ?? ''}`);
-  }
-  return row.charset === null ? type : `${type} CHARACTER SET ${row.charset} COLLATE ${row.collation}`;
+  const column = await userIdColumn(db);
+  if (!column) return OWN_USER_ID_TYPE;
+  return column.charset === null ? column.type : `${column.type} CHARACTER SET ${column.charset} COLLATE ${column.collation}`;
 }
 
 /** Applies the pending migrations and returns their versions ([] when already up to date). */

@@ -34,24 +34,40 @@ export class UnstorableUidError extends Error {
   override name = 'UnstorableUidError';
 }
 
+/**
+ * How user_health_profiles.userId is defined, whoever created the table (undefined before 001 has
+ * made it): the migrations copy it into referencing columns, pairing checks a uid fits it. Names
+ * from the server's own catalogue, checked anyway, since both paste them into SQL.
+ */
+export async function userIdColumn(db: Pick<Queryable, 'query'>): Promise<{ type: string; maxLength: number | null; charset: string | null; collation: string | null } | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT column_type AS type, character_maximum_length AS max, character_set_name AS charset, collation_name AS collation FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = 'user_health_profiles' AND column_name = 'userId'`,
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const column = { type: String(row.type), maxLength: row.max == null ? null : Number(row.max), charset: row.charset == null ? null : String(row.charset), collation: row.collation == null ? null : String(row.collation) };
+  if (!/^[a-z]+(\(\d+\))?( unsigned)?$/i.test(column.type) || (column.charset !== null && !/^\w+$/.test(`${column.charset}${column.collation}`))) {
+    throw new Error(`user_health_profiles.userId has a definition that cannot be referenced: ${column.type} ${column.charset ?? ''} ${column.collation ?? ''}`);
+  }
+  return column;
+}
+
 /** Throws UnstorableUidError unless user_health_profiles.userId can hold `uid` exactly, as its own row. */
 export async function assertUidStorable(db: Queryable, uid: string): Promise<void> {
   assertUid(uid);
-  const [cols] = await db.query<RowDataPacket[]>(
-    `SELECT character_maximum_length AS max, character_set_name AS charset FROM information_schema.columns
-      WHERE table_schema = DATABASE() AND table_name = 'user_health_profiles' AND column_name = 'userId'`,
-  );
-  const col = cols[0];
-  if (col?.max != null && [...uid].length > Number(col.max)) {
-    throw new UnstorableUidError(`this account's id is ${[...uid].length} characters; this gateway's database holds at most ${col.max}`);
+  const col = await userIdColumn(db);
+  const length = [...uid].length;
+  if (col?.maxLength != null && length > col.maxLength) {
+    throw new UnstorableUidError(`this account's id is ${length} characters; this gateway's database holds at most ${col.maxLength}`);
   }
-  // The server's own charset name, checked anyway since it is pasted into the statement.
-  if (col?.charset != null && /^\w+$/.test(String(col.charset))) {
-    const [[back]] = await db.query<RowDataPacket[]>(`SELECT CONVERT(CONVERT(? USING ${String(col.charset)}) USING utf8mb4) AS uid`, [uid]);
+  if (col?.charset != null) {
+    const [[back]] = await db.query<RowDataPacket[]>(`SELECT CONVERT(CONVERT(? USING ${col.charset}) USING utf8mb4) AS uid`, [uid]);
     if (String(back?.uid) !== uid) throw new UnstorableUidError(`this account's id has characters this gateway's database (${col.charset}) cannot store`);
   }
+  // userId is the table's key: at most one row matches, and under a case-insensitive collation it may be another person's.
   const [held] = await db.query<RowDataPacket[]>('SELECT CONVERT(userId USING utf8mb4) AS uid FROM user_health_profiles WHERE userId = ?', [uid]);
-  if (held.some((r) => String(r.uid) !== uid) && !held.some((r) => String(r.uid) === uid)) {
+  if (held.length > 0 && !held.some((r) => String(r.uid) === uid)) {
     throw new UnstorableUidError("this account's id differs only in letter case from another account's, which this gateway's database cannot tell apart");
   }
 }
