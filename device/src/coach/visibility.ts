@@ -9,7 +9,7 @@
  * Auto-recognition and `other` need the torso (shoulders and hips: the body's scale) and one
  * whole arm or leg; a chosen exercise needs its own parts (below). The head is never needed.
  */
-import { Skeleton, SIDES, type Limb } from './skeleton.ts';
+import { MIN_JOINT_SCORE, Skeleton, SIDES, type Limb } from './skeleton.ts';
 import type { ExerciseName, PoseFrame } from './types.ts';
 
 export type BodyPart = 'shoulders' | 'hips' | 'arms' | 'legs';
@@ -79,23 +79,17 @@ export class VisibilityWatch {
   private reported = false;
   /** The last report (kept for the analysis of a whole recording). */
   last: VisibilityReport | undefined;
-  /** Seconds someone was seen without the needed parts, over the stream. */
-  lackingSeconds = 0;
-  private lastT: number | undefined;
 
   constructor(private readonly opts: VisibilityOptions = DEFAULT_VISIBILITY) {}
 
   push(frame: PoseFrame, need: ExerciseName | 'auto'): VisibilityReport | undefined {
-    const dt = this.lastT === undefined ? 0 : Math.min(0.5, Math.max(0, frame.t - this.lastT));
-    this.lastT = frame.t;
-    const someone = frame.keypoints.filter((k) => k.score >= 0.25).length >= this.opts.minJoints;
+    const someone = frame.keypoints.filter((k) => k.score >= MIN_JOINT_SCORE).length >= this.opts.minJoints;
     const missing = someone ? missingParts(need, seenParts(frame)) : [];
     if (!missing.length) {
       this.since = undefined;
       this.reported = false;
       return undefined;
     }
-    this.lackingSeconds += dt;
     this.since ??= frame.t;
     if (this.reported || frame.t - this.since < this.opts.seconds) return undefined;
     this.reported = true;
