@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { topicFor } from '@pose-coach/protocol';
-import { fleetAdmin } from './support/fleetAdmin.ts';
+import { fleetAdmin, rolloutEnded } from './support/fleetAdmin.ts';
 import { testFleetKeys } from './support/fleetKeys.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/gatewayProcess.ts';
 import { connectRolloutMirror, type RolloutMirror } from './support/rolloutMirror.ts';
@@ -97,11 +97,8 @@ describe('the rollout driver killed with SIGKILL', () => {
       topicFor('telemetry', fleet[1]!.deviceId),
       JSON.stringify({ modelRelease: '5.0.0', healthy: true, lastUpdate: { kind: 'model', version: '5.0.0', outcome: 'healthy' } }),
     );
-    const done = await waitUntil('the rollout done', async () => {
-      const r = await rollout();
-      return r.state === 'done' ? r : undefined;
-    });
-    expect(done).toMatchObject({ targets: 3, sent: 3, succeeded: 3, failed: 0 });
+    const done = await rolloutEnded(apiB, id);
+    expect(done).toMatchObject({ state: 'done', targets: 3, sent: 3, succeeded: 3, failed: 0 });
     expect(fleet.map((s) => s.updates.length)).toEqual([1, 1, 1]); // nobody got it twice
   }, 120_000);
 });

@@ -6,8 +6,7 @@
  * mid-update by the telemetry it reports to a gateway that is not driving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
-import { commandSchema, topicFor, type Command } from '@pose-coach/protocol';
+import { topicFor } from '@pose-coach/protocol';
 import { fleetAdmin } from './support/fleetAdmin.ts';
 import { testFleetKeys } from './support/fleetKeys.ts';
 import { startGatewayPair, type TestGateway, type TestGatewayPair } from './support/testGateway.ts';
@@ -26,9 +25,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
-/** A simulated mirror: records the updates it is sent; acks at once unless told to hold. */
-type Sim = RolloutMirror;
-
 describe('rollouts across gateways on one Redis', () => {
   let pair: TestGatewayPair;
   let a: TestGateway;
@@ -41,15 +37,14 @@ describe('rollouts across gateways on one Redis', () => {
   const apiOf = (g: TestGateway) => fleetAdmin(() => `http://127.0.0.1:${g.gateway.httpPort}`, ADMIN);
   const rolloutOn = async (g: TestGateway, id: string) => (await apiOf(g)('GET', `/fleet/api/rollouts/${id}`)).body.rollout;
 
-  const connectSim = connectRolloutMirror;
   /** `on[i]` is the gateway mirror i connects to; every gateway must see them all online. */
-  async function sims(group: string, on: TestGateway[], seenBy: TestGateway[]): Promise<Sim[]> {
-    const out: Sim[] = [];
+  async function sims(group: string, on: TestGateway[], seenBy: TestGateway[]): Promise<RolloutMirror[]> {
+    const out: RolloutMirror[] = [];
     for (const [i, g] of on.entries()) {
       const { deviceId, secret } = await a.gateway.registry.create({ deviceId: `${group}-${i}` });
       expect((await apiOf(a)('PATCH', `/fleet/api/devices/${deviceId}`, { group })).status).toBe(200);
-      const s: Sim = { deviceId, secret, updates: [], hold: false, held: [] };
-      await connectSim(g, s);
+      const s: RolloutMirror = { deviceId, secret, updates: [], hold: false, held: [] };
+      await connectRolloutMirror(g, s);
       out.push(s);
     }
     for (const g of seenBy) {
@@ -114,7 +109,7 @@ describe('rollouts across gateways on one Redis', () => {
       const third = live.find((g) => g !== next)!;
       await fleet[1]!.client!.endAsync(true);
       fleet[1]!.hold = false;
-      await connectSim(third, fleet[1]!);
+      await connectRolloutMirror(third, fleet[1]!);
       fleet[1]!.client!.publish(
         topicFor('telemetry', fleet[1]!.deviceId),
         JSON.stringify({ modelRelease: '4.0.0', healthy: true, lastUpdate: { kind: 'model', version: '4.0.0', outcome: 'healthy' } }),

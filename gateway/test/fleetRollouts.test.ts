@@ -6,8 +6,7 @@
  * reports, and the rollout runs on to the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
-import { commandSchema, topicFor, type Command } from '@pose-coach/protocol';
+import { topicFor } from '@pose-coach/protocol';
 import { startTestGateway, type TestGateway } from './support/testGateway.ts';
 import { connectRolloutMirror, type RolloutMirror } from './support/rolloutMirror.ts';
 import { fleetAdmin } from './support/fleetAdmin.ts';
@@ -30,15 +29,13 @@ describe('staged rollouts', () => {
   let tg: TestGateway;
   const api = fleetAdmin(() => `http://127.0.0.1:${tg.gateway.httpPort}`, ADMIN);
 
-  /** A simulated mirror: records the updates it is sent; acks at once unless told to hold. */
-  type Sim = RolloutMirror;
-  const connectSim = (s: Sim) => connectRolloutMirror(tg, s);
-  async function sims(group: string, n: number): Promise<Sim[]> {
-    const out: Sim[] = [];
+  const connectSim = (s: RolloutMirror) => connectRolloutMirror(tg, s);
+  async function sims(group: string, n: number): Promise<RolloutMirror[]> {
+    const out: RolloutMirror[] = [];
     for (let i = 0; i < n; i++) {
       const { deviceId, secret } = await tg.gateway.registry.create({ deviceId: `${group}-${i}` });
       await api('PATCH', `/fleet/api/devices/${deviceId}`, { group });
-      const s: Sim = { deviceId, secret, updates: [], hold: false, held: [] };
+      const s: RolloutMirror = { deviceId, secret, updates: [], hold: false, held: [] };
       await connectSim(s);
       out.push(s);
     }
