@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance, FastifySchema, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
 import { z } from 'zod';
-import { describeIssues, parseStorable } from '@pose-coach/protocol';
+import { describeIssues, parseStorable, pathSafeId } from '@pose-coach/protocol';
 import { GatewayError } from '../errors.ts';
 
 /** How a part's value is checked: the schema alone, or the protocol's storable checks first. */
@@ -97,3 +97,7 @@ export const notJson = (description: string) => z.string().describe(description)
 export const noBody = (description: string) => z.null().describe(description);
 /** A JSON answer whose fields are not all listed here (they are the stores' and views' own). */
 export const looseAnswer = (description: string, shape: z.ZodRawShape = {}) => z.looseObject(shape).describe(description);
+
+/** The path parameters of everything under /api/users/:uid (both route families mounted there). */
+export const uidParams = z.object({ uid: pathSafeId });
+export const sessionParams = uidParams.extend({ sessionId: pathSafeId });

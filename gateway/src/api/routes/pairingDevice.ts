@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_CODE_GRANT, deviceTokenRequestSchema } from '@pose-coach/protocol';
-import { CodedError } from '../../errors.ts';
+import { errorCatalogue } from '../../errors.ts';
 import { deviceAuthHook } from '../../pairing/deviceBasicAuth.ts';
 import { PairingError } from '../../pairing/pairingErrors.ts';
 import { phoneReachableBaseUrl } from '../../pairing/phoneReachableUrl.ts';
@@ -17,14 +17,12 @@ import type { PairingRouteDeps } from './pairing.ts';
 import { looseAnswer, refusal, zodValidation } from '../routeSchemas.ts';
 
 /** RFC 8628 §3.5 refusals of a malformed poll, answered as OAuth errors. */
-class DeviceGrantError extends CodedError<'unsupported_grant_type' | 'invalid_request'> {
-  override name = 'DeviceGrantError';
-}
+const DeviceGrantError = errorCatalogue('DeviceGrantError', { unsupported_grant_type: 400, invalid_request: 400 });
 
 const malformedPoll = zodValidation((_message, error) =>
   error?.issues.some((i) => i.path[0] === 'grant_type')
-    ? new DeviceGrantError('unsupported_grant_type', 400, `grant_type must be ${DEVICE_CODE_GRANT}`)
-    : new DeviceGrantError('invalid_request', 400, 'device_code is required'),
+    ? new DeviceGrantError('unsupported_grant_type', `grant_type must be ${DEVICE_CODE_GRANT}`)
+    : new DeviceGrantError('invalid_request', 'device_code is required'),
 );
 
 const oauthRefusal = (description: string) => z.object({ error: z.string(), error_description: z.string(), interval: z.number().optional() }).describe(description);

@@ -18,7 +18,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import { setMysqlMovement } from '@pose-coach/cloud-sync';
-import { pathSafeId, sessionDocPath, sessionPayloadSchema, storedSessionSchema } from '@pose-coach/protocol';
+import { sessionDocPath, sessionPayloadSchema, storedSessionSchema } from '@pose-coach/protocol';
 import type { ApiDeps } from '../buildApi.ts';
 import type { PhonePageSettings } from '../../pairing/phonePage.ts';
 import { createAppFiles } from '../../phoneApp/appFiles.ts';
@@ -26,7 +26,7 @@ import { createLiveSessions } from '../../phoneApp/liveSessions.ts';
 import { DELETE_ACCOUNT_CONFIRMATION, deleteAccount, pairedMirrors } from '../../phoneApp/personAccount.ts';
 import { PhoneAppError } from '../../phoneApp/phoneAppErrors.ts';
 import { checkTimeZone, historyPage, progress, sessionsCsv, summary } from '../../phoneApp/sessionViews.ts';
-import { badRequest, looseAnswer, noBody, notJson, refusal, zodValidation } from '../routeSchemas.ts';
+import { badRequest, looseAnswer, noBody, notJson, refusal, zodValidation, sessionParams, uidParams } from '../routeSchemas.ts';
 import { profileZone } from '../profileZone.ts';
 
 export interface PhoneAppDeps {
@@ -48,8 +48,6 @@ const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).d
 const exportQuery = z.object({ format: z.enum(['json', 'csv']).default('json') });
 const movementBody = z.object({ movement: sessionPayloadSchema.shape.movement.unwrap() });
 const deleteBody = z.object({ confirm: z.literal(DELETE_ACCOUNT_CONFIRMATION) });
-const uidParams = z.object({ uid: pathSafeId });
-const sessionParams = uidParams.extend({ sessionId: pathSafeId });
 
 type Req<Q = unknown, B = unknown> = FastifyRequest<{ Params: { uid: string }; Querystring: Q; Body: B }>;
 type SessionReq<B = unknown> = FastifyRequest<{ Params: { uid: string; sessionId: string }; Body: B }>;

@@ -7,11 +7,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CursorError, periodRange, recordTombstone, type TimeRange } from '@pose-coach/cloud-sync';
-import { pathSafeId, sessionStatsSchema, storedSessionSchema } from '@pose-coach/protocol';
+import { sessionStatsSchema, storedSessionSchema } from '@pose-coach/protocol';
 import { GatewayError } from '../../errors.ts';
 import type { ApiDeps } from '../buildApi.ts';
 import type { ReadAnswer } from '../sessionReads.ts';
-import { looseAnswer, refusal } from '../routeSchemas.ts';
+import { looseAnswer, refusal, sessionParams, uidParams } from '../routeSchemas.ts';
 import { profileZone } from '../profileZone.ts';
 
 export const PERIODS = ['all', 'today', 'week', 'month'] as const;
@@ -26,8 +26,6 @@ const readQuery = z.object({
 /** On /today, /week, /month the path names the period (a `period` in the query is overridden). */
 const queryFor = (period: Exclude<Period, 'all'>) => readQuery.omit({ period: true }).transform((q) => ({ ...q, period }));
 
-const uidParams = z.object({ uid: pathSafeId });
-const sessionParams = uidParams.extend({ sessionId: pathSafeId });
 const source = z.enum(['firestore', 'mysql']);
 const sessionPage = z
   .object({
