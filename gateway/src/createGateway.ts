@@ -121,11 +121,19 @@ export async function createGateway(
         .isComplete(sessionId)
         .then((done) => (done ? owedAcks.deliver(deviceId) : 0))
         .catch((err: Error) => log.warn({ err: err.message, deviceId, sessionId }, 'stored ack not repeated: the owed acks go out when the mirror subscribes again'));
-    events.onStored(async (e) => {
-      if (!e.deviceId) return;
+    events.onStored(async (stored) => {
+      const forMirrors = stored.filter((e) => e.deviceId);
       // Every gateway of a cluster hears the event; the ack goes out once (publishes reach the mirror on any gateway).
-      if (bus && !(await bus.once(`stored-ack:${e.sessionId}`, 60).catch((err: Error) => (log.warn({ err: err.message, sessionId: e.sessionId }, 'cluster dedup unavailable: this gateway sends the stored ack'), true)))) return;
-      void owedAcks.send(e.deviceId, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
+      const ours = bus
+        ? await bus.onceMany(forMirrors.map((e) => `stored-ack:${e.sessionId}`), 60).catch((err: Error) => {
+            log.warn({ err: err.message, sessions: forMirrors.length }, 'cluster dedup unavailable: this gateway sends the stored acks');
+            return forMirrors.map(() => true);
+          })
+        : undefined;
+      forMirrors.forEach((e, i) => {
+        if (ours && !ours[i]) return;
+        void owedAcks.send(e.deviceId!, { sessionId: e.sessionId, uid: e.uid }, e.motivationalFeedback);
+      });
     });
 
     const healthRedis = connectRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 }, log);

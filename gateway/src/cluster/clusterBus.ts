@@ -5,7 +5,7 @@
  * A message is heard by every gateway, the sender included.
  */
 import type { Logger } from '../log.ts';
-import { connectRedis } from '../redis.ts';
+import { connectRedis, execPipeline } from '../redis.ts';
 
 type Handler = (message: any) => void;
 
@@ -34,6 +34,14 @@ export function createClusterBus(redisUrl: string, prefix: string, log: Logger) 
     }
   });
 
+  /** `once` for several keys in one pipeline; one answer per key, in order. */
+  async function onceMany(keys: string[], ttlS: number): Promise<boolean[]> {
+    if (keys.length === 0) return [];
+    const pipeline = pub.pipeline();
+    for (const key of keys) pipeline.set(`${prefix}:cluster:once:${key}`, '1', 'EX', ttlS, 'NX');
+    return (await execPipeline(pipeline)).map((answer) => answer === 'OK');
+  }
+
   return {
     async on(kind: string, handler: Handler): Promise<void> {
       const ch = channel(kind);
@@ -48,8 +56,9 @@ export function createClusterBus(redisUrl: string, prefix: string, log: Logger) 
     },
     /** True for the one caller (across the cluster) that claims `key` first within `ttlS`. */
     async once(key: string, ttlS: number): Promise<boolean> {
-      return (await pub.set(`${prefix}:cluster:once:${key}`, '1', 'EX', ttlS, 'NX')) === 'OK';
+      return (await onceMany([key], ttlS))[0]!;
     },
+    onceMany,
     async close(): Promise<void> {
       sub.disconnect();
       pub.disconnect();

@@ -31,8 +31,8 @@ export function createLiveSessions(deps: { events: SessionEvents; reads: Session
     for (const res of open) send(res, 'session', event);
   }
 
-  deps.events.onStored((e) => {
-    deliver(e).catch((err: Error) => deps.log.warn({ err: err.message, sessionId: e.sessionId }, 'live session not sent'));
+  deps.events.onStored((events) => {
+    for (const e of events) deliver(e).catch((err: Error) => deps.log.warn({ err: err.message, sessionId: e.sessionId }, 'live session not sent'));
   });
 
   const heartbeat = setInterval(() => {

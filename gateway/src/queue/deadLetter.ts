@@ -2,7 +2,7 @@
  * The dead-letter list: store writes whose attempts are used up, kept as BullMQ failed jobs.
  * An operator lists them and replays them (`pose-coach-gateway dlq list|replay`).
  */
-import { STORES, type StoreName, type StoreQueues } from './storeQueues.ts';
+import { STORES, sessionsOf, type StoreName, type StoreQueues } from './storeQueues.ts';
 
 export interface DeadLetter {
   store: StoreName;
@@ -16,27 +16,30 @@ export interface DeadLetter {
 export async function listDeadLetters(queues: StoreQueues, limit = 1000): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
   for (const store of STORES) {
+    // A batch job fails whole only when every attempt failed for all its sessions (the store down
+    // with STORE_ATTEMPTS set): each of its sessions is listed.
     for (const job of await queues.queues[store].getFailed(0, limit - 1)) {
-      out.push({
-        store,
-        sessionId: String(job.id),
-        uid: job.data.session.userId,
-        attempts: job.attemptsMade,
-        failedReason: job.failedReason,
-        failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
-      });
+      for (const { session } of sessionsOf(job.data)) {
+        out.push({
+          store,
+          sessionId: session.sessionId,
+          uid: session.userId,
+          attempts: job.attemptsMade,
+          failedReason: job.failedReason,
+          failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+        });
+      }
     }
   }
   return out;
 }
 
-/** Moves dead-lettered writes back to waiting (all of them, or one session's); returns how many. */
+/** Moves dead-lettered writes back to waiting (all of them, or one session's, with its batch); returns how many jobs. */
 export async function replayDeadLetters(queues: StoreQueues, sessionId?: string): Promise<number> {
   let n = 0;
   for (const store of STORES) {
-    const jobs = sessionId
-      ? [await queues.queues[store].getJob(sessionId)].filter((j) => j !== undefined)
-      : await queues.queues[store].getFailed();
+    const failed = await queues.queues[store].getFailed();
+    const jobs = sessionId ? failed.filter((job) => sessionsOf(job.data).some((item) => item.session.sessionId === sessionId)) : failed;
     for (const job of jobs) {
       if ((await job.getState()) !== 'failed') continue;
       await job.retry('failed', { resetAttemptsMade: true });

@@ -6,7 +6,7 @@
  * Also the per-mirror list of sessions whose `stored` ack is still owed (pendingAcks).
  */
 import { sessionIdRecords, type Queryable, type SessionIdRecord } from '@pose-coach/cloud-sync';
-import { connectRedis, execPipeline } from '../redis.ts';
+import { connectRedis, createPipelined, execPipeline } from '../redis.ts';
 import { createBatcher } from './batcher.ts';
 import type { Logger } from '../log.ts';
 
@@ -31,6 +31,20 @@ redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'deviceId', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return {'new'}`;
 
+// KEYS[1] owed acks of a mirror. ARGV[1]: sessionId. Removes the session's entry, whoever it was for.
+const ACK_DELIVERED_LUA = `
+local prefix = ARGV[1] .. ' '
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(m, 1, #prefix) == prefix then redis.call('ZREM', KEYS[1], m) end
+end
+return 0`;
+
+/** The scripts, sent by SHA once Redis has them (ioredis defineCommand). */
+interface ClaimCommands {
+  poseClaim(key: string, uid: string, deviceId: string, ttlS: number): Promise<[string, string?]>;
+  poseAckDelivered(key: string, sessionId: string): Promise<number>;
+}
+
 /** `firstSeen`: neither Redis nor MySQL knew this id, so no store can hold it yet. */
 export type ClaimResult = { kind: 'ok'; firstSeen?: boolean } | { kind: 'conflict' } | { kind: 'deleted'; deletedAt: string };
 
@@ -41,6 +55,8 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
   // reconnect instead of failing at once (redisOutage.test), so nothing could be answered 503.
   const batchMax = opts.batchMax ?? 100;
   const redis = connectRedis(redisUrl, { enableOfflineQueue: false }, log);
+  redis.defineCommand('poseClaim', { numberOfKeys: 1, lua: CLAIM_LUA });
+  redis.defineCommand('poseAckDelivered', { numberOfKeys: 1, lua: ACK_DELIVERED_LUA });
   // New claims arriving together are checked against MySQL in one query.
   const records = createBatcher(
     async (ids: string[]) => {
@@ -51,6 +67,11 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
   );
   const claimKey = (sessionId: string) => `${prefix}:session-claim:${sessionId}`;
   const acksKey = (deviceId: string) => `${prefix}:acks-owed:${deviceId}`;
+  // Claims, owed acks and delivered acks of sessions arriving together: one pipeline each.
+  const as = (p: unknown) => p as ClaimCommands;
+  const claimCalls = createPipelined(redis, (p, c: { sessionId: string; uid: string; deviceId: string }) => void as(p).poseClaim(claimKey(c.sessionId), c.uid, c.deviceId, CLAIM_TTL_S), batchMax);
+  const owedCalls = createPipelined(redis, (p, o: { deviceId: string; member: string }) => void p.zadd(acksKey(o.deviceId), Date.now(), o.member), batchMax);
+  const deliveredCalls = createPipelined(redis, (p, d: { deviceId: string; sessionId: string }) => void as(p).poseAckDelivered(acksKey(d.deviceId), d.sessionId), batchMax);
   /** Waits (up to 2 s) for the connection, so a command right after start-up or a reconnect is not refused. */
   const ready = (): Promise<void> =>
     redis.status === 'ready'
@@ -68,7 +89,7 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
   /** MySQL's word on a session Redis has no claim for: a row of someone else, or a tombstone. Best effort. */
   async function fromMysql(sessionId: string, uid: string, deviceId: string | undefined): Promise<ClaimResult> {
     try {
-      const { tombstone: tomb, row } = batchMax > 1 ? await records.add(sessionId) : ((await sessionIdRecords(db, [sessionId])).get(sessionId) ?? {});
+      const { tombstone: tomb, row } = await records.add(sessionId);
       if (tomb) return tomb.uid === uid ? { kind: 'deleted', deletedAt: tomb.deletedAt } : { kind: 'conflict' };
       if (row && (row.uid !== uid || (row.deviceId && deviceId && row.deviceId !== deviceId))) return { kind: 'conflict' };
       return row ? { kind: 'ok' } : { kind: 'ok', firstSeen: true };
@@ -83,7 +104,7 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
     /** Claims `sessionId` for (uid, deviceId), or says why it cannot be stored for them. */
     async claim(sessionId: string, uid: string, deviceId?: string): Promise<ClaimResult> {
       await ready();
-      const [kind, detail] = (await redis.eval(CLAIM_LUA, 1, claimKey(sessionId), uid, deviceId ?? '', CLAIM_TTL_S)) as [string, string?];
+      const [kind, detail] = (await claimCalls.add({ sessionId, uid, deviceId: deviceId ?? '' })) as [string, string?];
       if (kind === 'conflict') return { kind: 'conflict' };
       if (kind === 'deleted') return { kind: 'deleted', deletedAt: detail ?? '' };
       if (kind === 'new') {
@@ -123,7 +144,7 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
     /** Remembers that `deviceId` is owed a `stored` ack for the session (kept until it is sent). */
     async oweAck(deviceId: string, sessionId: string, uid: string): Promise<void> {
       await ready();
-      await redis.zadd(acksKey(deviceId), Date.now(), `${sessionId} ${uid}`);
+      await owedCalls.add({ deviceId, member: `${sessionId} ${uid}` });
     },
     async acksOwed(deviceId: string, olderThanMs = 0): Promise<{ sessionId: string; uid: string }[]> {
       await ready();
@@ -140,9 +161,7 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
     /** The mirror acknowledged (PUBACK) the `stored` ack of `sessionId`: whoever it was for, it is no longer owed. */
     async ackDelivered(deviceId: string, sessionId: string): Promise<void> {
       await ready();
-      const members = await redis.zrange(acksKey(deviceId), 0, -1);
-      const done = members.filter((m) => m.slice(0, m.indexOf(' ')) === sessionId);
-      if (done.length) await redis.zrem(acksKey(deviceId), ...done);
+      await deliveredCalls.add({ deviceId, sessionId });
     },
     async close(): Promise<void> {
       redis.disconnect();

@@ -12,7 +12,8 @@ export interface SessionStoredEvent {
   motivationalFeedback: string;
 }
 
-type Listener = (event: SessionStoredEvent) => void;
+/** Told the events of one message together, so a listener can answer them together. */
+type Listener = (events: SessionStoredEvent[]) => void;
 
 export function createSessionEvents(redisUrl: string, prefix: string, log?: Logger) {
   const channel = `${prefix}:session-stored`;
@@ -21,17 +22,20 @@ export function createSessionEvents(redisUrl: string, prefix: string, log?: Logg
   const listeners = new Set<Listener>();
   const waiters = new Map<string, Set<(e: SessionStoredEvent) => void>>();
 
+  // A message is one event, or the events of one batch (an array): one publish per batch.
   sub.on('message', (_channel: string, message: string) => {
-    let event: SessionStoredEvent;
+    let events: SessionStoredEvent[];
     try {
-      event = JSON.parse(message) as SessionStoredEvent;
+      const parsed = JSON.parse(message) as SessionStoredEvent | SessionStoredEvent[];
+      events = Array.isArray(parsed) ? parsed : [parsed];
     } catch (err) {
       log?.warn({ err: (err as Error).message, message: message.slice(0, 100) }, 'stored event not JSON: ignored');
       return;
     }
-    for (const l of listeners) l(event);
-    const w = waiters.get(event.sessionId);
-    if (w) {
+    for (const l of listeners) l(events);
+    for (const event of events) {
+      const w = waiters.get(event.sessionId);
+      if (!w) continue;
       waiters.delete(event.sessionId);
       for (const resolve of w) resolve(event);
     }
@@ -42,8 +46,9 @@ export function createSessionEvents(redisUrl: string, prefix: string, log?: Logg
       await Promise.all([pub.connect(), sub.connect()]);
       await sub.subscribe(channel);
     },
-    async publish(event: SessionStoredEvent): Promise<void> {
-      await pub.publish(channel, JSON.stringify(event));
+    /** Announces sessions now in every store, in one message. */
+    async publishMany(events: SessionStoredEvent[]): Promise<void> {
+      if (events.length > 0) await pub.publish(channel, JSON.stringify(events));
     },
     onStored(listener: Listener): void {
       listeners.add(listener);

@@ -9,8 +9,7 @@ import type { StoredMarker } from './storedMarker.ts';
 import { createStoreWorkers } from './storeWorkers.ts';
 import type { SessionClaims } from './sessionClaims.ts';
 import { RECLAIM_EVERY_MS, createJobReclaimer } from './workerLiveness.ts';
-import { STORES, queueName } from './storeQueues.ts';
-import { Queue } from 'bullmq';
+import { STORES, createStoreQueues } from './storeQueues.ts';
 
 export async function startStoreWorkers(
   config: GatewayConfig,
@@ -18,7 +17,15 @@ export async function startStoreWorkers(
 ) {
   // Before taking new work, and every few seconds after: jobs a killed process held go back to
   // waiting at once instead of after their lock expires.
-  const queues = STORES.map((s) => new Queue(queueName(s), { connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }));
+  // Its own queues (a worker process has no ingest): for the reclaimer, and for sessions split off a batch.
+  const storeQueues = createStoreQueues({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    attempts: config.STORE_ATTEMPTS,
+    backoffMs: config.STORE_BACKOFF_MS,
+    batchMax: config.BATCH_MAX,
+  });
+  const queues = STORES.map((s) => storeQueues.queues[s]);
   const reclaimer = createJobReclaimer(config.REDIS_URL, config.QUEUE_PREFIX, deps.log);
   const reclaim = () =>
     reclaimer.reclaim(queues).catch((err: Error) => {
@@ -36,7 +43,7 @@ export async function startStoreWorkers(
   deps.scope.add(async () => {
     clearInterval(timer);
     reclaimer.close();
-    await Promise.all(queues.map((q) => q.close()));
+    await storeQueues.close();
   });
   const workers = await createStoreWorkers({
     redisUrl: config.REDIS_URL,
@@ -48,6 +55,7 @@ export async function startStoreWorkers(
     claims: deps.claims,
     repositories: deps.stores.repositories,
     feedbackFor: (job) => deps.stores.feedback.forSession(job.session),
+    requeueAlone: (store, items) => storeQueues.requeueAlone(store, items),
     events: deps.events,
     marker: deps.marker,
     metrics: deps.metrics,

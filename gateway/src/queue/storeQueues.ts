@@ -1,10 +1,16 @@
 /**
- * One BullMQ queue per store, so a store that is down delays only its own writes. Every session
- * becomes one job in each queue with jobId = sessionId: adding it twice is a no-op (idempotency).
+ * One BullMQ queue per store, so a store that is down delays only its own writes. Sessions queued
+ * together become one job in each queue (a batch): BullMQ's cost is paid per job, in Redis and in
+ * the worker (add, take, finish: three scripts), so a job per session was most of what ingest cost.
+ * A session queued on its own is a job with jobId = sessionId, so adding it twice is a no-op; a
+ * session in a batch that is queued again is written again, which the stores take as a repeat
+ * (Firestore set by id, MySQL's unique session_id). A session of a batch that one store refuses is
+ * split off into a job of its own (storeWorkers.ts), so it is retried and dead-lettered alone.
  * Failed jobs that used up their attempts (by default only sessions no retry can store: writes
  * are retried with a capped backoff for as long as a store is down) stay in the queue's failed
  * set: that is the dead-letter list (see deadLetter.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import { cappedBackoff as cappedDelay, type StoredSession } from '@pose-coach/protocol';
 import { createBatcher } from './batcher.ts';
@@ -12,10 +18,26 @@ import { createBatcher } from './batcher.ts';
 export const STORES = ['firestore', 'mysql'] as const;
 export type StoreName = (typeof STORES)[number];
 
+/** One session waiting for a store. */
 export interface StoreJobData {
   session: StoredSession;
   source: 'mqtt' | 'api';
   receivedAt: string;
+}
+
+/** A store job's data: the sessions queued together. A job queued by an older gateway is one StoreJobData. */
+export type StoreBatchData = { sessions: StoreJobData[] } | StoreJobData;
+
+/** The sessions a store job carries, whichever gateway version queued it. */
+export function sessionsOf(data: StoreBatchData): StoreJobData[] {
+  return 'sessions' in data ? data.sessions : [data];
+}
+
+/** A job's name and id: a lone session's job is named by its sessionId (a repeat is a no-op), a batch's by a fresh id. */
+function jobOf(items: StoreJobData[]): { name: string; data: StoreBatchData; opts: JobsOptions } {
+  if (items.length === 1) return { name: 'save', data: { sessions: items }, opts: { jobId: items[0]!.session.sessionId } };
+  // Kept only while it matters: a batch's id is never asked for again, and its data is large.
+  return { name: 'save-batch', data: { sessions: items }, opts: { jobId: `batch-${randomUUID()}`, removeOnComplete: true } };
 }
 
 export interface StoreQueueOptions {
@@ -59,23 +81,23 @@ export function createStoreQueues(opts: StoreQueueOptions) {
   const queues = Object.fromEntries(
     STORES.map((store) => [
       store,
-      new Queue<StoreJobData>(queueName(store), {
+      new Queue<StoreBatchData>(queueName(store), {
         connection: { url: opts.redisUrl, enableOfflineQueue: false },
         prefix: opts.prefix,
         defaultJobOptions: jobOptions,
       }),
     ]),
-  ) as Record<StoreName, Queue<StoreJobData>>;
+  ) as Record<StoreName, Queue<StoreBatchData>>;
 
   const batchMax = opts.batchMax ?? 100;
-  // Sessions arriving together are added in one bulk add per store (one Redis round trip); a
-  // jobId already present is still a no-op in a bulk add.
+  // Sessions arriving together become one job per store (one script in Redis, one round trip).
   const adders = Object.fromEntries(
     STORES.map((store) => [
       store,
       createBatcher(
         async (items: StoreJobData[]) => {
-          await queues[store].addBulk(items.map((data) => ({ name: 'save', data, opts: { jobId: data.session.sessionId } })));
+          const { name, data, opts: jobOpts } = jobOf(items);
+          await queues[store].add(name, data, jobOpts);
           return items.map(() => ({ status: 'fulfilled', value: undefined }) as const);
         },
         { maxBatch: batchMax, maxInFlight: 2 },
@@ -87,9 +109,11 @@ export function createStoreQueues(opts: StoreQueueOptions) {
     queues,
     /** Resolves once the session is in Redis for every store; throws when Redis is unreachable. */
     async enqueue(data: StoreJobData): Promise<void> {
-      const add = (store: StoreName) =>
-        batchMax > 1 ? adders[store].add(data) : queues[store].add('save', data, { jobId: data.session.sessionId });
-      await Promise.all(STORES.map(add));
+      await Promise.all(STORES.map((store) => adders[store].add(data)));
+    },
+    /** Queues each session as a job of its own for one store: retried, and dead-lettered, alone. */
+    async requeueAlone(store: StoreName, items: StoreJobData[]): Promise<void> {
+      await queues[store].addBulk(items.map((item) => jobOf([item])));
     },
     async counts(): Promise<Record<StoreName, Record<string, number>>> {
       const entries = await Promise.all(

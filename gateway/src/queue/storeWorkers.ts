@@ -1,15 +1,16 @@
 /**
  * The store writers: one BullMQ worker per store, each I/O-bound (a Firestore or MySQL write), so
- * no CPU work can stall a job's lock. Retries back off exponentially up to a cap, for as long as a
- * store is down. When the last of a session's stores is written, the motivational feedback is
- * built and a "stored" event goes out.
+ * no CPU work can stall a job's lock. A job carries the sessions queued together (storeQueues.ts);
+ * the sessions of the jobs active at once are written together. Retries back off exponentially up
+ * to a cap, for as long as a store is down. When the last of a session's stores is written, the
+ * motivational feedback is built and a "stored" event goes out.
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { SessionRepository } from '@pose-coach/cloud-sync';
 import { pathSegmentIssue } from '@pose-coach/protocol';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { CAPPED_BACKOFF, STORES, cappedBackoff, queueName, redisConnection, type StoreJobData, type StoreName } from './storeQueues.ts';
+import { CAPPED_BACKOFF, STORES, cappedBackoff, queueName, redisConnection, sessionsOf, type StoreBatchData, type StoreJobData, type StoreName } from './storeQueues.ts';
 import type { SessionEvents } from './sessionEvents.ts';
 import type { StoredMarker } from './storedMarker.ts';
 import type { SessionClaims } from './sessionClaims.ts';
@@ -29,6 +30,8 @@ export interface StoreWorkerDeps {
   backoffMaxMs: number;
   repositories: Record<StoreName, SessionRepository>;
   feedbackFor(job: StoreJobData): Promise<string>;
+  /** Queues sessions as jobs of their own (storeQueues' requeueAlone). */
+  requeueAlone(store: StoreName, items: StoreJobData[]): Promise<void>;
   events: SessionEvents;
   marker: StoredMarker;
   claims: SessionClaims;
@@ -37,59 +40,70 @@ export interface StoreWorkerDeps {
 }
 
 export async function createStoreWorkers(deps: StoreWorkerDeps) {
-  async function markStored(job: Job<StoreJobData>, store: StoreName): Promise<void> {
-    const { session } = job.data;
-    if (await deps.marker.mark(session.sessionId, store)) await announceStored(job.data);
-  }
-
   /**
-   * The jobs of one store that are active together, written as one batch: which were deleted (one
-   * Redis pipeline), the sessions (one batched store write), which stores now hold them (one
-   * pipeline), then feedback and the `stored` event for those complete. Outcomes are per job.
+   * Sessions of one store written as one batch: which were deleted (one Redis pipeline), the
+   * sessions (one batched store write), which stores now hold them (one pipeline), then feedback
+   * and one `stored` event message for those now in every store. Outcomes are per session.
    */
-  async function writeBatch(store: StoreName, jobs: StoreJobData[]): Promise<PromiseSettledResult<string>[]> {
-    const outcomes: PromiseSettledResult<string>[] = jobs.map(() => ({ status: 'fulfilled', value: 'deleted' }));
+  async function writeBatch(store: StoreName, items: StoreJobData[]): Promise<PromiseSettledResult<string>[]> {
+    const outcomes: PromiseSettledResult<string>[] = items.map(() => ({ status: 'fulfilled', value: 'deleted' }));
     // Deleted by its owner while queued: writing it now would bring it back.
-    const deleted = await deps.claims.areDeleted(jobs.map((j) => j.session.sessionId));
-    const live = jobs.map((_, i) => i).filter((i) => !deleted[i]);
-    const saved = await deps.repositories[store].saveMany(live.map((i) => jobs[i]!.session));
+    const deleted = await deps.claims.areDeleted(items.map((j) => j.session.sessionId));
+    const live = items.map((_, i) => i).filter((i) => !deleted[i]);
+    const saved = await deps.repositories[store].saveMany(live.map((i) => items[i]!.session));
     live.forEach((i, k) => (outcomes[i] = saved[k]!));
     const held = live.filter((i) => outcomes[i]!.status === 'fulfilled');
-    const complete = await deps.marker.markMany(held.map((i) => jobs[i]!.session.sessionId), store);
-    await Promise.all(
-      held.map(async (i, k) => {
-        if (!complete[k]) return;
-        try {
-          await announceStored(jobs[i]!);
-        } catch (reason) {
-          outcomes[i] = { status: 'rejected', reason };
-        }
-      }),
-    );
+    const complete = await deps.marker.markMany(held.map((i) => items[i]!.session.sessionId), store);
+    const done = held.filter((_, k) => complete[k]);
+    try {
+      await announceStored(done.map((i) => items[i]!));
+    } catch (reason) {
+      for (const i of done) outcomes[i] = { status: 'rejected', reason };
+    }
     return outcomes;
   }
 
-  async function announceStored(data: StoreJobData): Promise<void> {
-    const { session } = data;
-    const motivationalFeedback = await deps.feedbackFor(data);
-    await deps.events.publish({ sessionId: session.sessionId, uid: session.userId, deviceId: session.deviceId, motivationalFeedback });
+  async function announceStored(items: StoreJobData[]): Promise<void> {
+    if (items.length === 0) return;
+    const events = await Promise.all(
+      items.map(async (data) => {
+        const { session } = data;
+        return { sessionId: session.sessionId, uid: session.userId, deviceId: session.deviceId, motivationalFeedback: await deps.feedbackFor(data) };
+      }),
+    );
+    await deps.events.publishMany(events);
+  }
+
+  /**
+   * A job's outcome from its sessions' outcomes. A lone session's failure fails the job (retried,
+   * then dead-lettered). In a batch, every session failing alike is the store being down: the job
+   * is retried whole. Otherwise the failed sessions leave the batch as jobs of their own, so one
+   * session a store refuses neither holds back nor repeats the others.
+   */
+  async function settle(store: StoreName, items: StoreJobData[], outcomes: PromiseSettledResult<string>[]): Promise<string> {
+    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ i, reason: o.reason as unknown }] : []));
+    if (failed.length < items.length) deps.metrics.sessionsStored.inc({ store }, items.length - failed.length);
+    if (failed.length === 0) return items.length === 1 ? (outcomes[0] as PromiseFulfilledResult<string>).value : `${items.length} written`;
+    if (items.length === 1 || (failed.length === items.length && !failed.some((f) => f.reason instanceof UnrecoverableError))) throw failed[0]!.reason;
+    await deps.requeueAlone(store, failed.map((f) => items[f.i]!));
+    deps.log.warn({ store, failed: failed.length, of: items.length, err: String((failed[0]!.reason as Error)?.message ?? failed[0]!.reason) }, 'sessions of a batch not written: queued again on their own');
+    return `${items.length - failed.length} written, ${failed.length} queued again alone`;
   }
 
   const workers = STORES.map((store) => {
-    const batcher = deps.batchMax > 1 ? createBatcher((jobs: StoreJobData[]) => writeBatch(store, jobs), { maxBatch: deps.batchMax, maxInFlight: BATCHES_IN_FLIGHT }) : undefined;
-    const worker = new Worker<StoreJobData, string>(
+    const batcher = createBatcher((items: StoreJobData[]) => writeBatch(store, items), { maxBatch: deps.batchMax, maxInFlight: BATCHES_IN_FLIGHT });
+    const worker = new Worker<StoreBatchData, string>(
       queueName(store),
       async (job) => {
-        const { session } = job.data;
-        // Ingest checks these; a job queued by an older gateway may not have been checked.
-        const idIssue = pathSegmentIssue(session.userId) ?? pathSegmentIssue(session.sessionId);
-        if (idIssue) throw new UnrecoverableError(`ids cannot name a Firestore document: ${idIssue}`);
-        if (batcher) return batcher.add(job.data);
-        // The unbatched path (BATCH_MAX=1): every round trip made for this session alone.
-        if (await deps.claims.isDeleted(session.sessionId)) return 'deleted';
-        const result = await deps.repositories[store].save(session);
-        await markStored(job, store);
-        return result;
+        const items = sessionsOf(job.data);
+        const outcomes = await Promise.allSettled(
+          items.map(({ session }, i) => {
+            // Ingest checks these; a job queued by an older gateway may not have been checked.
+            const idIssue = pathSegmentIssue(session.userId) ?? pathSegmentIssue(session.sessionId);
+            return idIssue ? Promise.reject(new UnrecoverableError(`ids cannot name a Firestore document: ${idIssue}`)) : batcher.add(items[i]!);
+          }),
+        );
+        return settle(store, items, outcomes);
       },
       {
         connection: redisConnection(deps.redisUrl),
@@ -103,15 +117,14 @@ export async function createStoreWorkers(deps: StoreWorkerDeps) {
         },
       },
     );
-    worker.on('completed', () => deps.metrics.sessionsStored.inc({ store }));
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-      (final ? deps.metrics.deadLettered : deps.metrics.storeRetries).inc({ store });
+      (final ? deps.metrics.deadLettered : deps.metrics.storeRetries).inc({ store }, sessionsOf(job.data).length);
       // An outage fails every write every minute: log the first failures and then every 10th.
       if (final || job.attemptsMade <= 3 || job.attemptsMade % 10 === 0) {
         deps.log[final ? 'error' : 'warn'](
-          { store, sessionId: job.id, attempt: job.attemptsMade, err: err.message },
+          { store, jobId: job.id, sessions: sessionsOf(job.data).length, attempt: job.attemptsMade, err: err.message },
           final ? 'store write dead-lettered' : 'store write failed; will retry',
         );
       }

@@ -16,17 +16,15 @@ return 0`;
 
 export function createStoredMarker(redisUrl: string, prefix: string, log?: Logger) {
   const redis = connectRedis(redisUrl, { lazyConnect: true }, log);
+  // Sent by SHA once Redis has it, not as the script's text per session.
+  redis.defineCommand('poseMarkStored', { numberOfKeys: 1, lua: MARK_STORED_LUA });
   const key = (sessionId: string) => `${prefix}:stored-in:${sessionId}`;
   return {
-    /** Records that `store` holds the session; true when this completed the set of stores. */
-    async mark(sessionId: string, store: StoreName): Promise<boolean> {
-      return (await redis.eval(MARK_STORED_LUA, 1, key(sessionId), store, STORES.length, TTL_S)) === 1;
-    },
-    /** mark for several sessions in one pipeline; one answer per session, in order. */
+    /** Records that `store` holds these sessions, in one pipeline; per session, true when this completed its set of stores. */
     async markMany(sessionIds: string[], store: StoreName): Promise<boolean[]> {
       if (sessionIds.length === 0) return [];
       const pipeline = redis.pipeline();
-      for (const id of sessionIds) pipeline.eval(MARK_STORED_LUA, 1, key(id), store, STORES.length, TTL_S);
+      for (const id of sessionIds) (pipeline as unknown as { poseMarkStored(...args: unknown[]): void }).poseMarkStored(key(id), store, STORES.length, TTL_S);
       return (await execPipeline(pipeline)).map((answer) => answer === 1);
     },
     async isComplete(sessionId: string): Promise<boolean> {
