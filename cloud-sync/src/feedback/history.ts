@@ -24,30 +24,29 @@ export interface SessionHistory {
 export const RECENT_COUNT = 5;
 const STREAK_WINDOW_DAYS = 366;
 
-/**
- * Reads the history around `session`, leaving the session itself out (it may already be stored
- * when the feedback is built, or not yet). `NOT (session_id <=> ?)` keeps legacy rows, whose
- * session_id is NULL. One round trip: the four parts are one UNION ALL, told apart by `part`
- * (every stored session asks this, so it is a query per stored session).
- */
-export async function readSessionHistory(pool: Pool, session: StoredSession): Promise<SessionHistory> {
+/** The four parts of one session's history, as one UNION ALL branch tagged `k` (its place in the batch). */
+function historyParts(k: number): string {
   const notThis = 'user_id = ? AND NOT (session_id <=> ?)';
-  const owner = [session.userId, session.sessionId];
-  const windowStart = new Date(Date.parse(session.timestamp) - STREAK_WINDOW_DAYS * 86_400_000).toISOString();
-  const [rows] = await pool.execute<RowDataPacket[]>(
-    `(SELECT 'best' AS part, NULL AS id, MAX(reps) AS reps, NULL AS accuracy, NULL AS ts, NULL AS feedback_points
+  return `(SELECT 'best' AS part, ${k} AS k, NULL AS id, MAX(reps) AS reps, NULL AS accuracy, NULL AS ts, NULL AS feedback_points
         FROM workout_sessions WHERE ${notThis} AND exercise = ?)
      UNION ALL
-     (SELECT 'recent', id, reps, accuracy, \`timestamp\`, feedback_points FROM workout_sessions
+     (SELECT 'recent', ${k}, id, reps, accuracy, \`timestamp\`, feedback_points FROM workout_sessions
         WHERE ${notThis} AND exercise = ? AND \`timestamp\` <= ?
         ORDER BY \`timestamp\` DESC, id DESC LIMIT ${RECENT_COUNT})
      UNION ALL
-     (SELECT 'active', NULL, NULL, NULL, \`timestamp\`, NULL FROM workout_sessions
+     (SELECT 'active', ${k}, NULL, NULL, NULL, \`timestamp\`, NULL FROM workout_sessions
         WHERE ${notThis} AND \`timestamp\` >= ? AND \`timestamp\` <= ?)
      UNION ALL
-     (SELECT 'zone', NULL, NULL, NULL, time_zone, NULL FROM user_settings WHERE user_id = ?)`,
-    [...owner, session.exercise, ...owner, session.exercise, session.timestamp, ...owner, windowStart, session.timestamp, session.userId],
-  );
+     (SELECT 'zone', ${k}, NULL, NULL, NULL, time_zone, NULL FROM user_settings WHERE user_id = ?)`;
+}
+
+function historyParams(session: StoredSession): unknown[] {
+  const owner = [session.userId, session.sessionId];
+  const windowStart = new Date(Date.parse(session.timestamp) - STREAK_WINDOW_DAYS * 86_400_000).toISOString();
+  return [...owner, session.exercise, ...owner, session.exercise, session.timestamp, ...owner, windowStart, session.timestamp, session.userId];
+}
+
+function historyOf(rows: RowDataPacket[]): SessionHistory {
   const part = (name: string) => rows.filter((row) => row.part === name);
   const best = part('best')[0]?.reps;
   const zone = part('zone')[0]?.ts;
@@ -64,4 +63,24 @@ export async function readSessionHistory(pool: Pool, session: StoredSession): Pr
     activeTimestamps: part('active').map((row) => String(row.ts)),
     profileTimeZone: zone ? String(zone) : undefined,
   };
+}
+
+/**
+ * Reads the history around each of `sessions`, leaving the session itself out (it may already be
+ * stored when the feedback is built, or not yet). `NOT (session_id <=> ?)` keeps legacy rows, whose
+ * session_id is NULL. One round trip for them all: each session's four parts are UNION ALL
+ * branches told apart by `part` and `k` (every stored session asks this, so a statement per
+ * session was most of what storing one cost MySQL and the gateway). Text protocol: a prepared
+ * statement per batch size would otherwise be cached on every connection.
+ */
+export async function readSessionHistories(pool: Pool, sessions: StoredSession[]): Promise<SessionHistory[]> {
+  if (sessions.length === 0) return [];
+  const [rows] = await pool.query<RowDataPacket[]>(sessions.map((_, k) => historyParts(k)).join('\n     UNION ALL\n     '), sessions.flatMap(historyParams));
+  const byK = sessions.map((): RowDataPacket[] => []);
+  for (const row of rows) byK[Number(row.k)]!.push(row);
+  return byK.map(historyOf);
+}
+
+export async function readSessionHistory(pool: Pool, session: StoredSession): Promise<SessionHistory> {
+  return (await readSessionHistories(pool, [session]))[0]!;
 }

@@ -7,7 +7,7 @@
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { StoredSession } from '@pose-coach/protocol';
-import { readSessionHistory, type SessionHistory } from './history.ts';
+import { readSessionHistories, type SessionHistory } from './history.ts';
 import { computeFacts } from './facts.ts';
 import { genericMessage, messageFromFacts } from './message.ts';
 import { phraseWithLlm, type LlmConfig } from './llm.ts';
@@ -23,6 +23,8 @@ export interface FeedbackServiceOptions {
 
 export interface FeedbackService {
   forSession(session: StoredSession): Promise<string>;
+  /** forSession for several sessions, their histories read in one query; one text per session, in order. */
+  forSessions(sessions: StoredSession[]): Promise<string[]>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -35,31 +37,41 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export function createFeedbackService(options: FeedbackServiceOptions): FeedbackService {
   const historyTimeoutMs = options.historyTimeoutMs ?? 3000;
+  async function phrase(session: StoredSession, history: SessionHistory): Promise<string> {
+    let text: string;
+    let facts;
+    try {
+      facts = computeFacts(session, history);
+      text = messageFromFacts(facts);
+    } catch (error) {
+      options.log?.warn({ err: (error as Error).message, sessionId: session.sessionId }, 'feedback facts failed: generic message');
+      return genericMessage(session);
+    }
+    if (!options.llm) return text;
+    try {
+      return await phraseWithLlm(options.llm, facts, text);
+    } catch (error) {
+      options.log?.warn({ err: (error as Error).message, sessionId: session.sessionId }, 'LLM phrasing failed: history-based message');
+      return text;
+    }
+  }
+
+  async function forSessions(sessions: StoredSession[]): Promise<string[]> {
+    if (sessions.length === 0) return [];
+    let histories: SessionHistory[];
+    try {
+      histories = await withTimeout(readSessionHistories(options.pool, sessions), historyTimeoutMs, 'reading the session history');
+    } catch (error) {
+      options.log?.warn({ err: (error as Error).message, sessionIds: sessions.slice(0, 5).map((s) => s?.sessionId) }, 'feedback without history: generic message');
+      return sessions.map((session) => genericMessage(session));
+    }
+    return Promise.all(sessions.map((session, i) => phrase(session, histories[i]!)));
+  }
+
   return {
     async forSession(session) {
-      let history: SessionHistory;
-      try {
-        history = await withTimeout(readSessionHistory(options.pool, session), historyTimeoutMs, 'reading the session history');
-      } catch (error) {
-        options.log?.warn({ err: (error as Error).message, sessionId: session?.sessionId }, 'feedback without history: generic message');
-        return genericMessage(session);
-      }
-      let text: string;
-      let facts;
-      try {
-        facts = computeFacts(session, history);
-        text = messageFromFacts(facts);
-      } catch (error) {
-        options.log?.warn({ err: (error as Error).message, sessionId: session.sessionId }, 'feedback facts failed: generic message');
-        return genericMessage(session);
-      }
-      if (!options.llm) return text;
-      try {
-        return await phraseWithLlm(options.llm, facts, text);
-      } catch (error) {
-        options.log?.warn({ err: (error as Error).message, sessionId: session.sessionId }, 'LLM phrasing failed: history-based message');
-        return text;
-      }
+      return (await forSessions([session]))[0]!;
     },
+    forSessions,
   };
 }

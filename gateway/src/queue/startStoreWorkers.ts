@@ -54,7 +54,7 @@ export async function startStoreWorkers(
     backoffMaxMs: config.STORE_BACKOFF_MAX_MS,
     claims: deps.claims,
     repositories: deps.stores.repositories,
-    feedbackFor: (job) => deps.stores.feedback.forSession(job.session),
+    feedbackFor: (items) => deps.stores.feedback.forSessions(items.map((item) => item.session)),
     requeueAlone: (store, items) => storeQueues.requeueAlone(store, items),
     events: deps.events,
     marker: deps.marker,

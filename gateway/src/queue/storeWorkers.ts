@@ -29,7 +29,8 @@ export interface StoreWorkerDeps {
   backoffMs: number;
   backoffMaxMs: number;
   repositories: Record<StoreName, SessionRepository>;
-  feedbackFor(job: StoreJobData): Promise<string>;
+  /** The motivational feedback of each session, in order (its history read once for them all). */
+  feedbackFor(items: StoreJobData[]): Promise<string[]>;
   /** Queues sessions as jobs of their own (storeQueues' requeueAlone). */
   requeueAlone(store: StoreName, items: StoreJobData[]): Promise<void>;
   events: SessionEvents;
@@ -65,13 +66,10 @@ export async function createStoreWorkers(deps: StoreWorkerDeps) {
 
   async function announceStored(items: StoreJobData[]): Promise<void> {
     if (items.length === 0) return;
-    const events = await Promise.all(
-      items.map(async (data) => {
-        const { session } = data;
-        return { sessionId: session.sessionId, uid: session.userId, deviceId: session.deviceId, motivationalFeedback: await deps.feedbackFor(data) };
-      }),
+    const texts = await deps.feedbackFor(items);
+    await deps.events.publishMany(
+      items.map(({ session }, i) => ({ sessionId: session.sessionId, uid: session.userId, deviceId: session.deviceId, motivationalFeedback: texts[i]! })),
     );
-    await deps.events.publishMany(events);
   }
 
   /**
