@@ -1,7 +1,7 @@
 /**
  * bench/ingest: sessions from many simulated mirrors, publish → stored in Firestore and MySQL.
  *
- *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15] [--split-workers] [--baseline]
+ *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15] [--split-workers] [--baseline] [--baseline-ref REF]
  *
  * The gateway runs as its own process (`gateway/src/main.ts`), the Firestore emulator in another
  * (as a remote Firestore would be), and the mirrors here. A session's latency is from its publish
@@ -9,6 +9,8 @@
  * have written it. Phase 1 publishes all sessions at once (throughput); phase 2 publishes at a
  * fixed rate (latency under a steady load). --baseline first runs everything with BATCH_MAX=1 (each
  * session written on its own: the unbatched path) and then as configured, and prints both.
+ * --baseline-ref REF first runs the gateway of an earlier commit (e.g. the last release) the same
+ * way, so the two are compared under the same load (checkoutOf in bench/support/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +25,7 @@ import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { createTestDatabase } from '@pose-coach/cloud-sync/testing';
 import { topicFor, type SessionAck } from '@pose-coach/protocol';
-import { freePort, procStat, startChild } from '../support/processes.ts';
+import { checkoutOf, freePort, procStat, startChild } from '../support/processes.ts';
 import { createDeviceRegistry } from '../../gateway/src/devices/deviceRegistry.ts';
 import { randomWorkout } from '../../gateway/src/dev/randomWorkout.ts';
 
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     'rate-seconds': { type: 'string', default: '15' },
     'split-workers': { type: 'boolean', default: false },
     baseline: { type: 'boolean', default: false },
+    'baseline-ref': { type: 'string' },
   },
 });
 const DEVICES = Number(args.devices);
@@ -58,7 +61,8 @@ interface RunResult {
   cpuMsPerSession: number;
 }
 
-async function runOnce(label: string, extraEnv: Record<string, string>): Promise<RunResult> {
+/** One run; `cwd`: the checkout whose gateway runs (default this one). */
+async function runOnce(label: string, extraEnv: Record<string, string>, cwd?: string): Promise<RunResult> {
   const PORTS = { mqtt: await freePort(), mqtts: await freePort(), http: await freePort() };
   const db = await createTestDatabase();
   const prefix = `pc-bench-${randomBytes(3).toString('hex')}`;
@@ -79,8 +83,8 @@ async function runOnce(label: string, extraEnv: Record<string, string>): Promise
     RUN_WORKERS: String(!args['split-workers']),
     ...extraEnv,
   };
-  const gateway = await startChild('gateway/src/main.ts', gatewayEnv, /HTTP API listening/);
-  const workers = args['split-workers'] ? await startChild('gateway/src/workerMain.ts', gatewayEnv, /store workers running/) : undefined;
+  const gateway = await startChild('gateway/src/main.ts', gatewayEnv, /HTTP API listening/, { cwd });
+  const workers = args['split-workers'] ? await startChild('gateway/src/workerMain.ts', gatewayEnv, /store workers running/, { cwd }) : undefined;
 
   // Provision and pair the mirrors.
   const registry = createDeviceRegistry(db.pool);
@@ -206,14 +210,19 @@ Load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFi
 }
 
 async function main() {
-  const baseline = args.baseline ? await runOnce('## baseline: BATCH_MAX=1 (each session written on its own)', { BATCH_MAX: '1' }) : undefined;
-  const batched = await runOnce(`## as configured (BATCH_MAX=${process.env.BATCH_MAX ?? 'default'})`, {});
+  const ref = args['baseline-ref'];
+  const baseline = ref
+    ? await runOnce(`## baseline: the gateway of ${ref}`, {}, checkoutOf(ref))
+    : args.baseline
+      ? await runOnce('## baseline: BATCH_MAX=1 (each session written on its own)', { BATCH_MAX: '1' })
+      : undefined;
+  const batched = await runOnce(`## this checkout (BATCH_MAX=${process.env.BATCH_MAX ?? 'default'})`, {});
   if (baseline) {
     console.log(`
 | | sessions/s (burst) | server CPU ms per stored session |
 |---|---|---|
-| BATCH_MAX=1 | ${baseline.burstRate.toFixed(0)} | ${baseline.cpuMsPerSession.toFixed(2)} |
-| batched | ${batched.burstRate.toFixed(0)} | ${batched.cpuMsPerSession.toFixed(2)} |
+| ${ref ? `gateway of ${ref}` : 'BATCH_MAX=1'} | ${baseline.burstRate.toFixed(0)} | ${baseline.cpuMsPerSession.toFixed(2)} |
+| this checkout | ${batched.burstRate.toFixed(0)} | ${batched.cpuMsPerSession.toFixed(2)} |
 | ratio | ${(batched.burstRate / baseline.burstRate).toFixed(2)}x | ${(batched.cpuMsPerSession / baseline.cpuMsPerSession).toFixed(2)}x |`);
   }
   process.exit(0);

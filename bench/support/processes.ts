@@ -1,6 +1,8 @@
 /** What the benchmarks share for running the gateway and its helpers as separate processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 
 /** A port free right now on loopback, for a child process to bind. */
@@ -16,9 +18,9 @@ export async function freePort(): Promise<number> {
  * Runs a TypeScript entry point as its own node process and resolves with the first stdout line
  * matching `ready`. BENCH_CPU_PROF=dir writes a V8 CPU profile of each child there.
  */
-export function startChild(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+export function startChild(script: string, env: Record<string, string>, ready: RegExp, opts: { cwd?: string } = {}): Promise<{ child: ChildProcess; line: string }> {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', script], { cwd: opts.cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   let isReady = false;
   return new Promise((resolve, reject) => {
@@ -51,4 +53,34 @@ export function procStat(pid: number | undefined): { cpuS: number; rssMiB: numbe
   } catch {
     return { cpuS: 0, rssMiB: 0, hwmMiB: 0 };
   }
+}
+
+/**
+ * A checkout of `ref` beside this one, for running an earlier gateway in the same benchmark run
+ * (a baseline measured under the same load). Made once under the system's temp folder with a git
+ * worktree; its node_modules are hard links of this checkout's (workspace links stay relative, so
+ * they name the earlier checkout's own packages). Returns its folder.
+ */
+export function checkoutOf(ref: string): string {
+  const git = (...args: string[]) => {
+    const out = spawnSync('git', args, { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`git ${args.join(' ')}: ${out.stderr.trim()}`);
+    return out.stdout.trim();
+  };
+  const sha = git('rev-parse', '--verify', `${ref}^{commit}`);
+  const dir = join(tmpdir(), 'pose-coach-baseline', sha.slice(0, 12));
+  if (existsSync(join(dir, 'node_modules'))) return dir;
+  if (!existsSync(dir)) git('worktree', 'add', '--detach', dir, sha);
+  for (const folder of ['', ...workspacesOf('.')]) {
+    const from = join(folder, 'node_modules');
+    if (existsSync(from) && !existsSync(join(dir, from))) {
+      const cp = spawnSync('cp', ['-al', from, join(dir, from)]);
+      if (cp.status !== 0) throw new Error(`could not link ${from} into ${dir}`);
+    }
+  }
+  return dir;
+}
+
+function workspacesOf(root: string): string[] {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces?: string[] }).workspaces ?? [];
 }

@@ -10,6 +10,7 @@ import { ensureProfile } from '@pose-coach/cloud-sync';
 import { isValidDeviceId } from '@pose-coach/protocol';
 import { hashDeviceSecret, needsRehash, newDeviceSecret, verifyDeviceSecret } from './deviceSecrets.ts';
 import type { Logger } from '../log.ts';
+import { createBatcher } from '../queue/batcher.ts';
 
 export interface DeviceBinding {
   uid: string;
@@ -46,18 +47,32 @@ export interface DeviceRegistry {
 /**
  * Lookups cached for `freshMs` (sessions arrive in bursts from one mirror), and that keep serving
  * the last answer MySQL gave while MySQL is unreachable, so a store outage does not stop paired
- * mirrors from connecting and handing over sessions. `forget` drops an entry this process changed.
+ * mirrors from connecting and handing over sessions. Callers asking for a key being loaded share
+ * that load. `forget` drops an entry this process changed, and any load of it under way.
  */
 function cachedLookup<T>(load: (key: string) => Promise<T>, freshMs: number) {
   const last = new Map<string, { value: T; at: number }>();
+  const loading = new Map<string, Promise<T>>();
   return {
     async get(key: string): Promise<T> {
       const hit = last.get(key);
       if (hit && Date.now() - hit.at < freshMs) return hit.value;
+      let pending = loading.get(key);
+      if (!pending) {
+        const started: Promise<T> = load(key).then(
+          (value) => {
+            // Forgotten while loading: the answer may predate the change.
+            if (loading.get(key) === started) last.set(key, { value, at: Date.now() });
+            return value;
+          },
+        ).finally(() => {
+          if (loading.get(key) === started) loading.delete(key);
+        });
+        loading.set(key, started);
+        pending = started;
+      }
       try {
-        const value = await load(key);
-        last.set(key, { value, at: Date.now() });
-        return value;
+        return await pending;
       } catch (err) {
         if (hit) return hit.value;
         throw err;
@@ -65,6 +80,7 @@ function cachedLookup<T>(load: (key: string) => Promise<T>, freshMs: number) {
     },
     forget(key: string) {
       last.delete(key);
+      loading.delete(key);
     },
   };
 }
@@ -98,14 +114,22 @@ export function createDeviceRegistry(pool: Pool, log?: Logger): DeviceRegistry {
     row
       ? { uid: String(row.user_id), pairingId: String(row.pairing_id), ...(row.display_name != null ? { displayName: String(row.display_name) } : {}) }
       : undefined;
-  const bindings = cachedLookup(async (deviceId): Promise<DeviceBinding | undefined> => {
-    const [rows] = await pool.execute<RowDataPacket[]>(
-      `SELECT b.user_id, b.pairing_id, p.display_name FROM device_bindings b
-       LEFT JOIN device_pairings p ON p.pairing_id = b.pairing_id WHERE b.device_id = ?`,
-      [deviceId],
-    );
-    return toBinding(rows[0]);
-  }, 5000);
+  // A fleet's mirrors each send a session now and then, so a binding is seldom cached: the lookups
+  // of sessions arriving together are one query.
+  const bindingBatches = createBatcher(
+    async (deviceIds: string[]): Promise<PromiseSettledResult<DeviceBinding | undefined>[]> => {
+      const [rows] = await pool.query<RowDataPacket[]>(
+        `SELECT b.device_id, b.user_id, b.pairing_id, p.display_name FROM device_bindings b
+         LEFT JOIN device_pairings p ON p.pairing_id = b.pairing_id WHERE b.device_id IN (?)`,
+        [deviceIds],
+      );
+      // As `device_id = ?` would: the column's collation may ignore letter case.
+      const byDevice = new Map(rows.map((row) => [String(row.device_id).toLowerCase(), row]));
+      return deviceIds.map((id) => ({ status: 'fulfilled', value: toBinding(byDevice.get(id.toLowerCase())) }));
+    },
+    { maxBatch: 100, maxInFlight: 2 },
+  );
+  const bindings = cachedLookup((deviceId) => bindingBatches.add(deviceId), 5000);
   // A pairing's person never changes, so a found pairing may be cached for long.
   const pastPairings = cachedLookup(async (key): Promise<DeviceBinding | undefined> => {
     const [deviceId, pairingId] = key.split('\n') as [string, string];
