@@ -47,6 +47,8 @@ export function isTimeZone(timeZone: string): boolean {
 
 /** The wall-clock reading in `timeZone` at the instant `ms`, as if it were UTC (ms, whole seconds). */
 function wallClockAsUtc(ms: number, timeZone: string): number {
+  // UTC needs no formatter (the dear part, and the zone of every session that names none).
+  if (timeZone === 'UTC') return Math.floor(ms / 1000) * 1000;
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
