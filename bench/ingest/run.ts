@@ -1,7 +1,7 @@
 /**
  * bench/ingest: sessions from many simulated mirrors, publish → stored in Firestore and MySQL.
  *
- *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 200] [--rate-seconds 15] [--split-workers] [--baseline] [--baseline-ref REF]
+ *   npm run bench:ingest -- [--devices 1000] [--sessions 5000] [--rate 500] [--rate-seconds 15] [--split-workers] [--baseline] [--baseline-ref REF]
  *
  * The gateway runs as its own process (`gateway/src/main.ts`), the Firestore emulator in another
  * (as a remote Firestore would be), and the mirrors here. A session's latency is from its publish
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
   options: {
     devices: { type: 'string', default: '1000' },
     sessions: { type: 'string', default: '5000' },
-    rate: { type: 'string', default: '200' },
+    rate: { type: 'string', default: '500' },
     'rate-seconds': { type: 'string', default: '15' },
     'split-workers': { type: 'boolean', default: false },
     baseline: { type: 'boolean', default: false },

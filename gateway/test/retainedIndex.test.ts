@@ -39,9 +39,11 @@ describe('retained messages on subscribe', () => {
     expect((await retained(t, [pairing])).size).toBe(0);
     expect([...(await retained(t, [`mirrors/${m.deviceId}/#`])).keys()]).toEqual([desired]);
 
-    // And over MQTT: a mirror subscribing to its exact topic gets the retained message.
-    await t.gateway.broker.publish(pairing, JSON.stringify({ paired: true, displayName: 'Again' }), { retain: true });
+    // And over MQTT: a mirror subscribing to its exact topic gets the retained message. The
+    // gateway re-sends the pairing state when a mirror connects: that lands first, then ours.
     const client = await t.connect(m.deviceId, m.secret);
+    await expect.poll(async () => (await retained(t, [pairing])).size, { timeout: 5000 }).toBe(1);
+    await t.gateway.broker.publish(pairing, JSON.stringify({ paired: true, displayName: 'Again' }), { retain: true });
     const heard = new Promise<string>((resolve) =>
       client.on('message', (topic, payload, packet) => topic === pairing && packet.retain && resolve(payload.toString())),
     );

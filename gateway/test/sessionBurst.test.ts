@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowDataPacket } from 'mysql2/promise';
 import { topicFor, type SessionAck } from '@pose-coach/protocol';
-import { makeSession, startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { Redis } from 'ioredis';
+import { REDIS_URL, makeSession, startTestGateway, type TestGateway } from './support/testGateway.ts';
+import { createSessionEvents } from '../src/queue/sessionEvents.ts';
 
 describe('a burst of sessions from many mirrors at once', () => {
   let t: TestGateway;
@@ -68,5 +70,40 @@ describe('a batch of store writes with one session a store refuses', () => {
     expect(await t.gateway.queues.queues.firestore.getFailed()).toEqual([]);
     const [rows] = await t.db.pool.query<RowDataPacket[]>('SELECT session_id FROM workout_sessions WHERE user_id = ?', [uid]);
     expect(rows.map((r) => r.session_id).sort()).toEqual([...good].sort());
+  }, 60_000);
+});
+
+describe('sessions queued together', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(async () => t?.stop());
+
+  // BullMQ's cost is per job (add, take, finish): a job per session was most of what ingest cost.
+  it('become one BullMQ job per store carrying them all, and are announced stored in one message', async () => {
+    const uid = `together-${randomUUID()}`;
+    const sessions = Array.from({ length: 40 }, () => ({ ...makeSession(), userId: uid, deviceId: 'mirror-together' }));
+    const events = createSessionEvents(REDIS_URL, t.prefix);
+    await events.start();
+    const messages: string[][] = [];
+    events.onStored((stored) => messages.push(stored.map((e) => e.sessionId)));
+    const redis = new Redis(REDIS_URL);
+    const added = async (store: string) =>
+      (await redis.xrange(`${t.prefix}:store-${store}:events`, '-', '+')).filter(([, fields]) => fields[1] === 'added').map(([, fields]) => fields[3]!);
+    const before = { mysql: (await added('mysql')).length, firestore: (await added('firestore')).length };
+    try {
+      await Promise.all(sessions.map((session) => t.gateway.queues.enqueue({ session, source: 'api', receivedAt: new Date().toISOString() })));
+      await expect.poll(() => messages.flat().length, { timeout: 20_000, interval: 100 }).toBe(40);
+      expect(messages.flat().sort()).toEqual(sessions.map((s) => s.sessionId).sort());
+      // The first may leave alone (the batcher does not wait for company); the rest leave together.
+      expect(messages.length).toBeLessThanOrEqual(2);
+      for (const store of ['mysql', 'firestore'] as const) expect((await added(store)).length - before[store]).toBeLessThanOrEqual(2);
+      const [rows] = await t.db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM workout_sessions WHERE user_id = ?', [uid]);
+      expect(Number(rows[0]!.n)).toBe(40);
+    } finally {
+      redis.disconnect();
+      await events.close();
+    }
   }, 60_000);
 });
