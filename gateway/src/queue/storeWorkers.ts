@@ -5,7 +5,7 @@
  * to a cap, for as long as a store is down. When the last of a session's stores is written, the
  * motivational feedback is built and a "stored" event goes out.
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { SessionRepository } from '@pose-coach/cloud-sync';
 import { pathSegmentIssue } from '@pose-coach/protocol';
 import type { Logger } from '../log.ts';
@@ -74,7 +74,7 @@ export async function createStoreWorkers(deps: StoreWorkerDeps) {
 
   /**
    * A job's outcome from its sessions' outcomes. A lone session's failure fails the job (retried,
-   * then dead-lettered). In a batch, every session failing alike is the store being down: the job
+   * then dead-lettered). In a batch, every session failing is most likely the store being down: the job
    * is retried whole. Otherwise the failed sessions leave the batch as jobs of their own, so one
    * session a store refuses neither holds back nor repeats the others.
    */
