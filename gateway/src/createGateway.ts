@@ -54,7 +54,7 @@ export async function createGateway(
   try {
     const stores = await openStores(config, log, scope, { inProcessEmulator: true });
     const { pool, firestore, emulatorHost, repositories, feedback } = stores;
-    const registry = createDeviceRegistry(pool, log);
+    const registry = createDeviceRegistry(pool, log, { lookupBatch: config.MQTT_CONNECT_LOOKUP_BATCH });
     const queues = createStoreQueues({
       redisUrl: config.REDIS_URL,
       prefix: config.QUEUE_PREFIX,
@@ -103,6 +103,7 @@ export async function createGateway(
       tls,
       concurrency: config.MQTT_CONCURRENCY,
       maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+      acceptsPerTurn: config.MQTT_ACCEPTS_PER_TURN,
       registry,
       ingest,
       metrics,
