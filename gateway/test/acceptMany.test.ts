@@ -1,9 +1,10 @@
 /**
  * Connections accepted per event-loop turn (broker/acceptMany.ts), on real loopback sockets.
  * Node 20 accepts one connection per turn on a listener, however many wait in the kernel's
- * queue; copies of the listening socket accept one each per turn; closing the servers closes
- * the socket.
+ * queue; copies of the listening socket accept one each per turn and leave its accept queue as
+ * long as it was; closing the servers closes the socket.
  */
+import { execFileSync } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptMany } from '../src/broker/acceptMany.ts';
@@ -27,7 +28,7 @@ async function mostAcceptedInOneTurn(copies: number, waiting = 40): Promise<numb
   const server = createServer(onConnection);
   open.push(server);
   await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', backlog: 1024 }, r));
-  open.push(...(await acceptMany([{ server, make: () => createServer(onConnection) }], copies)));
+  open.push(...(await acceptMany([{ server, backlog: 1024, make: () => createServer(onConnection) }], copies)));
   const { port } = server.address() as AddressInfo;
   for (let i = 0; i < waiting; i++) {
     const c = connect(port, '127.0.0.1');
@@ -61,11 +62,23 @@ describe('connections accepted per event-loop turn', () => {
     expect(most).toBeLessThanOrEqual(8);
   });
 
+  it("leaves the socket's accept queue as long as it was", async () => {
+    const server = createServer();
+    open.push(server);
+    await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
+    const { port } = server.address() as AddressInfo;
+    // For a listening socket, ss shows the accept queue's limit in Send-Q.
+    const limit = () => Number(execFileSync('ss', ['-ltnH', `sport = :${port}`]).toString().trim().split(/\s+/)[2]);
+    expect(limit()).toBe(4096);
+    open.push(...(await acceptMany([{ server, backlog: 4096, make: () => createServer() }], 3)));
+    expect(limit()).toBe(4096);
+  });
+
   it('stops accepting on the port once the server and its copies are closed', async () => {
     const server = createServer((s) => s.destroy());
     await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1' }, r));
     const { port } = server.address() as AddressInfo;
-    const copies = await acceptMany([{ server, make: () => createServer((s) => s.destroy()) }], 3);
+    const copies = await acceptMany([{ server, backlog: 511, make: () => createServer((s) => s.destroy()) }], 3);
     expect(copies).toHaveLength(3);
     await Promise.all([server, ...copies].map((s) => new Promise((r) => s.close(r))));
     const refused = await new Promise<string>((resolve) => {

@@ -22,6 +22,8 @@ const HELPER = new URL('./listenerCopies.js', import.meta.url).pathname;
 export interface Listener {
   /** A server listening already. */
   server: Server;
+  /** Its accept queue's length (listen's backlog): listening on a copy sets it again for the socket. */
+  backlog: number;
   /** A server with the same connection handling, to listen on a copy of its socket. */
   make: () => Server;
 }
@@ -40,9 +42,11 @@ export async function acceptMany(listeners: Listener[], count: number): Promise<
       helper.once('error', reject);
       helper.once('exit', (code) => reject(new Error(`listener copies: helper exited (${code}) after ${copies.length} of ${expected}`)));
       helper.on('message', ({ index }: { index: number }, handle) => {
-        const s = listeners[index]!.make();
-        // The raw handle of a socket that listens already: libuv only starts watching this descriptor.
-        s.listen(handle as never);
+        const { make, backlog } = listeners[index]!;
+        const s = make();
+        // The raw handle of a socket that listens already: libuv starts watching this descriptor,
+        // and listen(2) is called again with `backlog` (Node's default, 511, would shrink the queue).
+        s.listen(handle as never, backlog);
         copies.push(s);
         if (copies.length === expected) resolve();
       });

@@ -43,12 +43,14 @@ export interface BrokerOptions {
   cluster?: MqttCluster;
 }
 
+// A deep accept queue: a fleet reconnecting at once (a restart, a failover) must not be reset
+// by the kernel while the event loop is busy with the connects before it (default 511).
+const BACKLOG = 4096;
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    // A deep accept queue: a fleet reconnecting at once (a restart, a failover) must not be reset
-    // by the kernel while the event loop is busy with the connects before it (default 511).
-    server.listen({ port, host, backlog: 4096 }, () => resolve((server.address() as AddressInfo).port));
+    server.listen({ port, host, backlog: BACKLOG }, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -154,7 +156,11 @@ export async function createMqttBroker(opts: BrokerOptions) {
   const servers = [tcp, tls];
   const more = (opts.acceptsPerTurn ?? 1) - 1;
   // Node accepts one connection per event-loop turn and listener; more listeners on the same sockets accept more (acceptMany.ts).
-  await acceptMany([{ server: tcp, make: () => createTcpServer(onConnection) }, { server: tls, make: () => createTlsServer(tlsOptions, onConnection) }], more).then(
+  const listeners = [
+    { server: tcp, backlog: BACKLOG, make: () => createTcpServer(onConnection) },
+    { server: tls, backlog: BACKLOG, make: () => createTlsServer(tlsOptions, onConnection) },
+  ];
+  await acceptMany(listeners, more).then(
     (copies) => servers.push(...copies),
     // One accept per turn is slower in a storm but serves: not a reason to stay down.
     (err: Error) => log.warn({ err: err.message }, 'MQTT listeners accept one connection per event-loop turn'),
