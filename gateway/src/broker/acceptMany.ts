@@ -16,8 +16,9 @@
  */
 import { fork } from 'node:child_process';
 import type { Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
-const HELPER = new URL('./listenerCopies.js', import.meta.url).pathname;
+const HELPER = fileURLToPath(new URL('./listenerCopies.js', import.meta.url));
 
 export interface Listener {
   /** A server listening already. */
