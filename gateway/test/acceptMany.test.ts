@@ -5,9 +5,14 @@
  * long as it was; closing the servers closes the socket.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as connectTls, createServer as createTlsServer } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptMany } from '../src/broker/acceptMany.ts';
+import { loadOrCreateTlsCertificate } from '../src/tlsCertificate.ts';
 
 const open: Array<Server | Socket> = [];
 afterEach(async () => {
@@ -72,6 +77,39 @@ describe('connections accepted per event-loop turn', () => {
     expect(limit()).toBe(4096);
     open.push(...(await acceptMany([{ server, backlog: 4096, make: () => createServer() }], 3)));
     expect(limit()).toBe(4096);
+  });
+
+  it('serves TLS on every copy of a TLS listener', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-accept-'));
+    try {
+      const { cert, key } = loadOrCreateTlsCertificate(dir);
+      const served = new Set<Server>();
+      const make = () => {
+        const s = createTlsServer({ cert, key }, (socket) => {
+          served.add(s);
+          socket.end('hello');
+        });
+        return s;
+      };
+      const server = make();
+      open.push(server);
+      await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1' }, r));
+      open.push(...(await acceptMany([{ server, backlog: 511, make }], 3)));
+      const { port } = server.address() as AddressInfo;
+      const greetings = await Promise.all(
+        Array.from({ length: 40 }, () => new Promise<string>((resolve, reject) => {
+          const c = connectTls({ port, host: '127.0.0.1', rejectUnauthorized: false });
+          let got = '';
+          c.on('data', (d: Buffer) => (got += d.toString()));
+          c.on('end', () => resolve(got));
+          c.on('error', reject);
+        })),
+      );
+      expect(greetings.every((g) => g === 'hello')).toBe(true);
+      expect(served.size).toBeGreaterThan(1); // the copies took some of them
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops accepting on the port once the server and its copies are closed', async () => {

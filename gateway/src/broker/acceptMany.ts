@@ -40,6 +40,9 @@ export async function acceptMany(listeners: Listener[], count: number): Promise<
   const copies: Server[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
+      // A helper that never answers must not hold the gateway's start.
+      const timer = setTimeout(() => reject(new Error(`listener copies: ${copies.length} of ${expected} after 10 s`)), 10_000);
+      timer.unref();
       helper.once('error', reject);
       helper.once('exit', (code) => reject(new Error(`listener copies: helper exited (${code}) after ${copies.length} of ${expected}`)));
       helper.on('message', ({ index }: { index: number }, handle) => {
@@ -49,7 +52,10 @@ export async function acceptMany(listeners: Listener[], count: number): Promise<
         // and listen(2) is called again with `backlog` (Node's default, 511, would shrink the queue).
         s.listen(handle as never, backlog);
         copies.push(s);
-        if (copies.length === expected) resolve();
+        if (copies.length === expected) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
       listeners.forEach(({ server }, index) => {
         const handle = (server as Server & { _handle?: unknown })._handle;
