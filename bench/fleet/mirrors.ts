@@ -5,7 +5,7 @@
  * answered on `config/reported` at once. Driven by its parent over IPC.
  *   in:  {type:'silence', count}   stop the telemetry of `count` mirrors (their sockets stay open)
  *        {type:'configStats', version, since}
- *   out: {type:'connected', n, seconds, failed, retries, connack: {p50Ms, p99Ms, maxMs, overTimeout}}, {type:'silenced', ids, lastTelemetryAt},
+ *   out: {type:'connected', n, seconds, failed, retries, connack: {p50Ms, p99Ms, maxMs, overTimeout}, tcp: {p50Ms, p99Ms}, loopLagMaxMs}, {type:'silenced', ids, lastTelemetryAt},
  *        {type:'configStats', received, maxMs, p50Ms, p99Ms}
  */
 import { connect, type Socket } from 'node:net';
@@ -35,11 +35,25 @@ let failed = 0;
 let retries = 0;
 /** From a mirror's first attempt to its CONNACK, ms (retries included). */
 const connackMs: number[] = [];
+/** From an attempt to its TCP connection established, as this process's event loop saw it, ms. */
+const tcpMs: number[] = [];
+/** The longest this process's event loop was late (it sends and reads for every mirror), ms. */
+let loopLagMaxMs = 0;
+{
+  let last = performance.now();
+  setInterval(() => {
+    const t = performance.now();
+    loopLagMaxMs = Math.max(loopLagMaxMs, t - last - 100);
+    last = t;
+  }, 100).unref();
+}
 /** The agent's link gives up an attempt after this long without CONNACK (device/src/link CONNECT_TIMEOUT_MS). */
 const AGENT_CONNECT_TIMEOUT_MS = Number(process.env.BENCH_CONNECT_TIMEOUT_MS ?? 15_000);
 
 function start(id: string, m: Mirror = { id, socket: undefined as unknown as Socket, silent: false, lastTelemetryAt: 0, nextMessageId: 1, configAt: new Map() }, firstAt = Date.now()): Mirror {
   const socket = connect(PORT, '127.0.0.1');
+  const attemptAt = Date.now();
+  socket.once('connect', () => tcpMs.push(Date.now() - attemptAt));
   socket.setNoDelay(true);
   m.socket = socket;
   let acked = false;
@@ -121,7 +135,9 @@ for (let i = 0; i < N; i++) {
 }
 while (connected + failed < N && Date.now() - t0 < 600_000) await new Promise((r) => setTimeout(r, 100));
 connackMs.sort((a, b) => a - b);
-const pct = (p: number) => connackMs[Math.min(connackMs.length - 1, Math.floor((p / 100) * connackMs.length))] ?? NaN;
+tcpMs.sort((a, b) => a - b);
+const pctOf = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const pct = (p: number) => pctOf(connackMs, p);
 send({
   type: 'connected',
   n: connected,
@@ -129,4 +145,6 @@ send({
   retries,
   seconds: (Date.now() - t0) / 1000,
   connack: { p50Ms: pct(50), p99Ms: pct(99), maxMs: connackMs.at(-1) ?? NaN, overTimeout: connackMs.filter((ms) => ms > AGENT_CONNECT_TIMEOUT_MS).length },
+  tcp: { p50Ms: pctOf(tcpMs, 50), p99Ms: pctOf(tcpMs, 99) },
+  loopLagMaxMs: Math.round(loopLagMaxMs),
 });

@@ -1,7 +1,7 @@
 /**
  * bench/fleet: a simulated fleet on one gateway.
  *
- *   npm run bench:fleet -- [--mirrors 1000] [--telemetry-s 30] [--steady-s 60] [--silent 20] [--connect-rate 200] [--former-hash]
+ *   npm run bench:fleet -- [--mirrors 1000] [--telemetry-s 30] [--steady-s 60] [--silent 20] [--connect-rate 200] [--former-hash] [--former-accept]
  *
  * The gateway runs as its own process (`gateway/src/main.ts`, Firestore emulator apart as in
  * bench/ingest), the mirrors in another (bench/fleet/mirrors.ts, raw MQTT over loopback). Figures:
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     /** New connections per second: each costs the gateway a MySQL lookup and a hash check of the secret. */
     'connect-rate': { type: 'string', default: '200' },
     'former-hash': { type: 'boolean', default: false },
+    /** As before: one connection accepted per event-loop turn (MQTT_ACCEPTS_PER_TURN=1) and one MySQL query per connect (MQTT_CONNECT_LOOKUP_BATCH=1). */
+    'former-accept': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.mirrors);
@@ -62,6 +64,7 @@ async function main() {
       FLEET_ADMIN_TOKEN: ADMIN,
       FLEET_OFFLINE_AFTER_S: String(OFFLINE_AFTER_S),
       MQTT_CONNECT_RATE_PER_ADDRESS: '0', // every simulated mirror shares 127.0.0.1
+      ...(args['former-accept'] ? { MQTT_ACCEPTS_PER_TURN: '1', MQTT_CONNECT_LOOKUP_BATCH: '1' } : {}),
       LOG_LEVEL: 'info',
     },
     /HTTP API listening/,
@@ -92,6 +95,7 @@ async function main() {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, BENCH_MQTT_PORT: String(PORTS.mqtt), BENCH_MIRRORS: String(N), BENCH_SECRET: secret, BENCH_TELEMETRY_S: String(TELEMETRY_S), BENCH_CONNECTS_PER_S: String(args['connect-rate']) },
   });
+  const mirrorsIdle = procStat(mirrors.pid);
   const inbox: Record<string, any>[] = [];
   mirrors.on('message', (m) => inbox.push(m as Record<string, any>));
   const next = async (type: string, timeoutMs = 900_000) => {
@@ -107,6 +111,7 @@ async function main() {
 
   try {
     const conn = await next('connected');
+    const mirrorsConnected = procStat(mirrors.pid);
     console.error(`connected ${conn.n}/${N} in ${conn.seconds.toFixed(1)} s (${conn.failed} refused, ${conn.retries} connects retried)`);
     for (let i = 0; (await online()) < conn.n && i < 120; i++) await sleep(1000);
     const connectedAt = procStat(gpid);
@@ -167,7 +172,13 @@ async function main() {
     row('connect storm: connections retried (closed before CONNACK)', String(conn.retries));
     row('connect storm: first attempt → CONNACK p50 / p99 / max (ms)', `${conn.connack.p50Ms} / ${conn.connack.p99Ms} / ${conn.connack.maxMs}`);
     row("connect storm: CONNACK later than the agent's 15 s timeout", String(conn.connack.overTimeout));
+    row('connect storm: attempt → TCP established, p50 / p99 (ms)', `${conn.tcp.p50Ms} / ${conn.tcp.p99Ms}`);
+    row("connect storm: mirrors process's event loop late, max (ms)", String(conn.loopLagMaxMs));
     row('gateway CPU during connect storm (CPU s)', (connectedAt.cpuS - idle.cpuS).toFixed(1));
+    // The simulated fleet is one process too: near one CPU second per wall second, it is the limit.
+    row('mirrors process CPU during connect storm (CPU s)', (mirrorsConnected.cpuS - mirrorsIdle.cpuS).toFixed(1));
+    // Ready to run but waiting for a core: what the machine's other load took (2 cores shared).
+    row('connect storm: gateway / mirrors waiting for a core (s)', `${(connectedAt.runQueueS - idle.runQueueS).toFixed(1)} / ${(mirrorsConnected.runQueueS - mirrorsIdle.runQueueS).toFixed(1)}`);
     row(`gateway CPU, steady telemetry (% of one core, ${steadyWall.toFixed(0)} s)`, (((s1.cpuS - s0.cpuS) / steadyWall) * 100).toFixed(1));
     row(`silent mirrors detected offline`, `${detectS.length}/${silentSince.size}`);
     row('time from last telemetry to offline, median / max (s)', `${detectS[Math.floor(detectS.length / 2)]?.toFixed(1)} / ${detectS.at(-1)?.toFixed(1)}`);

@@ -40,18 +40,21 @@ export function startChild(script: string, env: Record<string, string>, ready: R
 
 /**
  * CPU seconds (user + system) and resident MiB of a process, from /proc: CPU time is a figure
- * the machine's other load does not inflate the way wall-clock rates are.
+ * the machine's other load does not inflate the way wall-clock rates are. `runQueueS`: how long
+ * its main thread was ready to run but waiting for a core (/proc/pid/schedstat), the share of
+ * its wall time the machine's other load took from it.
  */
-export function procStat(pid: number | undefined): { cpuS: number; rssMiB: number; hwmMiB: number } {
-  if (!pid) return { cpuS: 0, rssMiB: 0, hwmMiB: 0 };
+export function procStat(pid: number | undefined): { cpuS: number; rssMiB: number; hwmMiB: number; runQueueS: number } {
+  if (!pid) return { cpuS: 0, rssMiB: 0, hwmMiB: 0, runQueueS: 0 };
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
     // utime and stime, in clock ticks (USER_HZ = 100).
-    return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMiB: kb('VmRSS'), hwmMiB: kb('VmHWM') };
+    const runQueueNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1] ?? 0);
+    return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMiB: kb('VmRSS'), hwmMiB: kb('VmHWM'), runQueueS: runQueueNs / 1e9 };
   } catch {
-    return { cpuS: 0, rssMiB: 0, hwmMiB: 0 };
+    return { cpuS: 0, rssMiB: 0, hwmMiB: 0, runQueueS: 0 };
   }
 }
 

@@ -54,7 +54,7 @@ export async function createGateway(
   try {
     const stores = await openStores(config, log, scope, { inProcessEmulator: true });
     const { pool, firestore, emulatorHost, repositories, feedback } = stores;
-    const registry = createDeviceRegistry(pool, log);
+    const registry = createDeviceRegistry(pool, log, { lookupBatch: config.MQTT_CONNECT_LOOKUP_BATCH });
     const queues = createStoreQueues({
       redisUrl: config.REDIS_URL,
       prefix: config.QUEUE_PREFIX,
@@ -90,7 +90,9 @@ export async function createGateway(
     const tls = loadOrCreateTlsCertificate(config.GATEWAY_DATA_DIR, config.GATEWAY_TLS_CERT, config.GATEWAY_TLS_KEY);
     // Several gateways on one Redis (README "Several gateways"): one MQTT broker, one fleet.
     const cluster =
-      config.MQTT_CLUSTER === 'redis' ? createMqttCluster({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.MQTT_CONCURRENCY, log }) : undefined;
+      config.MQTT_CLUSTER === 'redis'
+        ? createMqttCluster({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.MQTT_CONCURRENCY, heartbeatMs: config.MQTT_CLUSTER_HEARTBEAT_MS, log })
+        : undefined;
     const bus = cluster ? createClusterBus(config.REDIS_URL, config.QUEUE_PREFIX, log) : undefined;
     if (bus) scope.add(() => bus.close());
     const fleet = await startFleet(config, { pool, registry, log, scope, metrics, bus });
@@ -101,6 +103,7 @@ export async function createGateway(
       tls,
       concurrency: config.MQTT_CONCURRENCY,
       maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+      acceptsPerTurn: config.MQTT_ACCEPTS_PER_TURN,
       registry,
       ingest,
       metrics,

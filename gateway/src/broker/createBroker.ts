@@ -8,6 +8,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Socket } from 'node:net';
 import { MAX_MQTT_PACKET_BYTES, parseTopic } from '@pose-coach/protocol';
 import { guardPacketSize } from './packetSizeGuard.ts';
+import { acceptMany } from './acceptMany.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -26,6 +27,8 @@ export interface BrokerOptions {
   tls: { cert: string; key: string };
   /** Messages the broker delivers at once (aedes `concurrency`). */
   concurrency: number;
+  /** Connections each listener accepts per event-loop turn at most (acceptMany.ts); default 1, as Node does. */
+  acceptsPerTurn?: number;
   /** Largest MQTT packet read; a bigger one closes the connection (default: protocol's MAX_MQTT_PACKET_BYTES). */
   maxPacketBytes?: number;
   registry: DeviceRegistry;
@@ -40,12 +43,14 @@ export interface BrokerOptions {
   cluster?: MqttCluster;
 }
 
+// A deep accept queue: a fleet reconnecting at once (a restart, a failover) must not be reset
+// by the kernel while the event loop is busy with the connects before it (default 511).
+const BACKLOG = 4096;
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    // A deep accept queue: a fleet reconnecting at once (a restart, a failover) must not be reset
-    // by the kernel while the event loop is busy with the connects before it (default 511).
-    server.listen({ port, host, backlog: 4096 }, () => resolve((server.address() as AddressInfo).port));
+    server.listen({ port, host, backlog: BACKLOG }, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -142,10 +147,24 @@ export async function createMqttBroker(opts: BrokerOptions) {
       opts.metrics.refusedAccess.inc({ kind: 'packet_too_large' });
       log.warn({ maxPacket }, 'MQTT packet larger than the maximum: connection closed');
     });
-  const tcp = createTcpServer((socket) => aedes.handle(guarded(socket)));
-  const tls = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, (socket) => aedes.handle(guarded(socket)));
+  const onConnection = (socket: Socket) => void aedes.handle(guarded(socket));
+  const tlsOptions = { cert: opts.tls.cert, key: opts.tls.key };
+  const tcp = createTcpServer(onConnection);
+  const tls = createTlsServer(tlsOptions, onConnection);
   const port = await listen(tcp, opts.port, opts.host);
   const tlsPort = await listen(tls, opts.tlsPort, opts.host);
+  const servers = [tcp, tls];
+  const more = (opts.acceptsPerTurn ?? 1) - 1;
+  // Node accepts one connection per event-loop turn and listener; more listeners on the same sockets accept more (acceptMany.ts).
+  const listeners = [
+    { server: tcp, backlog: BACKLOG, make: () => createTcpServer(onConnection) },
+    { server: tls, backlog: BACKLOG, make: () => createTlsServer(tlsOptions, onConnection) },
+  ];
+  await acceptMany(listeners, more).then(
+    (copies) => servers.push(...copies),
+    // One accept per turn is slower in a storm but serves: not a reason to stay down.
+    (err: Error) => log.warn({ err: err.message }, 'MQTT listeners accept one connection per event-loop turn'),
+  );
   log.info({ port, tlsPort }, 'MQTT broker listening');
 
   return {
@@ -158,7 +177,7 @@ export async function createMqttBroker(opts: BrokerOptions) {
       const released = cluster ? new Promise<void>((r) => aedes.once('closed', () => void cluster.close().then(r))) : undefined;
       await new Promise<void>((r) => aedes.close(() => r()));
       await released;
-      await Promise.all([tcp, tls].map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     },
   };
 }

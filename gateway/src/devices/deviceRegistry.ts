@@ -10,7 +10,7 @@ import { ensureProfile } from '@pose-coach/cloud-sync';
 import { isValidDeviceId } from '@pose-coach/protocol';
 import { hashDeviceSecret, needsRehash, newDeviceSecret, verifyDeviceSecret } from './deviceSecrets.ts';
 import type { Logger } from '../log.ts';
-import { createBatcher } from '../queue/batcher.ts';
+import { batchedLookup } from './batchedLookup.ts';
 
 export interface DeviceBinding {
   uid: string;
@@ -101,35 +101,49 @@ export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) 
   }
 }
 
+export interface DeviceRegistryOptions {
+  /** Most devices whose secret hash (or pairing) one MySQL query looks up during a connect storm; 1: a query per connect (batchedLookup.ts). */
+  lookupBatch?: number;
+}
+
 /** `log` hears what the registry gets past on its own (a secret hash not upgraded). */
-export function createDeviceRegistry(pool: Pool, log?: Logger): DeviceRegistry {
-  const secretHashes = cachedLookup(async (deviceId) => {
-    const [rows] = await pool.execute<RowDataPacket[]>(
-      'SELECT secret_hash FROM devices WHERE device_id = ? AND revoked_at IS NULL',
-      [deviceId],
-    );
-    return rows[0] ? String(rows[0].secret_hash) : undefined;
-  }, 0); // connects are rare: a revoked device is refused at once
+export function createDeviceRegistry(pool: Pool, log?: Logger, opts: DeviceRegistryOptions = {}): DeviceRegistry {
+  const maxBatch = opts.lookupBatch ?? 200;
+  /** `sql` ends in a comparison with the device id: one key as a prepared statement (as before batching), several in one IN list. */
+  const rowsFor = async (sql: string, ids: string[]) =>
+    (ids.length === 1 ? await pool.execute<RowDataPacket[]>(`${sql} = ?`, ids) : await pool.query<RowDataPacket[]>(`${sql} IN (?)`, [ids]))[0];
+  const secretHashes = cachedLookup(
+    batchedLookup({
+      maxBatch,
+      loadMany: async (ids) =>
+        new Map(
+          (await rowsFor('SELECT device_id, secret_hash FROM devices WHERE revoked_at IS NULL AND device_id', ids)).map(
+            (row) => [String(row.device_id), String(row.secret_hash)] as const,
+          ),
+        ),
+    }),
+    0, // connects are rare: a revoked device is refused at once
+  );
   const toBinding = (row: RowDataPacket | undefined): DeviceBinding | undefined =>
     row
       ? { uid: String(row.user_id), pairingId: String(row.pairing_id), ...(row.display_name != null ? { displayName: String(row.display_name) } : {}) }
       : undefined;
-  // A fleet's mirrors each send a session now and then, so a binding is seldom cached: the lookups
-  // of sessions arriving together are one query.
-  const bindingBatches = createBatcher(
-    async (deviceIds: string[]): Promise<PromiseSettledResult<DeviceBinding | undefined>[]> => {
-      const [rows] = await pool.query<RowDataPacket[]>(
-        `SELECT b.device_id, b.user_id, b.pairing_id, p.display_name FROM device_bindings b
-         LEFT JOIN device_pairings p ON p.pairing_id = b.pairing_id WHERE b.device_id IN (?)`,
-        [deviceIds],
-      );
-      // As `device_id = ?` would: the column's collation may ignore letter case.
-      const byDevice = new Map(rows.map((row) => [String(row.device_id).toLowerCase(), row]));
-      return deviceIds.map((id) => ({ status: 'fulfilled', value: toBinding(byDevice.get(id.toLowerCase())) }));
-    },
-    { maxBatch: 100, maxInFlight: 2 },
+  const bindings = cachedLookup(
+    batchedLookup({
+      maxBatch,
+      loadMany: async (ids) =>
+        new Map(
+          (
+            await rowsFor(
+              `SELECT b.device_id, b.user_id, b.pairing_id, p.display_name FROM device_bindings b
+               LEFT JOIN device_pairings p ON p.pairing_id = b.pairing_id WHERE b.device_id`,
+              ids,
+            )
+          ).map((row) => [String(row.device_id), toBinding(row)!] as const),
+        ),
+    }),
+    5000,
   );
-  const bindings = cachedLookup((deviceId) => bindingBatches.add(deviceId), 5000);
   // A pairing's person never changes, so a found pairing may be cached for long.
   const pastPairings = cachedLookup(async (key): Promise<DeviceBinding | undefined> => {
     const [deviceId, pairingId] = key.split('\n') as [string, string];
