@@ -102,6 +102,19 @@ describe('feedback from the person’s history', () => {
     await ensureProfile(db.pool, uid, { timeZone: 'Asia/Tokyo' });
     expect(await service.forSession(next)).not.toContain('streak');
   });
+
+  // The history reads times by quarter hour (history.ts); a quarter-hour offset's midnight is on one.
+  it('counts sessions just before and just after local midnight in a quarter-hour zone on their own days', async () => {
+    const uid = `uid-${randomUUID()}`;
+    // Kathmandu is UTC+5:45: 18:14Z is 23:59 on the 27th there, 18:15Z is 00:00 on the 28th.
+    await repo.save(makeSession({ userId: uid, timestamp: '2026-11-27T18:14:59.000Z' }));
+    await repo.save(makeSession({ userId: uid, timestamp: '2026-11-27T18:15:01.000Z' }));
+    await repo.save(makeSession({ userId: uid, timestamp: '2026-11-27T18:16:00.000Z' }));
+    const service = createFeedbackService({ pool: db.pool });
+    // 19:00Z on the 28th is 00:45 on the 29th: the 27th, the 28th and the 29th.
+    const next = makeSession({ userId: uid, timestamp: '2026-11-28T19:00:00.000Z', timeZone: 'Asia/Kathmandu' });
+    expect(await service.forSession(next)).toContain('3-day streak');
+  });
 });
 
 describe('feedback when history cannot be read', () => {

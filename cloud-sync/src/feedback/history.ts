@@ -15,7 +15,7 @@ export interface SessionHistory {
   bestReps: number | undefined;
   /** Earlier sessions of this exercise, newest first, at most RECENT_COUNT. */
   recent: PastSession[];
-  /** Start times of every session in the year up to this one (any exercise), for the streak. */
+  /** The quarter hours (UTC, start times) with a session in the year up to this one (any exercise), for the streak. */
   activeTimestamps: string[];
   /** The profile's time zone, if the person set one. */
   profileTimeZone: string | undefined;
@@ -23,6 +23,17 @@ export interface SessionHistory {
 
 export const RECENT_COUNT = 5;
 const STREAK_WINDOW_DAYS = 366;
+
+/**
+ * The streak needs the days with a session, not every session: times are read as the start of
+ * their quarter hour (UTC), once each. Every zone's offset today is a whole number of quarter
+ * hours, so a quarter hour never spans a local midnight and its start falls on the same local day
+ * as every session in it. Times not in the gateway's own ISO UTC form (rows of the original
+ * backend) are read as they are.
+ */
+const QUARTER_HOUR = `(CASE WHEN LENGTH(\`timestamp\`) >= 20 AND SUBSTRING(\`timestamp\`, 11, 1) = 'T' AND RIGHT(\`timestamp\`, 1) = 'Z'
+  THEN CONCAT(LEFT(\`timestamp\`, 14), LPAD(FLOOR(SUBSTRING(\`timestamp\`, 15, 2) / 15) * 15, 2, '0'), ':00.000Z')
+  ELSE \`timestamp\` END)`;
 
 /** The four parts of one session's history, as one UNION ALL branch tagged `k` (its place in the batch). */
 function historyParts(k: number): string {
@@ -34,7 +45,7 @@ function historyParts(k: number): string {
         WHERE ${notThis} AND exercise = ? AND \`timestamp\` <= ?
         ORDER BY \`timestamp\` DESC, id DESC LIMIT ${RECENT_COUNT})
      UNION ALL
-     (SELECT 'active', ${k}, NULL, NULL, NULL, \`timestamp\`, NULL FROM workout_sessions
+     (SELECT DISTINCT 'active', ${k}, NULL, NULL, NULL, ${QUARTER_HOUR}, NULL FROM workout_sessions
         WHERE ${notThis} AND \`timestamp\` >= ? AND \`timestamp\` <= ?)
      UNION ALL
      (SELECT 'zone', ${k}, NULL, NULL, NULL, time_zone, NULL FROM user_settings WHERE user_id = ?)`;
