@@ -143,8 +143,6 @@ export async function createGateway(
     scope.add(async () => healthRedis.disconnect());
     const health = createStoreHealth({ firestore, pool, redis: healthRedis });
     const reads = createSessionReads(repositories, log);
-    // Closed before the stores (the scope closes in reverse): Firestore reads still retrying end first.
-    scope.add(() => reads.settle(10_000));
 
     // Sign-in: the embedded local one unless a real Firebase project is configured (localAuth/).
     const auth = resolveAuthMode(config);

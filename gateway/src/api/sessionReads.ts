@@ -26,18 +26,7 @@ export function createSessionReads(
   const skipForMs = opts.skipForMs ?? 10_000;
   let firestoreSkippedUntil = 0;
 
-  // Firestore reads under way, including those given up on by the timeout that the client is still
-  // retrying. Closing the client under one of those makes it reject a promise of its own that
-  // nobody holds (an unhandled rejection, seen after a Firestore outage), so closing waits for
-  // them a while (`settle`).
-  const underWay = new Set<Promise<unknown>>();
-
   function withTimeout<T>(promise: Promise<T>): Promise<T> {
-    const settled: Promise<unknown> = promise.then(
-      () => underWay.delete(settled),
-      () => underWay.delete(settled),
-    );
-    underWay.add(settled);
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
       promise,
@@ -59,12 +48,6 @@ export function createSessionReads(
         }
       }
       return { value: await fn(repositories.mysql), source: 'mysql', degraded: MYSQL_FALLBACK_NOTE };
-    },
-    /** Resolves once the Firestore reads still under way have ended, or after `maxMs`. */
-    async settle(maxMs: number): Promise<void> {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all([...underWay]), new Promise((r) => (timer = setTimeout(r, maxMs)))]);
-      clearTimeout(timer);
     },
   };
 }
