@@ -33,8 +33,28 @@ export function openFirestore(options: OpenFirestoreOptions): Firestore {
     // header instead of fetching Google credentials. (FIRESTORE_EMULATOR_HOST, when set, wins.)
     firestore.settings({ host: options.emulatorHost, ssl: false });
   }
+  markPoolRejectionsHandled(firestore);
   appsByFirestore.set(firestore, app);
   return firestore;
+}
+
+/**
+ * @google-cloud/firestore retries a request by calling its client pool without holding the
+ * promise it gets back; once terminate() has run, the pool rejects that promise, and the process
+ * sees an unhandled rejection ("The client has already been terminated"). Seen when a gateway
+ * closed after a Firestore outage while a read its timeout had given up on was still being
+ * retried. The pool's promises are marked handled here; a caller that holds one still gets its
+ * error.
+ */
+function markPoolRejectionsHandled(firestore: Firestore): void {
+  const pool = (firestore as unknown as { _clientPool?: { run?: (...args: unknown[]) => Promise<unknown> } })._clientPool;
+  if (typeof pool?.run !== 'function') return;
+  const run = pool.run.bind(pool);
+  pool.run = (...args: unknown[]) => {
+    const answer = run(...args);
+    answer.catch(() => undefined);
+    return answer;
+  };
 }
 
 /** Closes the handle's connections and deletes its app. Safe to call twice. */
