@@ -91,7 +91,3 @@ export async function readSessionHistories(pool: Pool, sessions: StoredSession[]
   for (const row of rows) byK[Number(row.k)]!.push(row);
   return byK.map(historyOf);
 }
-
-export async function readSessionHistory(pool: Pool, session: StoredSession): Promise<SessionHistory> {
-  return (await readSessionHistories(pool, [session]))[0]!;
-}

@@ -86,6 +86,14 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
           redis.once('ready', done);
         });
 
+  async function areDeleted(sessionIds: string[]): Promise<boolean[]> {
+    if (sessionIds.length === 0) return [];
+    await ready();
+    const pipeline = redis.pipeline();
+    for (const id of sessionIds) pipeline.hexists(claimKey(id), 'deletedAt');
+    return (await execPipeline(pipeline)).map((answer) => answer === 1);
+  }
+
   /** MySQL's word on a session Redis has no claim for: a row of someone else, or a tombstone. Best effort. */
   async function fromMysql(sessionId: string, uid: string, deviceId: string | undefined): Promise<ClaimResult> {
     try {
@@ -129,17 +137,10 @@ export function createSessionClaims(redisUrl: string, prefix: string, db: Querya
         .exec();
     },
     async isDeleted(sessionId: string): Promise<boolean> {
-      await ready();
-      return (await redis.hexists(claimKey(sessionId), 'deletedAt')) === 1;
+      return (await areDeleted([sessionId]))[0]!;
     },
     /** isDeleted for several sessions in one pipeline; one answer per session, in order. */
-    async areDeleted(sessionIds: string[]): Promise<boolean[]> {
-      if (sessionIds.length === 0) return [];
-      await ready();
-      const pipeline = redis.pipeline();
-      for (const id of sessionIds) pipeline.hexists(claimKey(id), 'deletedAt');
-      return (await execPipeline(pipeline)).map((answer) => answer === 1);
-    },
+    areDeleted,
 
     /** Remembers that `deviceId` is owed a `stored` ack for the session (kept until it is sent). */
     async oweAck(deviceId: string, sessionId: string, uid: string): Promise<void> {
